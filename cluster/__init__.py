@@ -1,0 +1,5 @@
+"""The cluster layer: one engine (Dask or Ray) handed to every stage."""
+
+from cluster.engine import DaskEngine, Engine, RayEngine, engine_kind, open_engine
+
+__all__ = ["DaskEngine", "Engine", "RayEngine", "engine_kind", "open_engine"]

@@ -1,0 +1,40 @@
+"""Where each data set lives: one catalogue of logical names to paths, built from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from khlang.config import Settings
+
+__all__ = ["Catalog"]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Logical data sets of the work folder. Nothing outside `root` is written."""
+
+    root: Path
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Catalog:
+        return cls(root=settings.work_dir)
+
+    raw = property(lambda self: self.root / "raw")  # agency files as delivered (input of ingest)
+    truth = property(lambda self: self.root / "truth")  # generator's clean ground truth (never ingested)
+    store = property(lambda self: self.root / "store")  # validated long table, hive Parquet metric=/fiscal_year=
+    quarantine = property(lambda self: self.root / "quarantine")  # rejected records with reasons, Parquet
+    manifest = property(lambda self: self.root / "manifest")  # one record per ingested file (checksum, counts)
+    staging = property(lambda self: self.root / "staging")  # ingest's in-flight batches and journal
+    panel = property(lambda self: self.root / "panel.zarr")  # dense [series, month] arrays per metric, level
+    features = property(lambda self: self.root / "features.zarr")
+    forecasts = property(lambda self: self.root / "forecasts")
+    mlflow = property(lambda self: self.root / "mlflow")
+    cache = property(lambda self: self.root / "cache")  # numba, matplotlib, uv, … caches
+    tmp = property(lambda self: self.root / "tmp")  # temp files of every library (dask, ray, python)
+    run = property(lambda self: self.root / "run")  # pid files and logs of services the project started
+
+    def ensure(self) -> Catalog:
+        for p in (self.raw, self.store, self.quarantine, self.manifest, self.cache, self.tmp, self.run):
+            p.mkdir(parents=True, exist_ok=True)
+        return self

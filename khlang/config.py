@@ -1,0 +1,111 @@
+"""Typed configuration: one TOML file plus environment overrides, frozen dataclasses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+__all__ = ["ClusterConfig", "GenerateConfig", "IngestConfig", "Settings", "find_config_file", "load_settings"]
+
+CONFIG_ENV = "KHLANG_CONFIG"
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Where stages run: `local` (embedded LocalCluster), `tcp://…` (Dask scheduler), `ray`, `ray://…`."""
+
+    address: str = "local"
+    n_workers: int = 2
+    threads_per_worker: int = 1
+    memory_limit: str = "6GiB"
+    scheduler_port: int = 8786
+    dashboard_port: int = 8787
+
+
+@dataclass(frozen=True)
+class GenerateConfig:
+    seed: int = 2568
+    dirty_share: float = 0.002
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    as_of: dt.date | None = None  # None: today
+
+    def as_of_date(self) -> dt.date:
+        return self.as_of or dt.date.today()
+
+
+@dataclass(frozen=True)
+class Settings:
+    work_dir: Path
+    data_dir: Path
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    generate: GenerateConfig = field(default_factory=GenerateConfig)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    config_file: Path | None = None
+
+    @property
+    def thailand_dir(self) -> Path:
+        """The real reference data set (DLA register, codes, boundaries, provincial waste)."""
+        return self.data_dir / "thailand"
+
+    def with_work_dir(self, work_dir: Path) -> Settings:
+        return replace(self, work_dir=Path(work_dir).resolve())
+
+    def with_cluster(self, address: str) -> Settings:
+        return replace(self, cluster=replace(self.cluster, address=address))
+
+
+def find_config_file() -> Path | None:
+    """KHLANG_CONFIG, else khlang.toml in the current folder or its parents, else the project's own."""
+    if env := os.environ.get(CONFIG_ENV):
+        return Path(env)
+    for folder in [Path.cwd(), *Path.cwd().parents]:
+        if (folder / "khlang.toml").is_file():
+            return folder / "khlang.toml"
+    own = _PROJECT_ROOT / "khlang.toml"
+    return own if own.is_file() else None
+
+
+def _env(name: str, default: object) -> str:
+    return os.environ.get(name, "") or str(default)
+
+
+def load_settings(config_file: Path | None = None) -> Settings:
+    """Read the TOML file (if any) and apply KHLANG_* environment overrides."""
+    config_file = config_file or find_config_file()
+    raw: dict = {}
+    base = Path.cwd()
+    if config_file is not None:
+        raw = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
+        base = Path(config_file).resolve().parent
+    paths, cl, gen, ing = (raw.get(k, {}) for k in ("paths", "cluster", "generate", "ingest"))
+
+    def _path(env: str, value: str) -> Path:
+        p = Path(_env(env, value)).expanduser()
+        return (p if p.is_absolute() else base / p).resolve()
+
+    as_of = _env("KHLANG_AS_OF", ing.get("as_of", ""))
+    return Settings(
+        work_dir=_path("KHLANG_WORK_DIR", paths.get("work_dir", "work")),
+        data_dir=_path("KHLANG_DATA_DIR", paths.get("data_dir", "../shared/data")),
+        cluster=ClusterConfig(
+            address=_env("KHLANG_CLUSTER", cl.get("address", "local")),
+            n_workers=int(_env("KHLANG_N_WORKERS", cl.get("n_workers", 2))),
+            threads_per_worker=int(_env("KHLANG_THREADS_PER_WORKER", cl.get("threads_per_worker", 1))),
+            memory_limit=_env("KHLANG_MEMORY_LIMIT", cl.get("memory_limit", "6GiB")),
+            scheduler_port=int(_env("KHLANG_SCHEDULER_PORT", cl.get("scheduler_port", 8786))),
+            dashboard_port=int(_env("KHLANG_DASHBOARD_PORT", cl.get("dashboard_port", 8787))),
+        ),
+        generate=GenerateConfig(
+            seed=int(_env("KHLANG_SEED", gen.get("seed", 2568))),
+            dirty_share=float(_env("KHLANG_DIRTY_SHARE", gen.get("dirty_share", 0.002))),
+        ),
+        ingest=IngestConfig(as_of=dt.date.fromisoformat(as_of) if as_of else None),
+        config_file=Path(config_file).resolve() if config_file else None,
+    )

@@ -1,0 +1,1 @@
+"""The Thai local-government domain: calendar, Thai text, metrics, reference tables, hierarchy."""

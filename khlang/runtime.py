@@ -1,0 +1,50 @@
+"""Point every library's caches and temp files into the work folder; turn telemetry off."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+
+from khlang.catalog import Catalog
+
+__all__ = ["runtime_environment", "configure_runtime"]
+
+
+def runtime_environment(catalog: Catalog) -> dict[str, str]:
+    """Environment variables that keep Ray, Dask, MLflow, numba, matplotlib … inside the work folder."""
+    cache, tmp = catalog.cache, catalog.tmp
+    return {
+        "TMPDIR": str(tmp),
+        "XDG_CACHE_HOME": str(cache),
+        "NUMBA_CACHE_DIR": str(cache / "numba"),
+        "MPLCONFIGDIR": str(cache / "matplotlib"),
+        "DASK_TEMPORARY_DIRECTORY": str(tmp / "dask"),
+        "DASK_DISTRIBUTED__WORKER__DAEMON": "False",
+        "RAY_TMPDIR": str(tmp / "ray"),
+        "RAY_USAGE_STATS_ENABLED": "0",
+        "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0",
+        "MLFLOW_TRACKING_DIR": str(catalog.mlflow),
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "1",
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "HF_HUB_OFFLINE": "1",
+    }
+
+
+def configure_runtime(catalog: Catalog) -> dict[str, str]:
+    """Apply `runtime_environment` to this process (and so to the processes it starts)."""
+    env = runtime_environment(catalog)
+    for key in ("TMPDIR", "XDG_CACHE_HOME", "NUMBA_CACHE_DIR", "MPLCONFIGDIR", "DASK_TEMPORARY_DIRECTORY",
+                "RAY_TMPDIR"):
+        os.makedirs(env[key], exist_ok=True)
+    # Ray (>= 2.59) authenticates local clusters with a token it would otherwise keep in ~/.ray.
+    token = catalog.run / "ray_auth_token"
+    if not token.is_file():
+        token.parent.mkdir(parents=True, exist_ok=True)
+        token.write_text(secrets.token_hex(32))
+        token.chmod(0o600)
+    env["RAY_AUTH_TOKEN_PATH"] = str(token)
+    os.environ.update(env)
+    tempfile.tempdir = env["TMPDIR"]
+    return env
