@@ -1,0 +1,28 @@
+"""Session-wide test setup: every library's caches and temp files go to the project's work folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from khlang.catalog import Catalog
+from khlang.config import Settings, load_settings
+from khlang.domain.reference import ReferenceData, load_reference
+from khlang.runtime import configure_runtime
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    configure_runtime(Catalog(PROJECT_ROOT / "work"))
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return load_settings(PROJECT_ROOT / "khlang.toml")
+
+
+@pytest.fixture(scope="session")
+def reference(settings: Settings) -> ReferenceData:
+    return load_reference(settings.thailand_dir)
