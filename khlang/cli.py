@@ -1,0 +1,219 @@
+"""The `khlang` command: a thin shell over the stages. Each command loads settings, opens the engine
+it was asked for, calls one stage function and prints what it made."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from khlang.catalog import Catalog
+from khlang.config import Settings, load_settings
+from khlang.progress import console, progress_bars
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+                  help="Khlang (คลัง): data store and forecasts for Thai local government.")
+cluster_app = typer.Typer(no_args_is_help=True, help="Start and stop a local Dask scheduler with workers.")
+app.add_typer(cluster_app, name="cluster")
+
+ClusterOpt = Annotated[str | None, typer.Option(
+    "--cluster", help="local (embedded LocalCluster) | tcp://HOST:8786 (Dask scheduler) | ray | ray://HOST:10001")]
+
+
+class _State:
+    config: Path | None = None
+    work_dir: Path | None = None
+
+
+@app.callback()
+def _root(
+    config: Annotated[Path | None, typer.Option(help="khlang.toml to use (default: ./khlang.toml)")] = None,
+    work_dir: Annotated[Path | None, typer.Option(help="Work folder (overrides the config)")] = None,
+) -> None:
+    _State.config, _State.work_dir = config, work_dir
+
+
+def _settings(cluster: str | None = None) -> tuple[Settings, Catalog]:
+    from khlang.runtime import configure_runtime
+
+    settings = load_settings(_State.config)
+    if _State.work_dir:
+        settings = settings.with_work_dir(_State.work_dir)
+    if cluster:
+        settings = settings.with_cluster(cluster)
+    catalog = Catalog.from_settings(settings).ensure()
+    configure_runtime(catalog)
+    return settings, catalog
+
+
+@contextlib.contextmanager
+def _engine(settings: Settings, catalog: Catalog) -> Iterator:
+    from cluster.engine import open_engine
+
+    with console.status(f"starting engine [bold]{settings.cluster.address}[/]"):
+        cm = open_engine(settings.cluster, local_directory=str(catalog.tmp / "dask"))
+        engine = cm.__enter__()
+    console.print(f"engine: {engine.describe()}")
+    try:
+        yield engine
+    finally:
+        cm.__exit__(None, None, None)
+
+
+def _reference(settings: Settings):
+    from khlang.domain.reference import load_reference
+
+    return load_reference(settings.thailand_dir)
+
+
+def _report_measure(label: str, m) -> None:
+    console.print(f"[green]{label}[/]: {m.seconds:.1f} s, peak memory {m.peak_rss_gib:.2f} GiB (process tree)")
+
+
+@app.command()
+def info() -> None:
+    """Show the settings and where each data set lives."""
+    settings, catalog = _settings()
+    console.print(f"config: {settings.config_file}")
+    console.print(f"reference data: {settings.thailand_dir}")
+    console.print(f"cluster: {settings.cluster}")
+    for name in ("raw", "truth", "store", "quarantine", "manifest", "panel", "features", "forecasts", "mlflow",
+                 "cache", "tmp", "run"):
+        console.print(f"  {name:<11} {getattr(catalog, name)}")
+
+
+@app.command()
+def generate(
+    scale: Annotated[str, typer.Option(help="tiny (1 province) | small (~5 provinces) | thailand (all LAOs)")] = "small",
+    seed: Annotated[int | None, typer.Option(help="random seed (default from config)")] = None,
+    dirty_share: Annotated[float | None, typer.Option(help="share of records made dirty on purpose")] = None,
+) -> None:
+    """Generate realistic agency files for every LAO of the chosen scale into the raw folder."""
+    from khlang.measure import measure
+    from pipelines.generate import generate_dataset
+
+    settings, catalog = _settings()
+    with measure() as m, progress_bars() as progress:
+        report = generate_dataset(
+            _reference(settings), settings.thailand_dir, scale=scale,
+            seed=settings.generate.seed if seed is None else seed, raw_dir=catalog.raw, truth_dir=catalog.truth,
+            dirty_share=settings.generate.dirty_share if dirty_share is None else dirty_share, progress=progress)
+    report.print_summary(console) if hasattr(report, "print_summary") else console.print(report)
+    _report_measure("generate", m)
+
+
+@app.command()
+def ingest(
+    raw_dir: Annotated[Path | None, typer.Argument(help="folder of CSV / Excel / Parquet files (default: work/raw)")] = None,
+    cluster: ClusterOpt = None,
+    as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD: records after it are 'future' (default: today)")] = None,
+) -> None:
+    """Validate every file of RAW_DIR into the partitioned Parquet store; rejects go to the quarantine."""
+    from khlang.measure import measure
+    from pipelines.ingest import ingest as run_ingest
+
+    settings, catalog = _settings(cluster)
+    as_of_date = dt.date.fromisoformat(as_of) if as_of else settings.ingest.as_of_date()
+    reference = _reference(settings)
+    with measure() as m, _engine(settings, catalog) as engine, progress_bars() as progress:
+        report = run_ingest(Path(raw_dir or catalog.raw), catalog, reference, engine, as_of_date, progress=progress)
+    report.print_summary(console) if hasattr(report, "print_summary") else console.print(report)
+    _report_measure("ingest", m)
+    if not report.balanced:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def panel(cluster: ClusterOpt = None) -> None:
+    """Build the Zarr panels (series x month) per metric and hierarchy level from the store."""
+    from khlang.measure import measure
+    from pipelines.panel import build_panels
+
+    settings, catalog = _settings(cluster)
+    reference = _reference(settings)
+    with measure() as m, _engine(settings, catalog) as engine, progress_bars() as progress:
+        report = build_panels(catalog, reference, engine, progress=progress)
+    report.print_summary(console) if hasattr(report, "print_summary") else console.print(report)
+    _report_measure("panel", m)
+
+
+@app.command()
+def demo(
+    scale: Annotated[str, typer.Option(help="tiny | small | thailand")] = "small",
+    cluster: ClusterOpt = None,
+) -> None:
+    """Run every stage that exists (generate -> ingest -> panel) on the embedded default and show the results."""
+    from khlang.measure import measure
+    from pipelines.generate import generate_dataset
+    from pipelines.ingest import ingest as run_ingest
+    from pipelines.panel import build_panels
+
+    settings, catalog = _settings(cluster)
+    reference = _reference(settings)
+    console.rule(f"[bold]Khlang demo[/] scale={scale} work={catalog.root}")
+    with measure() as m_gen, progress_bars() as progress:
+        gen = generate_dataset(reference, settings.thailand_dir, scale=scale, seed=settings.generate.seed,
+                               raw_dir=catalog.raw, truth_dir=catalog.truth,
+                               dirty_share=settings.generate.dirty_share, progress=progress)
+    gen.print_summary(console) if hasattr(gen, "print_summary") else console.print(gen)
+    _report_measure("generate", m_gen)
+    with _engine(settings, catalog) as engine:
+        with measure() as m_ing, progress_bars() as progress:
+            ing = run_ingest(catalog.raw, catalog, reference, engine, settings.ingest.as_of_date(), progress=progress)
+        ing.print_summary(console) if hasattr(ing, "print_summary") else console.print(ing)
+        _report_measure("ingest", m_ing)
+        with measure() as m_pan, progress_bars() as progress:
+            pan = build_panels(catalog, reference, engine, progress=progress)
+        pan.print_summary(console) if hasattr(pan, "print_summary") else console.print(pan)
+        _report_measure("panel", m_pan)
+    console.rule("[bold]made[/]")
+    for name in ("raw", "truth", "store", "quarantine", "manifest", "panel"):
+        path = getattr(catalog, name)
+        size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
+        console.print(f"  {name:<11} {path}  ({size / 2**20:,.1f} MiB)")
+    if not ing.balanced:
+        raise typer.Exit(code=1)
+
+
+@cluster_app.command("up")
+def cluster_up() -> None:
+    """Start `dask scheduler` and `dask worker` processes on 127.0.0.1 (use with --cluster tcp://…)."""
+    from cluster.service import start_local_cluster
+
+    settings, catalog = _settings()
+    address = start_local_cluster(settings, catalog)
+    console.print(f"dask scheduler running at [bold]{address}[/]; use --cluster {address}")
+
+
+@cluster_app.command("down")
+def cluster_down() -> None:
+    """Stop the scheduler and workers started by `khlang cluster up`."""
+    from cluster.service import stop_local_cluster
+
+    _, catalog = _settings()
+    stop_local_cluster(catalog)
+    console.print("local dask cluster stopped")
+
+
+@cluster_app.command("status")
+def cluster_status() -> None:
+    """Say whether the local Dask cluster runs, and where."""
+    from cluster.service import cluster_status as status
+
+    _, catalog = _settings()
+    console.print(json.dumps(status(catalog), default=str) if not isinstance(status(catalog), str) else status(catalog))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
