@@ -91,6 +91,9 @@ class PanelReport:
         lines += [f"  kept from previous panel: {', '.join(self.kept)}"] if self.kept else []
         return "\n".join(lines)
 
+    def print_summary(self, console: Any) -> None:
+        console.print(self.summary(), markup=False, highlight=False)
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -261,11 +264,12 @@ def _swap_in(tmp: Path, target: Path, build_id: str) -> None:
 
 
 def build_panels(catalog: Catalog, reference: ReferenceData, engine: Engine, metrics: list[str] | None = None,
-                 block_series: int = 1024, progress: Callable[[str], None] | None = None) -> PanelReport:
+                 block_series: int = 1024, progress: Callable[[str, int, int], None] | None = None) -> PanelReport:
     """Build catalog.panel from catalog.store: all metrics in the store, or only `metrics` (the others
-    are kept from the previous panel). Atomic: built beside the target, then swapped in."""
+    are kept from the previous panel). Atomic: built beside the target, then swapped in.
+    `progress(stage, done, total)` is called as each stage starts and ends."""
     started = time.perf_counter()
-    say = progress or (lambda message: None)
+    say = progress or (lambda stage, done, total: None)
     if block_series < 1:
         raise ValueError("block_series must be >= 1")
     target = Path(catalog.panel)
@@ -278,8 +282,9 @@ def build_panels(catalog: Catalog, reference: ReferenceData, engine: Engine, met
         wanted = [m for m in wanted if files[m]]
 
         scans = [_Scan(m, fy_files) for m in wanted for fy_files in files[m].values()]
-        say(f"scan: {len(scans)} store partitions of {len(wanted)} metrics")
+        say("panel: scan store partitions", 0, len(scans))
         scanned = engine.map(_scan_partition, scans)
+        say("panel: scan store partitions", len(scans), len(scans))
 
         build_id = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         tmp = target.with_name(f"{target.name}.tmp-{build_id}")
@@ -289,7 +294,6 @@ def build_panels(catalog: Catalog, reference: ReferenceData, engine: Engine, met
             if _manifest_sha256(catalog) != manifest:
                 raise PanelError("the store changed during the build (manifest differs); run it again")
             kept = _keep_previous(target, tmp, wanted) if metrics is not None else ()
-            say(f"swap: {tmp.name} -> {target.name}")
             _swap_in(tmp, target, build_id)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -314,7 +318,7 @@ def _keep_previous(target: Path, tmp: Path, rebuilt: list[str]) -> tuple[str, ..
 
 def _build(catalog: Catalog, reference: ReferenceData, engine: Engine, tmp: Path, wanted: list[str],
            files: dict[str, dict[str, tuple[str, ...]]], scans: list[_Scan], scanned: list[_ScanResult],
-           manifest: str | None, block_series: int, say: Callable[[str], None]) -> list[MetricPanel]:
+           manifest: str | None, block_series: int, say: Callable[[str, int, int], None]) -> list[MetricPanel]:
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     root = zarr.open_group(str(tmp), mode="w", attributes={
         "created": created, "source_manifest_sha256": manifest, "metrics": sorted(wanted),
@@ -355,10 +359,12 @@ def _build(catalog: Catalog, reference: ReferenceData, engine: Engine, tmp: Path
         plans[name] = {"periods": periods, "sizes": sizes, "records": sum(r.records for r in results),
                        "outside": len(outside)}
 
-    say(f"lao level: {len(lao_items)} blocks of up to {block_series} series")
+    say("panel: LAO blocks", 0, len(lao_items))
     lao_cells = engine.map(_write_lao_block, lao_items)
-    say(f"aggregate: {len(level_items)} blocks of district, province, region, nation")
+    say("panel: LAO blocks", len(lao_items), len(lao_items))
+    say("panel: aggregate levels", 0, len(level_items))
     level_cells = engine.map(_write_level_block, level_items)
+    say("panel: aggregate levels", len(level_items), len(level_items))
 
     cells: dict[tuple[str, str], int] = {}
     for item, n in zip([*lao_items, *level_items], [*lao_cells, *level_cells], strict=True):

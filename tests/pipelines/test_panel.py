@@ -86,8 +86,10 @@ def built(tmp_path_factory: pytest.TempPathFactory, saraburi: ReferenceData):
     _write_store(catalog, records)
     try:
         with open_engine(ClusterConfig(address="local", n_workers=2)) as engine:
-            report = build_panels(catalog, saraburi, engine, block_series=BLOCK)
-            yield catalog, records, report, engine
+            stages: list[tuple[str, int, int]] = []
+            report = build_panels(catalog, saraburi, engine, block_series=BLOCK,
+                                  progress=lambda *call: stages.append(call))
+            yield catalog, records, report, engine, stages
     finally:
         os.environ.clear()
         os.environ.update(saved_env)
@@ -108,7 +110,7 @@ def _row(panel, key: int) -> np.ndarray:
 
 
 def test_lao_level_shape_gaps_and_chunks(built, saraburi: ReferenceData) -> None:
-    catalog, records, report, _ = built
+    catalog, records, report, _, _ = built
     budget = open_panel(catalog, "budget_personnel", "lao")
     assert budget.values.shape == (len(saraburi.laos), len(MONTHS))  # every unit, PAO included
     assert budget.values.chunks == (BLOCK, len(MONTHS))
@@ -134,7 +136,7 @@ def test_lao_level_shape_gaps_and_chunks(built, saraburi: ReferenceData) -> None
 
 
 def test_aggregation_levels(built) -> None:
-    catalog, records, _, _ = built
+    catalog, records, _, _, _ = built
     for metric in ("budget_personnel", "waste_generated"):
         district = open_panel(catalog, metric, "district")
         province = open_panel(catalog, metric, "province")
@@ -162,7 +164,7 @@ def test_aggregation_levels(built) -> None:
 
 
 def test_annual_metric(built) -> None:
-    catalog, records, _, _ = built
+    catalog, records, _, _, _ = built
     annual = open_panel(catalog, "budget_appropriation", "province")
     assert annual.attrs["frequency"] == "A"
     assert list(annual.periods) == [month_index(2022, 10), month_index(2023, 10)]
@@ -172,7 +174,7 @@ def test_annual_metric(built) -> None:
 
 
 def test_attributes_and_layout(built) -> None:
-    catalog, _, report, _ = built
+    catalog, _, report, _, stages = built
     checksum = hashlib.sha256((catalog.manifest / "files.parquet").read_bytes()).hexdigest()
     assert report.manifest_sha256 == checksum
     root = zarr.open_group(str(catalog.panel), mode="r")
@@ -186,10 +188,12 @@ def test_attributes_and_layout(built) -> None:
             "iso_months"][0] == "2023-10"
     assert not list(catalog.root.glob("panel.zarr.*"))  # no temp or aside folder left behind
     assert "budget_personnel" in report.summary()
+    n_lao_blocks = sum(-(-m.series["lao"] // BLOCK) for m in report.metrics)
+    assert ("panel: LAO blocks", n_lao_blocks, n_lao_blocks) in stages
 
 
 def test_rebuild_is_identical_and_partial_rebuild_keeps_others(built, saraburi: ReferenceData) -> None:
-    catalog, _, _, engine = built
+    catalog, _, _, engine, _ = built
     before = {(m, lv): open_panel(catalog, m, lv).values[:] for m in ("budget_personnel", "waste_generated")
               for lv in LEVELS}
     build_panels(catalog, saraburi, engine, block_series=BLOCK)
