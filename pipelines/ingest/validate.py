@@ -1,0 +1,99 @@
+"""Validation of canonical records: a pandera schema (lazy) plus register checks -> one reason per record.
+
+Each check is named by its reason code (pipelines.schema.REASONS); pandera's failure cases are mapped
+back to records by index. Where several problems hit one record, the most basic one is named."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from khlang.domain.calendar import ce_to_be
+from khlang.domain.metrics import METRICS
+from khlang.domain.reference import ReferenceData
+
+__all__ = ["Register", "REASON_ORDER", "record_schema", "assign_reasons", "FIRST_FISCAL_YEAR"]
+
+FIRST_FISCAL_YEAR = 2550
+# Most basic first: a row-level problem names every record of the row.
+REASON_ORDER = ("missing_column", "truncated_row", "invalid_lao_code", "unknown_lao_code", "invalid_period",
+                "year_out_of_range", "future_period", "unknown_metric", "not_applicable", "missing_value",
+                "non_numeric_value", "negative_value", "out_of_range")
+_MAX = {m.name: m.max_per_lao for m in METRICS.values()}
+_FAMILY = {m.name: m.family for m in METRICS.values()}
+
+
+@dataclass(frozen=True)
+class Register:
+    """What validation needs of the reference data: small enough to ship to every worker."""
+
+    codes: frozenset[str]
+    pao_codes: frozenset[str]
+    provinces: frozenset[str]
+    as_of: dt.date
+
+    @classmethod
+    def from_reference(cls, reference: ReferenceData, as_of: dt.date) -> Register:
+        laos = reference.laos
+        return cls(codes=frozenset(laos["lao_code"]),
+                   pao_codes=frozenset(laos.loc[laos["lao_type"] == "provincial_admin_org", "lao_code"]),
+                   provinces=frozenset(reference.provinces["province_code"]), as_of=as_of)
+
+    @property
+    def last_fiscal_year(self) -> int:
+        """Latest fiscal year (BE) a record may carry: the as-of year's plus one."""
+        return ce_to_be(self.as_of.year) + 1
+
+    @property
+    def as_of_month(self) -> np.datetime64:
+        return np.datetime64(f"{self.as_of.year:04d}-{self.as_of.month:02d}-01", "s")
+
+
+def record_schema(register: Register) -> pa.DataFrameSchema:
+    """The canonical record table: lao_code, metric, fiscal_year (BE), period (first of month), value."""
+    provinces, codes, paos = list(register.provinces), list(register.codes), list(register.pao_codes)
+    last_fy, as_of_month = register.last_fiscal_year, register.as_of_month
+    return pa.DataFrameSchema(
+        columns={
+            "lao_code": pa.Column(None, nullable=True, checks=[
+                pa.Check(lambda s: s.str.fullmatch(r"[0-9]{7}").fillna(False) & s.str[1:3].isin(provinces),
+                         name="invalid_lao_code", ignore_na=False),
+                pa.Check(lambda s: s.isin(codes), name="unknown_lao_code", ignore_na=False)]),
+            "metric": pa.Column(None, nullable=True),
+            "fiscal_year": pa.Column(None, checks=[
+                pa.Check(lambda s: s.between(FIRST_FISCAL_YEAR, last_fy), name="year_out_of_range")]),
+            "period": pa.Column(None, nullable=True, checks=[
+                pa.Check(lambda s: s <= as_of_month, name="future_period")]),
+            "value": pa.Column(None, nullable=True, checks=[
+                pa.Check(lambda s: s >= 0, name="negative_value")]),
+        },
+        checks=[
+            pa.Check(lambda df: ~(df["value"] > df["metric"].map(_MAX)), name="out_of_range"),
+            pa.Check(lambda df: ~(df["lao_code"].isin(paos) & df["metric"].map(_FAMILY).ne("budget")
+                                  & df["metric"].notna()), name="not_applicable"),
+        ],
+        coerce=False, strict=False)
+
+
+def assign_reasons(frame: pd.DataFrame, register: Register) -> np.ndarray:
+    """Reason code per record (None = valid) from `parse_reason` and the schema's failure cases."""
+    columns = ["lao_code", "metric", "fiscal_year", "period", "value"]
+    canonical = frame[columns].reset_index(drop=True)
+    canonical["lao_code"] = canonical["lao_code"].fillna("")
+    failed: dict[str, np.ndarray] = {}
+    try:
+        record_schema(register).validate(canonical, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+        cases = cases[cases["index"].notna()]
+        for check, group in cases.groupby("check"):
+            mask = np.zeros(len(canonical), dtype=bool)
+            mask[group["index"].astype(np.int64).to_numpy()] = True
+            failed[str(check)] = mask
+    parse_reason = frame["parse_reason"].to_numpy(dtype=object)
+    conditions = [(parse_reason == code) | failed.get(code, False) for code in REASON_ORDER]
+    return np.select(conditions, np.asarray(REASON_ORDER, dtype=object), default=None)
