@@ -43,17 +43,20 @@ def merge_partition(new: pa.Table, stored: pa.Table, metric: str, fiscal_year: i
     df = new.to_pandas(types_mapper=None)
     df["period"] = df["period"].astype("datetime64[s]")
     key = ["lao_code", "period"]
-    by_key = df.groupby(key, sort=False)
+    # Valid codes are 7 digits: (code, month) packs into one integer key.
+    df["key"] = (df["lao_code"].astype(np.int64) * 100_000
+                 + df["period"].to_numpy().astype("datetime64[M]").astype(np.int64))
+    by_key = df.groupby("key", sort=False)
     n_values = by_key["value"].transform("nunique")
     conflicting = (n_values > 1).to_numpy()
     first_file = by_key["source_file"].transform("first")
     first_row = by_key["source_row"].transform("first")
-    duplicate = df.duplicated(key, keep="first").to_numpy() & ~conflicting
+    duplicate = df.duplicated("key", keep="first").to_numpy() & ~conflicting
     keep = ~conflicting & ~duplicate
     out = []
     if conflicting.any():
         rows = df[conflicting]
-        values = rows.groupby(key, sort=False)["value"].transform(
+        values = rows.groupby("key", sort=False)["value"].transform(
             lambda s: ", ".join(f"{v:.15g}" for v in pd.unique(s)))
         detail = ("different values for " + rows["lao_code"] + " " + metric + " " + _month(rows["period"])
                   + " in this batch: " + values)
@@ -89,7 +92,7 @@ def merge_partition(new: pa.Table, stored: pa.Table, metric: str, fiscal_year: i
     quarantine = (pa.Table.from_pandas(pd.concat(out, ignore_index=True), schema=STAGED_QUARANTINE_SCHEMA,
                                        preserve_index=False)
                   if out else STAGED_QUARANTINE_SCHEMA.empty_table())
-    kept = kept.sort_values(key, kind="stable")
+    kept = kept.sort_values("key", kind="stable")
     store = pa.Table.from_pandas(kept, preserve_index=False).select(
         [*STORE_FILE_COLUMNS, "file_index"])
     store = store.set_column(store.schema.get_field_index("period"), "period",

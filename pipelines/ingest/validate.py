@@ -60,7 +60,7 @@ def record_schema(register: Register) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         columns={
             "lao_code": pa.Column(None, nullable=True, checks=[
-                pa.Check(lambda s: s.str.fullmatch(r"[0-9]{7}").fillna(False) & s.str[1:3].isin(provinces),
+                pa.Check(lambda s: s.str.fullmatch(r"[0-9]{7}").astype(bool) & s.str[1:3].isin(provinces),
                          name="invalid_lao_code", ignore_na=False),
                 pa.Check(lambda s: s.isin(codes), name="unknown_lao_code", ignore_na=False)]),
             "metric": pa.Column(None, nullable=True),
@@ -72,8 +72,8 @@ def record_schema(register: Register) -> pa.DataFrameSchema:
                 pa.Check(lambda s: s >= 0, name="negative_value")]),
         },
         checks=[
-            pa.Check(lambda df: ~(df["value"] > df["metric"].map(_MAX)), name="out_of_range"),
-            pa.Check(lambda df: ~(df["lao_code"].isin(paos) & df["metric"].map(_FAMILY).ne("budget")
+            pa.Check(lambda df: ~(df["value"] > df["metric"].map(_MAX).astype(float)), name="out_of_range"),
+            pa.Check(lambda df: ~(df["lao_code"].isin(paos) & df["metric"].map(_FAMILY).astype(object).ne("budget")
                                   & df["metric"].notna()), name="not_applicable"),
         ],
         coerce=False, strict=False)
@@ -83,7 +83,9 @@ def assign_reasons(frame: pd.DataFrame, register: Register) -> np.ndarray:
     """Reason code per record (None = valid) from `parse_reason` and the schema's failure cases."""
     columns = ["lao_code", "metric", "fiscal_year", "period", "value"]
     canonical = frame[columns].reset_index(drop=True)
-    canonical["lao_code"] = canonical["lao_code"].fillna("")
+    # Codes and metrics repeat across a file's records: categoricals make the checks work per distinct value.
+    canonical["lao_code"] = canonical["lao_code"].fillna("").astype("category")
+    canonical["metric"] = canonical["metric"].astype("category")
     failed: dict[str, np.ndarray] = {}
     try:
         record_schema(register).validate(canonical, lazy=True)

@@ -43,7 +43,7 @@ def codes(reference) -> dict[str, list[str]]:
     """Real LAO codes: `local` (municipalities and SAOs) and `pao`."""
     laos = reference.laos
     return {"local": sorted(laos.loc[laos["lao_type"].isin(["subdistrict_admin_org", "subdistrict_municipality"]),
-                                     "lao_code"])[:400],
+                                     "lao_code"])[:3000],
             "pao": sorted(laos.loc[laos["lao_type"] == "provincial_admin_org", "lao_code"])}
 
 
@@ -104,3 +104,41 @@ def write_merged_header_xlsx(path: Path, codes: list[str], months: list[dt.date]
             r += 1
     wb.close()
     return len(codes) * len(months)
+
+
+def read_quarantine(catalog: Catalog) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    files = sorted(catalog.quarantine.glob("batch=*/*.parquet"))
+    return (pd.concat([pq.read_table(f).to_pandas() for f in files], ignore_index=True) if files
+            else pd.DataFrame(columns=["source_file", "source_row", "reason", "detail", "value", "lao_code"]))
+
+
+def read_store(catalog: Catalog) -> pd.DataFrame:
+    from pipelines.ingest import open_store
+
+    if not any(catalog.store.rglob("*.parquet")):
+        return pd.DataFrame(columns=["lao_code", "metric", "fiscal_year", "period", "value"])
+    return open_store(catalog).to_table().to_pandas()
+
+
+@pytest.fixture
+def ingest_files(tmp_path, engine, reference):
+    """Write {relative name: bytes or text} into a raw folder, ingest it, return (report, store, quarantine)."""
+    from pipelines.ingest import ingest
+
+    def run(files: dict[str, bytes | str], encoding: str = "utf-8", work: Path | None = None):
+        work = work or tmp_path / "work"
+        raw = work / "raw"
+        for name, content in files.items():
+            path = raw / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content.encode(encoding) if isinstance(content, str) else content)
+        catalog = Catalog(work)
+        report = ingest(raw, catalog, reference, engine, AS_OF)
+        assert report.balanced, report.frame()
+        for f in report.files:
+            assert f.records_in == f.records_stored + f.records_quarantined, f
+        return report, read_store(catalog), read_quarantine(catalog)
+
+    return run

@@ -1,0 +1,216 @@
+"""Each kind of bad input lands in the quarantine (or the manifest) with its exact reason, and every file
+balances: records_in == records_stored + records_quarantined."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from pipelines.headers import headers_for
+
+TH, EN = headers_for("th"), headers_for("en")
+LONG_TH = f"{TH['lao_code']},{TH['item']},{TH['year']},{TH['month']},{TH['value']}\n"
+
+
+@pytest.fixture(scope="module")
+def lao(codes):
+    return codes["local"][0]
+
+
+@pytest.fixture(scope="module")
+def pao(codes):
+    return codes["pao"][0]
+
+
+def _only(quarantine, reason):
+    assert set(quarantine["reason"]) == {reason}, quarantine[["reason", "detail"]]
+    return quarantine
+
+
+def test_unknown_lao_code(ingest_files, lao):
+    unknown = lao[:3] + "9999"
+    report, store, q = ingest_files({"a.csv": LONG_TH + f"{lao},งบบุคลากร,2567,ม.ค.,100\n"
+                                                        f"{unknown},งบบุคลากร,2567,ม.ค.,100\n"})
+    _only(q, "unknown_lao_code")
+    assert unknown in q["detail"].iat[0] and q["source_row"].iat[0] == 3
+    assert len(store) == 1
+
+
+@pytest.mark.parametrize("code", ["61101", "61101111", "6AB0101", "6990101", ""])
+def test_invalid_lao_code(ingest_files, code):
+    report, store, q = ingest_files({"a.csv": LONG_TH + f"{code},งบบุคลากร,2567,ม.ค.,100\n"})
+    _only(q, "invalid_lao_code")
+    assert report.files[0].records_quarantined == 1
+
+
+def test_non_numeric_value(ingest_files, lao):
+    report, store, q = ingest_files({"a.csv": LONG_TH + f"{lao},งบบุคลากร,2567,ม.ค.,12a\n"})
+    _only(q, "non_numeric_value")
+    assert "'12a'" in q["detail"].iat[0] and q["value"].iat[0] == "12a"
+
+
+def test_negative_count(ingest_files, lao):
+    header = f"{EN['lao_code']},{EN['period']},{EN['elderly_60_69']},{EN['elderly_70_79']}\n"
+    report, store, q = ingest_files({"w.csv": header + f"{lao},2024-01,-5,7\n"})
+    _only(q, "negative_value")
+    assert q["source_column"].iat[0] == EN["elderly_60_69"]
+    assert store["value"].tolist() == [7.0] and report.files[0].records_in == 2
+
+
+def test_value_far_out_of_range(ingest_files, lao):
+    report, store, q = ingest_files({"a.csv": LONG_TH + f"{lao},งบบุคลากร,2567,ม.ค.,\"900,000,000,000\"\n"})
+    _only(q, "out_of_range")
+    assert "900,000,000,000" in q["detail"].iat[0]
+
+
+@pytest.mark.parametrize("year", ["3110", "1967", "2599", "2099"])
+def test_be_ce_mix_up(ingest_files, lao, year):
+    # 1967 / 3110: neither plausible CE nor BE; 2599 BE and 2099 CE: fiscal years far beyond the as-of date
+    report, store, q = ingest_files({"a.csv": LONG_TH + f"{lao},งบบุคลากร,{year},ม.ค.,5\n"})
+    _only(q, "year_out_of_range")
+    assert year in q["detail"].iat[0]
+
+
+def test_date_in_the_future(ingest_files, lao):
+    # as-of 2026-06-15: July 2026 (CE) and ก.ค. 2569 (BE) are in the future, June is not
+    report, store, q = ingest_files({"a.csv": LONG_TH + f"{lao},งบบุคลากร,2026,7,5\n{lao},งบบุคลากร,2569,ก.ค.,5\n"
+                                                        f"{lao},งบลงทุน,2569,มิ.ย.,5\n"})
+    assert q["reason"].tolist() == ["future_period", "future_period"]
+    assert len(store) == 1
+
+
+def test_invalid_period(ingest_files, lao):
+    report, store, q = ingest_files({"a.csv": LONG_TH + f"{lao},งบบุคลากร,2567,เดือนสิบสาม,5\n"})
+    _only(q, "invalid_period")
+
+
+def test_not_applicable_for_pao(ingest_files, pao):
+    header = f"{EN['lao_code']},{EN['period']},{EN['elderly_60_69']},{EN['budget_personnel']}\n"
+    report, store, q = ingest_files({"w.csv": header + f"{pao},2024-01,5,7000\n"})
+    _only(q, "not_applicable")
+    assert store["metric"].tolist() == ["budget_personnel"]
+
+
+def test_unknown_metric_and_missing_value(ingest_files, lao):
+    report, store, q = ingest_files({"a.csv": LONG_TH + f"{lao},งบพิเศษ,2567,ม.ค.,5\n{lao},งบบุคลากร,2567,ม.ค.,\n"})
+    assert q["reason"].tolist() == ["unknown_metric", "missing_value"]
+    assert "งบพิเศษ" in q["detail"].iat[0]
+
+
+def test_duplicates_within_and_across_files(ingest_files, lao):
+    row = f"{lao},งบบุคลากร,2567,ม.ค.,100\n"
+    report, store, q = ingest_files({"a.csv": LONG_TH + row + row, "b.csv": LONG_TH + row})
+    _only(q, "duplicate_row")
+    assert sorted(zip(q["source_file"], q["source_row"])) == [("a.csv", 3), ("b.csv", 2)]
+    assert store[["value"]].values.ravel().tolist() == [100.0]
+    assert store["source_row"].tolist() == [2]  # the first copy is kept
+    assert [f.records_stored for f in report.files] == [1, 0]
+
+
+def test_conflicting_duplicates(ingest_files, lao):
+    report, store, q = ingest_files({"a.csv": LONG_TH + f"{lao},งบบุคลากร,2567,ม.ค.,100\n",
+                                     "b.csv": LONG_TH + f"{lao},งบบุคลากร,2024,1,101\n{lao},งบลงทุน,2567,ม.ค.,9\n"})
+    assert sorted(q["reason"]) == ["conflicting_duplicate"] * 2
+    assert store["metric"].tolist() == ["budget_investment"]
+    assert "100" in q["detail"].iat[0] and "101" in q["detail"].iat[0]
+
+
+def test_duplicates_against_the_store(ingest_files, lao, tmp_path):
+    work = tmp_path / "w"
+    ingest_files({"a.csv": LONG_TH + f"{lao},งบบุคลากร,2567,ม.ค.,100\n{lao},งบบุคลากร,2567,ก.พ.,100\n"}, work=work)
+    report, store, q = ingest_files({"later.csv": LONG_TH + f"{lao},งบบุคลากร,2567,ม.ค.,100\n"
+                                                            f"{lao},งบบุคลากร,2567,ก.พ.,200\n"}, work=work)
+    later = q[q["source_file"] == "later.csv"]
+    assert later["reason"].tolist() == ["duplicate_of_stored", "conflicts_with_stored"]
+    assert "a.csv row 2" in later["detail"].iat[0]
+    assert len(store) == 2 and report.files[-1].records_quarantined == 2
+
+
+def test_missing_columns(ingest_files, lao):
+    # no lao_code column: every record (rows x value columns) is quarantined
+    header = f"{EN['period']},{EN['elderly_60_69']},{EN['elderly_70_79']}\n"
+    report, store, q = ingest_files({"w.csv": header + "2024-01,5,6\n2024-02,5,6\n",
+                                     "v.csv": f"{TH['lao_code']},{TH['item']},{TH['year']},{TH['month']}\n"
+                                              f"{lao},งบบุคลากร,2567,ม.ค.\n"})
+    _only(q, "missing_column")
+    by_file = {f.source_file: f for f in report.files}
+    assert by_file["w.csv"].records_in == 4 and by_file["w.csv"].records_quarantined == 4
+    assert by_file["v.csv"].records_in == 1
+    assert "lao_code" in q.loc[q["source_file"] == "w.csv", "detail"].iat[0]
+
+
+def test_extra_columns_are_ignored(ingest_files, lao):
+    text = (f"{TH['lao_code']},{TH['lao_name']},{TH['item']},{TH['year']},{TH['month']},{TH['value']},foo,{TH['remark']}\n"
+            f"{lao},อบต. ทดสอบ,งบบุคลากร,2567,ม.ค.,100,bar,\n")
+    report, store, q = ingest_files({"a.csv": text})
+    assert len(q) == 0 and store["value"].tolist() == [100.0]
+
+
+def test_empty_files(ingest_files):
+    report, store, q = ingest_files({"empty.csv": b"", "bom.csv": b"\xef\xbb\xbf\n", "header.csv": LONG_TH})
+    assert {f.status for f in report.files} == {"empty"}
+    assert all(f.records_in == 0 == f.records_stored + f.records_quarantined for f in report.files)
+
+
+def test_cp874_file_with_a_utf8_bom(ingest_files, lao):
+    text = LONG_TH + f"{lao},งบบุคลากร,๒๕๖๗,มกราคม,๑๒๓\n"
+    report, store, q = ingest_files({"a.csv": b"\xef\xbb\xbf" + text.encode("cp874"),
+                                     "b.csv": text.replace("๑๒๓", "124").replace("มกราคม", "ก.พ.").encode("cp874")})
+    assert [f.encoding for f in report.files] == ["cp874 (despite a UTF-8 BOM)", "cp874"]
+    assert sorted(store["value"]) == [123.0, 124.0] and len(q) == 0
+
+
+def test_truncated_csv(ingest_files, lao):
+    text = LONG_TH + f"{lao},งบบุคลากร,2567,ม.ค.,100\n{lao},งบบุคลากร,2567,ก.พ.,200\n{lao},งบบุค"
+    report, store, q = ingest_files({"a.csv": text})
+    _only(q, "truncated_row")
+    assert q["source_row"].tolist() == [4] and len(store) == 2
+
+
+def test_truncated_xlsx_is_unreadable(ingest_files, lao, tmp_path):
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer)
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, [TH["lao_code"], TH["period"], TH["waste_generated"]])
+    for r in range(1, 200):
+        ws.write_row(r, 0, [lao, f"2567-{r % 12 + 1:02d}", r])
+    wb.close()
+    data = buffer.getvalue()
+    report, store, q = ingest_files({"cut.xlsx": data[: len(data) // 2], "junk.csv": bytes(range(256)) * 20,
+                                     "ok.csv": LONG_TH + f"{lao},งบบุคลากร,2567,ม.ค.,100\n"})
+    by_file = {f.source_file: f for f in report.files}
+    assert by_file["cut.xlsx"].status == "unreadable" and ".xlsx" in by_file["cut.xlsx"].reason
+    assert by_file["junk.csv"].status == "unreadable"
+    assert "\n" not in by_file["cut.xlsx"].reason and by_file["ok.csv"].records_stored == 1
+
+
+def test_no_recognisable_header(ingest_files):
+    report, store, q = ingest_files({"a.csv": "foo,bar\n1,2\n"})
+    assert report.files[0].status == "unreadable" and "header" in report.files[0].reason
+
+
+def test_excel_with_merged_header_rows(ingest_files, codes, tmp_path):
+    from conftest import write_merged_header_xlsx
+
+    from khlang.domain.calendar import fiscal_year_months
+    path = tmp_path / "x.xlsx"
+    n = write_merged_header_xlsx(path, codes["local"][:3], fiscal_year_months(2567)[:4])
+    report, store, q = ingest_files({"x.xlsx": path.read_bytes()})
+    assert len(q) == 0 and len(store) == n == report.files[0].records_stored
+    assert report.files[0].layout == "wide_metrics"
+    assert store["source_row"].min() == 4  # title row, merged group header, header, then data
+
+
+def test_thai_digits_separators_and_dash_are_stored(ingest_files, lao):
+    text = (f"{TH['lao_code']},{TH['item']},{TH['fiscal_year']}," + ",".join(
+        ["ต.ค.", "พ.ย.", "ธ.ค.", "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย."]) + "\n"
+            f'{lao},งบดำเนินงาน,๒๕๖๗,"๑,๒๓๔",-,"1,000,000.50",๐,1,2,3,4,5,6,7,8\n')
+    report, store, q = ingest_files({"m.csv": text})
+    assert len(q) == 0 and report.files[0].layout == "wide_months"
+    got = dict(zip(store["period"].astype(str), store["value"], strict=True))
+    assert got["2023-10-01"] == 1234.0 and got["2023-11-01"] == 0.0 and got["2023-12-01"] == 1_000_000.5
+    assert got["2024-01-01"] == 0.0 and got["2024-09-01"] == 8.0
+    assert set(store["fiscal_year"]) == {2567}
