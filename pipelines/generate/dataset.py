@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from khlang.domain.metrics import BUDGET_TYPES, ELDERLY_TIERS, METRIC_NAMES, metrics_of_family
-from khlang.domain.reference import ReferenceData
+from khlang.domain.reference import REGIONS, ReferenceData
 from pipelines.generate.budget import budget_series
 from pipelines.generate.calibrate import calibration_figures
 from pipelines.generate.dirt import EXPECTED_REASON, DirtEntry, inject_dirt
@@ -42,6 +42,7 @@ FAMILY_FOLDERS = ("budget", "appropriation", "waste", "welfare", "late")
 _METRIC_INDEX = {name: k for k, name in enumerate(METRIC_NAMES)}
 _DISBURSEMENT = [f"budget_{t}" for t in BUDGET_TYPES]
 _WELFARE = [m.name for m in metrics_of_family("welfare")]
+_FAMILY_TH = {"budget": "การเบิกจ่ายงบประมาณ", "waste": "ขยะมูลฝอยชุมชน", "welfare": "ผู้รับเบี้ยยังชีพ"}
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,8 @@ def generate_dataset(reference: ReferenceData, thailand_dir: Path, scale: str, s
         numeric = [roles.index(r) for r in roles if r in ("year", "month", "fiscal_year", *value_roles)] \
             if not (table.style.thai_digits or table.style.thousands) else []
         code = table.path.rsplit("_", 1)[-1].split(".")[0]
-        title = f"ข้อมูล{'งบประมาณ' if table.family == 'budget' else table.family} {province_name.get(code, code)}"
+        place = province_name.get(code) or REGIONS.get(int(code.removeprefix("region") or 0), (code,))[0]
+        title = f"ข้อมูล{_FAMILY_TH[table.family]} {place}"
         write_table(frame, table.style, raw_dir / table.path, table.family, title, len(value_roles), numeric)
         file_rows.append({"source_file": table.path, "family": table.family, "layout": table.layout,
                           "late": table.late, **{k2: v for k2, v in vars(table.style).items()},
