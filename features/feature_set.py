@@ -1,0 +1,211 @@
+"""Features as small named objects: the name is the column name a model sees (and MLflow logs), the
+compute method runs one kernel over a dense float32 [series, month] block."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from features import ewm, lags, rolling
+
+__all__ = [
+    "Feature", "Lag", "Diff", "Growth", "RollingMean", "RollingStd", "RollingMin", "RollingMax",
+    "ExpandingMean", "Ewm", "DEFAULT_FEATURES", "compute_features",
+]
+
+
+def _as_block(block: np.ndarray) -> np.ndarray:
+    block = np.ascontiguousarray(block, dtype=np.float32)
+    if block.ndim != 2:
+        raise ValueError(f"a block is [series, month]; got shape {block.shape}")
+    return block
+
+
+class Feature(ABC):
+    """A feature of a monthly series whose value at month t uses months up to t only."""
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """Column name, unique per feature and its parameters."""
+
+    def compute(self, block: np.ndarray) -> np.ndarray:
+        """float32 [series, month] feature of a float32 [series, month] block (NaN = gap)."""
+        return self._kernel(_as_block(block))
+
+    @abstractmethod
+    def _kernel(self, block: np.ndarray) -> np.ndarray: ...
+
+
+def _check_months(months: int, least: int) -> None:
+    if isinstance(months, bool) or not isinstance(months, int | np.integer) or months < least:
+        raise ValueError(f"months must be an integer >= {least}; got {months!r}")
+
+
+@dataclass(frozen=True)
+class Lag(Feature):
+    """The value `months` months earlier (Lag(12), Lag(24) are the seasonal lags)."""
+
+    months: int
+
+    def __post_init__(self) -> None:
+        _check_months(self.months, 1)
+
+    @property
+    def name(self) -> str:
+        return f"lag_{self.months}"
+
+    def _kernel(self, block: np.ndarray) -> np.ndarray:
+        return lags.lag(block, self.months)
+
+
+@dataclass(frozen=True)
+class Diff(Feature):
+    """x[t] - x[t - months], in the series' unit."""
+
+    months: int = 1
+
+    def __post_init__(self) -> None:
+        _check_months(self.months, 1)
+
+    @property
+    def name(self) -> str:
+        return f"diff_{self.months}"
+
+    def _kernel(self, block: np.ndarray) -> np.ndarray:
+        return lags.diff(block, self.months)
+
+
+@dataclass(frozen=True)
+class Growth(Feature):
+    """x[t] / x[t - months] - 1, a ratio (0.05 = +5 %); NaN where the base month is 0 or a gap."""
+
+    months: int
+
+    def __post_init__(self) -> None:
+        _check_months(self.months, 1)
+
+    @property
+    def name(self) -> str:
+        return f"growth_{self.months}"
+
+    def _kernel(self, block: np.ndarray) -> np.ndarray:
+        return lags.growth(block, self.months)
+
+
+@dataclass(frozen=True)
+class _Rolling(Feature):
+    """A statistic over the last `window` months, NaN unless `min_periods` of them are observed
+    (default: all of them, as in pandas). A non-default min_periods shows in the name: _min6."""
+
+    window: int
+    min_periods: int | None = None
+    statistic: ClassVar[str]
+
+    def __post_init__(self) -> None:
+        _check_months(self.window, 1)
+        if self.min_periods is not None and not 1 <= self.min_periods <= self.window:
+            raise ValueError(f"min_periods must be between 1 and the window; got {self.min_periods!r}")
+
+    @property
+    def periods(self) -> int:
+        return self.window if self.min_periods is None else self.min_periods
+
+    @property
+    def name(self) -> str:
+        suffix = "" if self.periods == self.window else f"_min{self.periods}"
+        return f"rolling_{self.statistic}_{self.window}{suffix}"
+
+
+class RollingMean(_Rolling):
+    statistic = "mean"
+
+    def _kernel(self, block: np.ndarray) -> np.ndarray:
+        return rolling.rolling_mean(block, self.window, self.periods)
+
+
+class RollingStd(_Rolling):
+    """Sample standard deviation (ddof=1): NaN with fewer than 2 observations."""
+
+    statistic = "std"
+
+    def _kernel(self, block: np.ndarray) -> np.ndarray:
+        return rolling.rolling_std(block, self.window, self.periods)
+
+
+class RollingMin(_Rolling):
+    statistic = "min"
+
+    def _kernel(self, block: np.ndarray) -> np.ndarray:
+        return rolling.rolling_min(block, self.window, self.periods)
+
+
+class RollingMax(_Rolling):
+    statistic = "max"
+
+    def _kernel(self, block: np.ndarray) -> np.ndarray:
+        return rolling.rolling_max(block, self.window, self.periods)
+
+
+@dataclass(frozen=True)
+class ExpandingMean(Feature):
+    """Mean of every observation so far; a non-default min_periods shows in the name: _min3."""
+
+    min_periods: int = 1
+
+    def __post_init__(self) -> None:
+        _check_months(self.min_periods, 1)
+
+    @property
+    def name(self) -> str:
+        return "expanding_mean" if self.min_periods == 1 else f"expanding_mean_min{self.min_periods}"
+
+    def _kernel(self, block: np.ndarray) -> np.ndarray:
+        return rolling.expanding_mean(block, self.min_periods)
+
+
+@dataclass(frozen=True)
+class Ewm(Feature):
+    """Exponentially weighted mean, pandas ewm(alpha, adjust=True, ignore_na). Named ewm_<alpha>
+    with alpha as Python's shortest general format ("ewm_0.3"), plus _ignore_na when set."""
+
+    alpha: float
+    ignore_na: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.alpha <= 1.0:
+            raise ValueError(f"alpha must be in (0, 1]; got {self.alpha!r}")
+
+    @property
+    def name(self) -> str:
+        return f"ewm_{self.alpha:g}" + ("_ignore_na" if self.ignore_na else "")
+
+    def _kernel(self, block: np.ndarray) -> np.ndarray:
+        return ewm.ewm_mean(block, float(self.alpha), bool(self.ignore_na))
+
+
+DEFAULT_FEATURES: tuple[Feature, ...] = (
+    *(Lag(months) for months in (1, 2, 3, 6, 12, 24)),
+    *(kind(window) for kind in (RollingMean, RollingStd, RollingMin, RollingMax) for window in (3, 6, 12)),
+    Ewm(0.3),
+    ExpandingMean(),
+    Diff(1), Diff(12),
+    Growth(12),
+)
+
+
+def compute_features(block: np.ndarray, features: Sequence[Feature] = DEFAULT_FEATURES,
+                     ) -> tuple[np.ndarray, tuple[str, ...]]:
+    """float32 [feature, series, month] values and their names, in the order of `features`."""
+    names = tuple(feature.name for feature in features)
+    if len(set(names)) != len(names):
+        raise ValueError(f"feature names repeat: {sorted(n for n in set(names) if names.count(n) > 1)}")
+    block = _as_block(block)
+    values = np.empty((len(features), *block.shape), dtype=np.float32)
+    for i, feature in enumerate(features):
+        values[i] = feature.compute(block)
+    return values, names
