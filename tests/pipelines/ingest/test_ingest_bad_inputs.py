@@ -102,7 +102,7 @@ def test_duplicates_within_and_across_files(ingest_files, lao):
     row = f"{lao},งบบุคลากร,2567,ม.ค.,100\n"
     report, store, q = ingest_files({"a.csv": LONG_TH + row + row, "b.csv": LONG_TH + row})
     _only(q, "duplicate_row")
-    assert sorted(zip(q["source_file"], q["source_row"])) == [("a.csv", 3), ("b.csv", 2)]
+    assert sorted(zip(q["source_file"], q["source_row"], strict=True)) == [("a.csv", 3), ("b.csv", 2)]
     assert store[["value"]].values.ravel().tolist() == [100.0]
     assert store["source_row"].tolist() == [2]  # the first copy is kept
     assert [f.records_stored for f in report.files] == [1, 0]
