@@ -105,7 +105,7 @@ def generate(
             _reference(settings), settings.thailand_dir, scale=scale,
             seed=settings.generate.seed if seed is None else seed, raw_dir=catalog.raw, truth_dir=catalog.truth,
             dirty_share=settings.generate.dirty_share if dirty_share is None else dirty_share, progress=progress)
-    report.print_summary(console) if hasattr(report, "print_summary") else console.print(report)
+    console.print(report.summary())
     _report_measure("generate", m)
 
 
@@ -124,7 +124,7 @@ def ingest(
     reference = _reference(settings)
     with measure() as m, _engine(settings, catalog) as engine, progress_bars() as progress:
         report = run_ingest(Path(raw_dir or catalog.raw), catalog, reference, engine, as_of_date, progress=progress)
-    report.print_summary(console) if hasattr(report, "print_summary") else console.print(report)
+    console.print(report.rich_table())
     _report_measure("ingest", m)
     if not report.balanced:
         raise typer.Exit(code=1)
@@ -140,7 +140,7 @@ def panel(cluster: ClusterOpt = None) -> None:
     reference = _reference(settings)
     with measure() as m, _engine(settings, catalog) as engine, progress_bars() as progress:
         report = build_panels(catalog, reference, engine, progress=progress)
-    report.print_summary(console) if hasattr(report, "print_summary") else console.print(report)
+    report.print_summary(console)
     _report_measure("panel", m)
 
 
@@ -162,16 +162,16 @@ def demo(
         gen = generate_dataset(reference, settings.thailand_dir, scale=scale, seed=settings.generate.seed,
                                raw_dir=catalog.raw, truth_dir=catalog.truth,
                                dirty_share=settings.generate.dirty_share, progress=progress)
-    gen.print_summary(console) if hasattr(gen, "print_summary") else console.print(gen)
+    console.print(gen.summary())
     _report_measure("generate", m_gen)
     with _engine(settings, catalog) as engine:
         with measure() as m_ing, progress_bars() as progress:
             ing = run_ingest(catalog.raw, catalog, reference, engine, settings.ingest.as_of_date(), progress=progress)
-        ing.print_summary(console) if hasattr(ing, "print_summary") else console.print(ing)
+        console.print(ing.rich_table())
         _report_measure("ingest", m_ing)
         with measure() as m_pan, progress_bars() as progress:
             pan = build_panels(catalog, reference, engine, progress=progress)
-        pan.print_summary(console) if hasattr(pan, "print_summary") else console.print(pan)
+        pan.print_summary(console)
         _report_measure("panel", m_pan)
     console.rule("[bold]made[/]")
     for name in ("raw", "truth", "store", "quarantine", "manifest", "panel"):
