@@ -7,16 +7,22 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
+import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from khlang.config import ClusterConfig
 
-__all__ = ["Engine", "DaskEngine", "RayEngine", "open_engine", "engine_kind"]
+__all__ = ["Engine", "DaskEngine", "RayEngine", "open_engine", "engine_kind", "ray_temp_dir"]
 
 T = TypeVar("T")
+# Linux allows 107 bytes in a unix socket path; Ray appends about 66 to its temp dir
+# (/session_<date>_<time>_<micros>_<pid>/sockets/plasma_store).
+_RAY_TEMP_DIR_MAX = 107 - 66
 
 
 class Engine(ABC):
@@ -85,8 +91,10 @@ def _dask_engine(config: ClusterConfig, local_directory: str | None) -> Iterator
     from distributed import Client, LocalCluster
 
     if config.address in ("local", ""):
+        # The scheduler always serves HTTP (health, metrics; the dashboard where bokeh is installed):
+        # on 127.0.0.1 and a free port, never a clash on 8787 with another cluster.
         with LocalCluster(n_workers=config.n_workers, threads_per_worker=config.threads_per_worker,
-                          processes=True, host="127.0.0.1", dashboard_address=None,
+                          processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
                           memory_limit=config.memory_limit, local_directory=local_directory) as cluster, \
                 Client(cluster) as client:
             yield DaskEngine(client, cluster.scheduler_address)
@@ -95,22 +103,45 @@ def _dask_engine(config: ClusterConfig, local_directory: str | None) -> Iterator
             yield DaskEngine(client, config.address)
 
 
+def ray_temp_dir() -> tuple[str, bool]:
+    """Ray's root temp dir, RAY_TMPDIR/ray (in the work folder, set by khlang.runtime), and whether a
+    link was made for it: where that path is too long for Ray's unix sockets, a short link in /tmp
+    that points at it (the files still live in the work folder)."""
+    base = Path(os.environ.get("RAY_TMPDIR") or tempfile.gettempdir()).resolve() / "ray"
+    base.mkdir(parents=True, exist_ok=True)
+    if len(os.fsencode(base)) <= _RAY_TEMP_DIR_MAX:
+        return str(base), False
+    link = Path("/tmp") / f"khlang-ray-{os.getuid()}-{hashlib.sha256(os.fsencode(base)).hexdigest()[:10]}"
+    if link.is_symlink() and link.resolve() == base:
+        return str(link), False  # made by another engine on this work folder: leave it to that one
+    link.unlink(missing_ok=True)
+    link.symlink_to(base, target_is_directory=True)
+    return str(link), True
+
+
 @contextlib.contextmanager
 def _ray_engine(config: ClusterConfig) -> Iterator[RayEngine]:
     import ray
 
+    made_link = None
     if config.address == "ray":
         # A local Ray of its own; RAY_TMPDIR (set by khlang.runtime) keeps its files in the work folder.
-        ray.init(num_cpus=config.n_workers, include_dashboard=False, log_to_driver=False,
-                 object_store_memory=1 << 30, configure_logging=False,
-                 runtime_env={"env_vars": {k: v for k, v in os.environ.items() if k.startswith(
-                     ("KHLANG_", "NUMBA_", "MPLCONFIGDIR", "TMPDIR", "XDG_CACHE_HOME"))}})
+        temp_dir, made = ray_temp_dir()
+        made_link = temp_dir if made else None
+        env_vars = {k: v for k, v in os.environ.items()
+                    if k.startswith(("KHLANG_", "NUMBA_", "MPLCONFIGDIR", "TMPDIR", "XDG_CACHE_HOME"))}
+        init = functools.partial(ray.init, num_cpus=config.n_workers, include_dashboard=False,
+                                 log_to_driver=False, object_store_memory=1 << 30, configure_logging=False,
+                                 _temp_dir=temp_dir, runtime_env={"env_vars": env_vars})
     else:
-        ray.init(address=config.address, log_to_driver=False, configure_logging=False)
+        init = functools.partial(ray.init, address=config.address, log_to_driver=False, configure_logging=False)
     try:
+        init()
         yield RayEngine(config.address)
     finally:
         ray.shutdown()
+        if made_link:
+            Path(made_link).unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

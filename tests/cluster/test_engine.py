@@ -1,0 +1,80 @@
+"""cluster.engine: `map` keeps item order, passes kwargs, accepts no items; on a LocalCluster and a local Ray."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from cluster.engine import engine_kind, open_engine, ray_temp_dir
+from khlang.catalog import Catalog
+from khlang.config import ClusterConfig
+from khlang.runtime import configure_runtime
+
+
+def _make_scaled():
+    # Defined in a closure so that it travels by value: Ray's workers cannot import test modules.
+    def scaled(item: int, factor: int = 1, offset: int = 0) -> tuple[int, int]:
+        return item * factor + offset, os.getpid()
+
+    return scaled
+
+
+scaled = _make_scaled()
+
+
+def test_engine_kind() -> None:
+    assert engine_kind("ray") == engine_kind("ray://host:10001") == "ray"
+    assert engine_kind("local") == engine_kind("tcp://127.0.0.1:8786") == "dask"
+
+
+def test_dask_local_cluster_map() -> None:
+    with open_engine(ClusterConfig(address="local", n_workers=2)) as engine:
+        assert engine.kind == "dask" and engine.n_workers() == 2 and engine.address.startswith("tcp://127.0.0.1:")
+        items = list(range(40, 0, -1))
+        results = engine.map(scaled, items, factor=3, offset=1)
+        assert [value for value, _ in results] == [i * 3 + 1 for i in items]  # item order kept
+        assert os.getpid() not in {pid for _, pid in results}  # ran in the worker processes
+        assert engine.map(scaled, []) == []
+        assert [v for v, _ in engine.map(scaled, [5, 5, 5])] == [5, 5, 5]  # equal items are separate tasks
+        assert "2 workers" in engine.describe()
+
+
+@pytest.fixture
+def long_work_folder(tmp_path: Path):
+    """A work folder whose temp path is too long for Ray's unix sockets, as runtime-configured."""
+    saved_env, saved_tempdir = dict(os.environ), tempfile.tempdir
+    work = tmp_path / ("w" * 40) / "work"
+    configure_runtime(Catalog(work).ensure())
+    try:
+        yield work
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        tempfile.tempdir = saved_tempdir
+
+
+def test_ray_temp_dir_is_short_enough(long_work_folder: Path) -> None:
+    temp_dir, made = ray_temp_dir()
+    try:
+        assert made and len(temp_dir) <= 41
+        assert Path(temp_dir).resolve() == (long_work_folder / "tmp" / "ray" / "ray").resolve()
+    finally:
+        Path(temp_dir).unlink()
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_ray_local_map(long_work_folder: Path) -> None:
+    with open_engine(ClusterConfig(address="ray", n_workers=2)) as engine:
+        assert engine.kind == "ray" and engine.n_workers() == 2
+        items = list(range(10, 0, -1))
+        results = engine.map(scaled, items, factor=2)
+        assert [value for value, _ in results] == [i * 2 for i in items]
+        assert os.getpid() not in {pid for _, pid in results}
+        assert engine.map(scaled, []) == []
+    sessions = list((long_work_folder / "tmp" / "ray" / "ray").glob("session_*"))
+    assert sessions  # Ray's files landed in the work folder, through the short link
+    assert not list(Path("/tmp").glob(f"khlang-ray-{os.getuid()}-*"))  # the link is gone again
