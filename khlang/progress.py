@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Callable, Iterator
 
 from rich.console import Console
@@ -11,7 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 __all__ = ["ProgressCallback", "progress_bars", "console"]
 
 ProgressCallback = Callable[[str, int, int], None]
-console = Console()
+# Piped output (CI logs, `make demo | tee`) gets a wide fixed width instead of 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 160)
 
 
 @contextlib.contextmanager
