@@ -35,12 +35,12 @@ from cluster.engine import Engine
 from khlang.catalog import Catalog
 from khlang.domain.calendar import month_from_index
 from khlang.domain.hierarchy import LEVELS, lao_parents, series_keys
-from khlang.domain.metrics import METRICS, Metric
+from khlang.domain.metrics import METRICS, Metric, reports_metric
 from khlang.domain.metrics import metric as metric_entry
 from khlang.domain.reference import ReferenceData
 from pipelines.aggregate import aggregate, dense_block, month_numbers, reporting, time_axis
 
-__all__ = ["build_panels", "open_panel", "PanelReport", "MetricPanel", "Panel", "PanelError", "reports_metric"]
+__all__ = ["build_panels", "open_panel", "PanelReport", "MetricPanel", "Panel", "PanelError"]
 
 SERIES_KEY = {"lao": "lao_code", "district": "district_code", "province": "province_code",
               "region": "region_code", "nation": "nation"}
@@ -49,11 +49,6 @@ _HIERARCHY = "hierarchy"
 
 class PanelError(RuntimeError):
     """The panel cannot be built (store changed during the build, mixed units, another build running)."""
-
-
-def reports_metric(lao_type: str, metric: Metric) -> bool:
-    """Whether a kind of LAO reports a metric: PAOs report budget only, every other unit everything."""
-    return metric.family == "budget" or lao_type != "provincial_admin_org"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "Metric", "METRICS", "METRIC_NAMES", "FAMILIES", "BUDGET_TYPES", "ELDERLY_TIERS", "DISABILITY_RATES",
-    "PAO_BUDGET_FY2565_BN", "metric", "metrics_of_family",
+    "PAO_BUDGET_FY2565_BN", "metric", "metrics_of_family", "reports_metric",
 ]
 
 
@@ -67,3 +67,11 @@ def metric(name: str) -> Metric:
 
 def metrics_of_family(family: str) -> list[Metric]:
     return [m for m in _METRICS if m.family == family]
+
+
+def reports_metric(lao_type: str, metric_or_family: Metric | str) -> bool:
+    """Whether a kind of unit reports a metric (or family): a PAO (อบจ.) reports budget only; it
+    collects no household waste and pays no allowances. Every other unit reports every family."""
+    family = metric_or_family.family if isinstance(metric_or_family, Metric) else (
+        METRICS[metric_or_family].family if metric_or_family in METRICS else metric_or_family)
+    return family == "budget" or lao_type != "provincial_admin_org"

@@ -13,7 +13,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from khlang.domain.calendar import ce_to_be
-from khlang.domain.metrics import METRICS
+from khlang.domain.metrics import FAMILIES, METRICS, reports_metric
 from khlang.domain.reference import ReferenceData
 
 __all__ = ["Register", "REASON_ORDER", "record_schema", "assign_reasons", "FIRST_FISCAL_YEAR"]
@@ -32,7 +32,7 @@ class Register:
     """What validation needs of the reference data: small enough to ship to every worker."""
 
     codes: frozenset[str]
-    pao_codes: frozenset[str]
+    silent: dict[str, frozenset[str]]  # family -> codes of units that do not report it
     provinces: frozenset[str]
     as_of: dt.date
 
@@ -40,7 +40,8 @@ class Register:
     def from_reference(cls, reference: ReferenceData, as_of: dt.date) -> Register:
         laos = reference.laos
         return cls(codes=frozenset(laos["lao_code"]),
-                   pao_codes=frozenset(laos.loc[laos["lao_type"] == "provincial_admin_org", "lao_code"]),
+                   silent={family: frozenset(laos.loc[~laos["lao_type"].map(
+                       lambda t, f=family: reports_metric(t, f)), "lao_code"]) for family in FAMILIES},
                    provinces=frozenset(reference.provinces["province_code"]), as_of=as_of)
 
     @property
@@ -53,9 +54,18 @@ class Register:
         return np.datetime64(f"{self.as_of.year:04d}-{self.as_of.month:02d}-01", "s")
 
 
+def _not_reported(df: pd.DataFrame, silent: dict[str, frozenset[str]]) -> pd.Series:
+    family = df["metric"].map(_FAMILY)
+    out = pd.Series(False, index=df.index)
+    for name, codes in silent.items():
+        if codes:
+            out |= (family == name) & df["lao_code"].isin(codes)
+    return out
+
+
 def record_schema(register: Register) -> pa.DataFrameSchema:
     """The canonical record table: lao_code, metric, fiscal_year (BE), period (first of month), value."""
-    provinces, codes, paos = list(register.provinces), list(register.codes), list(register.pao_codes)
+    provinces, codes, silent = list(register.provinces), list(register.codes), register.silent
     last_fy, as_of_month = register.last_fiscal_year, register.as_of_month
     return pa.DataFrameSchema(
         columns={
@@ -73,8 +83,7 @@ def record_schema(register: Register) -> pa.DataFrameSchema:
         },
         checks=[
             pa.Check(lambda df: ~(df["value"] > df["metric"].map(_MAX).astype(float)), name="out_of_range"),
-            pa.Check(lambda df: ~(df["lao_code"].isin(paos) & df["metric"].map(_FAMILY).astype(object).ne("budget")
-                                  & df["metric"].notna()), name="not_applicable"),
+            pa.Check(lambda df: ~_not_reported(df, silent), name="not_applicable"),
         ],
         coerce=False, strict=False)
 

@@ -5,8 +5,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from khlang.domain.calendar import (
-    be_to_ce, ce_to_be, fiscal_month, fiscal_quarter, fiscal_year, fiscal_year_months, fiscal_year_start,
-    month_from_index, month_index, months_to_fiscal_year_end, normalise_year, parse_period,
+    be_to_ce,
+    ce_to_be,
+    fiscal_month,
+    fiscal_quarter,
+    fiscal_year,
+    fiscal_year_months,
+    fiscal_year_start,
+    month_from_index,
+    month_index,
+    months_to_fiscal_year_end,
+    normalise_year,
+    parse_period,
 )
 from khlang.domain.thai import MONTHS_EN_ABBR, MONTHS_TH, MONTHS_TH_ABBR, to_thai_digits
 

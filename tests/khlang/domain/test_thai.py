@@ -3,7 +3,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from khlang.domain.thai import (
-    MONTHS_EN, MONTHS_TH, MONTHS_TH_ABBR, format_thai_number, from_thai_digits, parse_month, parse_number,
+    MONTHS_EN,
+    MONTHS_TH,
+    MONTHS_TH_ABBR,
+    format_thai_number,
+    from_thai_digits,
+    parse_month,
+    parse_number,
     to_thai_digits,
 )
 
