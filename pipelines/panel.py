@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from khlang.domain.hierarchy import LEVELS, lao_parents, series_keys
 from khlang.domain.metrics import METRICS, Metric, reports_metric
 from khlang.domain.metrics import metric as metric_entry
 from khlang.domain.reference import ReferenceData
+from khlang.locks import exclusive_lock
 from pipelines.aggregate import aggregate, dense_block, month_numbers, reporting, time_axis
 
 __all__ = ["build_panels", "open_panel", "PanelReport", "MetricPanel", "Panel", "PanelError"]
@@ -225,18 +225,8 @@ def _blocks(panel: str, metric: str, level: str, n: int, block_series: int,
             for start in range(0, n, block_series)]
 
 
-@contextlib.contextmanager
-def _build_lock(catalog: Catalog) -> Iterator[None]:
-    catalog.run.mkdir(parents=True, exist_ok=True)
-    with open(catalog.run / "panel.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise PanelError("another panel build is running (work/run/panel.lock)") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+def _build_lock(catalog: Catalog) -> contextlib.AbstractContextManager[None]:
+    return exclusive_lock(catalog.run / "panel.lock", "panel build")
 
 
 def _recover(target: Path) -> None:

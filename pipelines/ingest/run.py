@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from cluster.engine import Engine
 from khlang.catalog import Catalog
 from khlang.domain.reference import ReferenceData
+from khlang.locks import exclusive_lock
 from pipelines.ingest.commit import (
     MANIFEST_FILE,
     batch_id_of,
@@ -149,7 +150,14 @@ def _manifest_rows(reports: list[FileReport], batch_id: str | None, now: dt.date
 def ingest(raw_dir: Path, catalog: Catalog, reference: ReferenceData, engine: Engine, as_of: dt.date,
            progress: Progress | None = None) -> IngestReport:
     """Ingest every new agency file under raw_dir into catalog.store (valid records) and
-    catalog.quarantine (rejected ones, with reasons); one manifest row per file. Safe to rerun."""
+    catalog.quarantine (rejected ones, with reasons); one manifest row per file. Safe to rerun;
+    a second ingest on the same work folder while one runs is refused (BusyError)."""
+    with exclusive_lock(catalog.run / "ingest.lock", "ingest"):
+        return _ingest(raw_dir, catalog, reference, engine, as_of, progress)
+
+
+def _ingest(raw_dir: Path, catalog: Catalog, reference: ReferenceData, engine: Engine, as_of: dt.date,
+            progress: Progress | None) -> IngestReport:
     started = time.perf_counter()
     raw_dir = Path(raw_dir).resolve()
     catalog.ensure()
