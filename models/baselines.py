@@ -1,0 +1,109 @@
+"""Baseline forecasters over a dense [series, month] block (NaN = gap): naive, seasonal naive, mean.
+
+Every forecaster takes the history block [series, month] (float32 from the panel, any float works)
+and a horizon h >= 1 and returns float64 forecasts [series, h] for the h months after the block's
+last month, in the series' unit. A series with no observation in its history is forecast NaN."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+__all__ = ["Forecaster", "Naive", "SeasonalNaive", "HistoricMean", "BASELINES", "check_history"]
+
+SEASON = 12  # months in a year: the seasonal period of the monthly panels
+
+
+@runtime_checkable
+class Forecaster(Protocol):
+    """Anything that forecasts a block: the backtest accepts any object of this shape."""
+
+    # read-only in the protocol, so a plain attribute, a dataclass field or a property all conform
+    @property
+    def name(self) -> str: ...
+
+    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        """float64 [series, horizon] forecasts for the months after history [series, month]."""
+        ...
+
+
+def check_history(history: np.ndarray, horizon: int) -> np.ndarray:
+    """The history as a float64 [series, month] array; ValueError on a bad shape or horizon."""
+    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
+        raise ValueError(f"horizon must be an integer >= 1 month; got {horizon!r}")
+    block = np.asarray(history, dtype=np.float64)
+    if block.ndim != 2:
+        raise ValueError(f"a history block is [series, month]; got shape {block.shape}")
+    return block
+
+
+def _last_observed(block: np.ndarray) -> np.ndarray:
+    """The last non-NaN value of each row, NaN for a row without one."""
+    observed = ~np.isnan(block)
+    n_months = block.shape[1]
+    if n_months == 0:
+        return np.full(block.shape[0], np.nan)
+    last = n_months - 1 - np.argmax(observed[:, ::-1], axis=1)
+    values = block[np.arange(block.shape[0]), last]
+    return np.where(observed.any(axis=1), values, np.nan)
+
+
+@dataclass(frozen=True)
+class Naive:
+    """Every future month = the last observed month."""
+
+    name: str = "naive"
+
+    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        block = check_history(history, horizon)
+        return np.repeat(_last_observed(block)[:, None], horizon, axis=1)
+
+
+@dataclass(frozen=True)
+class SeasonalNaive:
+    """Each future month = the same month one season earlier, recursively (month T+j takes the value
+    of month T+j-period, itself a forecast when j >= period); where that month is a gap or before
+    the history starts, the naive forecast (last observed value) stands in."""
+
+    period: int = SEASON
+
+    def __post_init__(self) -> None:
+        if isinstance(self.period, bool) or not isinstance(self.period, int | np.integer) or self.period < 1:
+            raise ValueError(f"period must be an integer >= 1 month; got {self.period!r}")
+
+    @property
+    def name(self) -> str:
+        return "seasonal_naive" if self.period == SEASON else f"seasonal_naive_{self.period}"
+
+    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        block = check_history(history, horizon)
+        n_series, n_months = block.shape
+        naive = _last_observed(block)
+        # the last season of history, padded with NaN on the left when the history is shorter
+        season = np.full((n_series, self.period), np.nan)
+        take = min(self.period, n_months)
+        if take:
+            season[:, self.period - take:] = block[:, n_months - take:]
+        season = np.where(np.isnan(season), naive[:, None], season)
+        return np.tile(season, (1, -(-horizon // self.period)))[:, :horizon]
+
+
+@dataclass(frozen=True)
+class HistoricMean:
+    """Every future month = the mean of all observed months of the history."""
+
+    name: str = "historic_mean"
+
+    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        block = check_history(history, horizon)
+        observed = ~np.isnan(block)
+        count = observed.sum(axis=1)
+        total = np.where(observed, block, 0.0).sum(axis=1)
+        mean = np.full(block.shape[0], np.nan)
+        np.divide(total, count, out=mean, where=count > 0)
+        return np.repeat(mean[:, None], horizon, axis=1)
+
+
+BASELINES: tuple[Forecaster, ...] = (Naive(), SeasonalNaive(), HistoricMean())

@@ -1,0 +1,137 @@
+"""Split-conformal prediction intervals per horizon step from backtest residuals.
+
+Calibration pools the residuals (actual - forecast) of one group of series (one hierarchy level of
+one metric, say) over its backtest origins, per step. Each residual is divided by its series' MASE
+scale at that origin (`models.metrics.mase_scale` of the history the forecast saw), so a large LAO
+and a small one add comparable, unitless scores |r| / scale. The interval at level 1 - alpha is the
+forecast ± q * scale, with q the ceil((n + 1)(1 - alpha))-th smallest of the n scores of that step:
+the split-conformal finite-sample correction, which covers at least 1 - alpha when the scores are
+exchangeable. Where n is too small for that (k > n) q is infinite: an honest "no bound".
+
+Series whose scale is 0 or undefined (flat history, under 13 months) neither calibrate nor get an
+interval (NaN bounds)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.metrics import winkler
+
+__all__ = ["LEVELS", "ConformalCalibration", "calibrate", "prediction_intervals", "holdout_coverage"]
+
+LEVELS = (0.8, 0.95)
+# (n + 1) * level lands a few ulps above an integer for some n (20 * 0.95); the rank must not jump
+_RANK_SLACK = 1e-9
+
+
+def _check_levels(levels: Sequence[float]) -> tuple[float, ...]:
+    levels = tuple(float(level) for level in levels)
+    if not levels or any(not 0.0 < level < 1.0 for level in levels):
+        raise ValueError(f"interval levels lie in (0, 1), e.g. 0.8 for 80 %; got {levels}")
+    return levels
+
+
+def _usable_scale(scale: np.ndarray) -> np.ndarray:
+    scale = np.asarray(scale, dtype=np.float64)
+    return np.where(scale > 0, scale, np.nan)
+
+
+@dataclass(frozen=True)
+class ConformalCalibration:
+    """Per level and step, the quantile q of the normalised absolute residuals (unitless)."""
+
+    levels: tuple[float, ...]
+    quantiles: np.ndarray  # float64 [level, step]; inf where too few residuals for the level
+    n: np.ndarray  # int64 [step]: residuals that calibrated each step
+
+    def offsets(self, scale: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper offsets [series, step] from the point forecast, in the series' unit."""
+        row = self.quantiles[self.levels.index(float(level))]
+        half_width = _usable_scale(scale)[:, None] * row[None, :]
+        return -half_width, half_width
+
+
+def calibrate(residuals: np.ndarray, scale: np.ndarray, levels: Sequence[float] = LEVELS) -> ConformalCalibration:
+    """Conformal quantiles from residuals [rows, step] (NaN = not scored) and each row's scale [rows];
+    a row is one (origin, series) of the group."""
+    levels = _check_levels(levels)
+    residuals = np.asarray(residuals, dtype=np.float64)
+    if residuals.ndim != 2:
+        raise ValueError(f"residuals are [rows, step]; got shape {residuals.shape}")
+    scale = _usable_scale(scale)
+    if scale.shape != residuals.shape[:1]:
+        raise ValueError(f"scale is [rows] = ({residuals.shape[0]},); got shape {scale.shape}")
+    scores = np.sort(np.abs(residuals) / scale[:, None], axis=0)  # NaN sorts last
+    n = (~np.isnan(scores)).sum(axis=0)
+    rank = np.ceil((n[None, :] + 1) * np.asarray(levels)[:, None] - _RANK_SLACK).astype(np.int64)
+    enough = rank <= n[None, :]
+    quantiles = np.full(rank.shape, np.inf)
+    if scores.shape[0]:
+        picked = np.take_along_axis(scores, np.clip(rank - 1, 0, scores.shape[0] - 1), axis=0)
+        quantiles = np.where(enough, picked, np.inf)
+    return ConformalCalibration(levels=levels, quantiles=quantiles, n=n.astype(np.int64))
+
+
+def prediction_intervals(forecast: np.ndarray, scale: np.ndarray, calibration: ConformalCalibration,
+                         level: float, non_negative: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """[lo, hi] bounds [series, step] around point forecasts [series, step] (the series' unit); with
+    non_negative (counts, tonnes, baht) both bounds are clipped at 0."""
+    forecast = np.asarray(forecast, dtype=np.float64)
+    if forecast.ndim != 2 or forecast.shape[1] != calibration.quantiles.shape[1]:
+        raise ValueError(f"forecast is [series, {calibration.quantiles.shape[1]}]; got shape {forecast.shape}")
+    scale = np.asarray(scale, dtype=np.float64)
+    if scale.shape != forecast.shape[:1]:
+        raise ValueError(f"scale is [series] = ({forecast.shape[0]},); got shape {scale.shape}")
+    lower, upper = calibration.offsets(scale, level)
+    lo, hi = forecast + lower, forecast + upper
+    if non_negative:
+        lo, hi = np.maximum(lo, 0.0), np.maximum(hi, 0.0)  # NaN stays NaN
+    return lo, hi
+
+
+def holdout_coverage(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray,
+                     levels: Sequence[float] = LEVELS, non_negative: bool = False) -> pd.DataFrame:
+    """Honest coverage: calibrate on every origin but the last, score the intervals on the last.
+
+    actual and forecast are [origin, series, step], scale [origin, series] (a Backtest's arrays).
+    One row per level: nominal, coverage (share of the held-out scored months inside their interval),
+    mean_scaled_width (over the scored months) and scaled_winkler (mean over series), both divided by
+    the series' scale so unitless, n_pairs scored, n_no_interval (series with actuals but no interval: scale
+    undefined), n_calibration (fewest residuals behind a step)."""
+    levels = _check_levels(levels)
+    actual = np.asarray(actual, dtype=np.float64)
+    forecast = np.asarray(forecast, dtype=np.float64)
+    scale = np.asarray(scale, dtype=np.float64)
+    if actual.ndim != 3 or forecast.shape != actual.shape or scale.shape != actual.shape[:2]:
+        raise ValueError(f"actual, forecast [origin, series, step] and scale [origin, series]; got "
+                         f"{actual.shape}, {forecast.shape}, {scale.shape}")
+    if actual.shape[0] < 2:
+        raise ValueError("holding out the last origin needs at least two origins")
+    n_origins, n_series, horizon = actual.shape
+    residuals = (actual[:-1] - forecast[:-1]).reshape((n_origins - 1) * n_series, horizon)
+    calibration = calibrate(residuals, scale[:-1].reshape(-1), levels)
+
+    held_actual, held_forecast, held_scale = actual[-1], forecast[-1], _usable_scale(scale[-1])
+    observed = ~np.isnan(held_actual) & ~np.isnan(held_forecast)
+    rows = []
+    for level in levels:
+        lo, hi = prediction_intervals(held_forecast, held_scale, calibration, level, non_negative)
+        scored = observed & ~np.isnan(lo) & ~np.isnan(hi)
+        inside = scored & (held_actual >= lo) & (held_actual <= hi)
+        n_pairs = int(scored.sum())
+        normalised = [array / held_scale[:, None] for array in (held_actual, lo, hi)]
+        width = ((hi - lo) / held_scale[:, None])[scored]
+        rows.append({
+            "level": level, "nominal": level,
+            "coverage": inside.sum() / n_pairs if n_pairs else np.nan,
+            "mean_scaled_width": width.mean() if width.size else np.nan,
+            "scaled_winkler": pd.Series(winkler(*normalised, alpha=1.0 - level)).mean(),
+            "n_pairs": n_pairs,
+            "n_no_interval": int((observed.any(axis=1) & np.isnan(held_scale)).sum()),
+            "n_calibration": int(calibration.n.min()) if horizon else 0,
+        })
+    return pd.DataFrame(rows).set_index("level")

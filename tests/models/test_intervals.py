@@ -1,0 +1,105 @@
+import numpy as np
+import pytest
+
+from models.backtest import rolling_origin_backtest
+from models.baselines import HistoricMean, SeasonalNaive
+from models.intervals import calibrate, holdout_coverage, prediction_intervals
+
+NAN = np.nan
+
+
+def test_quantile_is_the_finite_sample_order_statistic():
+    residuals = np.arange(1.0, 10.0)[:, None]  # n = 9 scores 1..9, one step
+    calibration = calibrate(residuals, np.ones(9), levels=(0.5, 0.8, 0.9, 0.95))
+    # rank ceil(10 * level): 5, 8, 9, and 10 > n (no finite bound)
+    np.testing.assert_array_equal(calibration.quantiles[:, 0], [5.0, 8.0, 9.0, np.inf])
+    assert calibration.n.tolist() == [9]
+
+
+def test_rank_does_not_jump_where_n_plus_one_times_level_is_whole():
+    calibration = calibrate(np.arange(1.0, 20.0)[:, None], np.ones(19), levels=(0.95, 0.8))
+    np.testing.assert_array_equal(calibration.quantiles[:, 0], [19.0, 16.0])  # 20 * 0.95 = 19, 20 * 0.8 = 16
+
+
+def test_scores_are_absolute_residuals_over_the_scale_per_step():
+    residuals = np.array([[-4.0, 1.0], [30.0, NAN], [2.0, -8.0], [9.0, 9.0]])
+    scale = np.array([2.0, 10.0, 1.0, NAN])  # the last row has no scale: not used
+    calibration = calibrate(residuals, scale, levels=(0.5,))
+    # step 1: scores 2, 3, 2 -> rank ceil(4 * 0.5) = 2 -> 2; step 2: scores 0.5, 8 -> rank 2 (of 2) -> 8
+    np.testing.assert_array_equal(calibration.quantiles, [[2.0, 8.0]])
+    assert calibration.n.tolist() == [3, 2]
+
+
+def test_intervals_scale_with_each_series_and_clip_at_zero():
+    calibration = calibrate(np.arange(1.0, 20.0)[:, None] * np.ones((1, 2)), np.ones(19), levels=(0.8,))
+    forecast = np.array([[100.0, 100.0], [10.0, NAN], [5.0, 5.0]])
+    lo, hi = prediction_intervals(forecast, np.array([1.0, 2.0, NAN]), calibration, 0.8, non_negative=True)
+    np.testing.assert_array_equal(lo, [[84.0, 84.0], [0.0, NAN], [NAN, NAN]])
+    np.testing.assert_array_equal(hi, [[116.0, 116.0], [42.0, NAN], [NAN, NAN]])
+    lo, _ = prediction_intervals(forecast, np.array([1.0, 2.0, 1.0]), calibration, 0.8)
+    assert lo[1, 0] == -22.0
+
+
+def test_split_conformal_coverage_is_exact_in_expectation():
+    # 40,000 independent trials side by side as "steps": 18 Gaussian calibration residuals each, one
+    # fresh test residual. Conformal coverage at 80 % is rank 16 of 19 = 0.842 exactly; the plain
+    # empirical quantile (rank ceil(18 * 0.8) = 15) would give 0.789, np.quantile about 0.8.
+    rng = np.random.default_rng(11)
+    calibration = calibrate(rng.normal(size=(18, 40_000)), np.ones(18), levels=(0.8,))
+    covered = np.abs(rng.normal(size=40_000)) <= calibration.quantiles[0]
+    assert abs(covered.mean() - 16 / 19) < 0.008  # 4 standard errors
+
+
+def gaussian_panel(n_series: int, n_months: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stationary Gaussian noise around a level, sizes spread over three orders of magnitude."""
+    rng = np.random.default_rng(seed)
+    size = np.exp(rng.uniform(0, 7, n_series))
+    block = size[:, None] * (20.0 + rng.normal(size=(n_series, n_months)))
+    return block.astype(np.float32), size
+
+
+@pytest.mark.parametrize("model", [HistoricMean(), SeasonalNaive()])
+def test_holdout_coverage_is_near_nominal_for_small_and_large_series(model):
+    block, size = gaussian_panel(600, 84, seed=1)
+    result = rolling_origin_backtest(block, [model], 12, n_origins=4)
+    table = holdout_coverage(result.actual, result.forecasts[model.name], result.scale, non_negative=True)
+    assert list(table.index) == [0.8, 0.95]
+    assert (abs(table["coverage"] - table["nominal"]) < 0.03).all(), table
+    assert table.loc[0.95, "mean_scaled_width"] > table.loc[0.8, "mean_scaled_width"]
+    assert (table["n_calibration"] == 3 * 600).all() and (table["n_pairs"] == 600 * 12).all()
+    # pooling is fair across sizes because residuals are scaled: the quantiles calibrated on all LAOs
+    # cover each third of them by size near nominal too (unscaled, the small would be over-covered
+    # and the large under-covered)
+    forecast, actual, horizon = result.forecasts[model.name], result.actual, result.actual.shape[2]
+    calibration = calibrate((actual[:-1] - forecast[:-1]).reshape(-1, horizon), result.scale[:-1].reshape(-1))
+    for level in (0.8, 0.95):
+        lo, hi = prediction_intervals(forecast[-1], result.scale[-1], calibration, level)
+        inside = (actual[-1] >= lo) & (actual[-1] <= hi)
+        for third in np.array_split(np.argsort(size), 3):
+            assert abs(inside[third].mean() - level) < 0.04, (level, inside[third].mean())
+
+
+def test_holdout_reports_series_without_an_interval():
+    block, _ = gaussian_panel(20, 60, seed=2)
+    block[0, :] = 7.0  # flat history: scale 0, no interval
+    result = rolling_origin_backtest(block, [HistoricMean()], 6, n_origins=3)
+    table = holdout_coverage(result.actual, result.forecasts["historic_mean"], result.scale)
+    assert (table["n_no_interval"] == 1).all() and (table["n_pairs"] == 19 * 6).all()
+
+
+def test_too_little_calibration_data_gives_unbounded_intervals():
+    calibration = calibrate(np.ones((3, 1)), np.ones(3), levels=(0.8, 0.95))
+    assert np.isinf(calibration.quantiles[1, 0])  # rank ceil(4 * 0.95) = 4 > 3
+    lo, hi = prediction_intervals(np.array([[5.0]]), np.array([1.0]), calibration, 0.95, non_negative=True)
+    assert lo[0, 0] == 0.0 and hi[0, 0] == np.inf
+    empty = calibrate(np.empty((0, 2)), np.empty(0))
+    assert np.isinf(empty.quantiles).all() and empty.n.tolist() == [0, 0]
+
+
+def test_arguments_are_checked():
+    with pytest.raises(ValueError, match="levels"):
+        calibrate(np.ones((3, 1)), np.ones(3), levels=(80,))
+    with pytest.raises(ValueError, match="scale"):
+        calibrate(np.ones((3, 1)), np.ones(2))
+    with pytest.raises(ValueError, match="two origins"):
+        holdout_coverage(np.ones((1, 2, 3)), np.ones((1, 2, 3)), np.ones((1, 2)))
