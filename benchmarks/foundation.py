@@ -22,7 +22,7 @@ from khlang.measure import measure
 from khlang.progress import console
 from khlang.runtime import configure_runtime
 
-__all__ = ["run", "naive_ingest"]
+__all__ = ["run", "naive_ingest", "store_waste_calibration"]
 
 
 def _size(path: Path) -> int:
@@ -48,6 +48,23 @@ def naive_ingest(raw_dir: Path, out_dir: Path) -> int:
         frame.columns = [str(c) for c in frame.columns]
         frame.to_parquet(out_dir / f"{i:05d}.parquet")
     return rows
+
+
+def store_waste_calibration(catalog: Catalog, thailand_dir: Path) -> dict:
+    """Real provincial waste (tonnes/day, BE calendar years) against the ingested store: per LAO the
+    mean of its stored months in the year, summed over the province. Gaps and dirt included."""
+    import duckdb
+
+    files = (catalog.store / "metric=waste_generated").as_posix() + "/*/*.parquet"
+    got = duckdb.sql(f"""
+        with per_lao as (select lao_code, substr(lao_code, 2, 2) as province, year(period) + 543 as year_be,
+                                avg(value) as tpd from read_parquet('{files}', hive_partitioning = true) group by all)
+        select province, year_be, sum(tpd) as tpd from per_lao group by all""").df()
+    real = pd.read_csv(thailand_dir / "waste_province_yearly.csv", dtype={"province_tis_code": str})
+    real["province"] = real["province_tis_code"].str.zfill(2)
+    joined = real.merge(got, on=["province", "year_be"])
+    rel = (joined["tpd"] / joined["generated_ton_day"] - 1).abs()
+    return {"province_years": len(joined), "max_rel_error": float(rel.max()), "mean_rel_error": float(rel.mean())}
 
 
 def run(scale: str, cluster: str | None, work_dir: Path | None = None) -> dict:
@@ -78,7 +95,8 @@ def run(scale: str, cluster: str | None, work_dir: Path | None = None) -> dict:
         totals = report.totals
         results["ingest"] = {"seconds": m.seconds, "peak_gib": m.peak_rss_gib, **totals,
                              "records_per_s": totals["records_in"] / m.seconds, "balanced": report.balanced,
-                             "store_bytes": _size(catalog.store), "quarantine_bytes": _size(catalog.quarantine)}
+                             "store_bytes": _size(catalog.store), "quarantine_bytes": _size(catalog.quarantine),
+                             "waste_vs_real": store_waste_calibration(catalog, settings.thailand_dir)}
         with measure() as m:
             build_panels(catalog, reference, engine)
         results["panel"] = {"seconds": m.seconds, "peak_gib": m.peak_rss_gib, "panel_bytes": _size(catalog.panel)}
