@@ -19,6 +19,9 @@ from khlang.domain.reference import ReferenceData
 __all__ = ["Register", "REASON_ORDER", "record_schema", "assign_reasons", "FIRST_FISCAL_YEAR"]
 
 FIRST_FISCAL_YEAR = 2550
+# A plausible year up to this many years past the as-of date is a date in the future (a typo of a
+# month or year); beyond it the year itself is wrong: a BE/CE mix-up (2599 = 2056 CE written as BE).
+FUTURE_YEARS_WINDOW = 5
 # Most basic first: a row-level problem names every record of the row.
 REASON_ORDER = ("missing_column", "truncated_row", "invalid_lao_code", "unknown_lao_code", "invalid_period",
                 "year_out_of_range", "future_period", "unknown_metric", "not_applicable", "missing_value",
@@ -46,8 +49,9 @@ class Register:
 
     @property
     def last_fiscal_year(self) -> int:
-        """Latest fiscal year (BE) a record may carry: the as-of year's plus one."""
-        return ce_to_be(self.as_of.year) + 1
+        """Latest fiscal year (BE) a record's year may name before it counts as a BE/CE mix-up; records
+        up to there but after the as-of month are future_period."""
+        return ce_to_be(self.as_of.year) + 1 + FUTURE_YEARS_WINDOW
 
     @property
     def as_of_month(self) -> np.datetime64:
