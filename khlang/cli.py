@@ -77,6 +77,25 @@ def _report_measure(label: str, m) -> None:
     console.print(f"[green]{label}[/]: {m.seconds:.1f} s, peak memory {m.peak_rss_gib:.2f} GiB (process tree)")
 
 
+def _print_quarantine_reasons(catalog: Catalog, batch_id: str | None) -> None:
+    """Quarantined records of this batch by reason (what was rejected, and why)."""
+    import pandas as pd
+    from rich.table import Table
+
+    from pipelines.schema import REASONS
+
+    part = catalog.quarantine / f"batch={batch_id}" / "part.parquet"
+    if not batch_id or not part.is_file():
+        return
+    counts = pd.read_parquet(part, columns=["reason"])["reason"].value_counts()
+    table = Table(title=f"quarantined in batch {batch_id}, by reason ({catalog.quarantine})")
+    for name, justify in (("reason", "left"), ("records", "right"), ("meaning", "left")):
+        table.add_column(name, justify=justify)
+    for reason, n in counts.items():
+        table.add_row(str(reason), f"{n:,}", REASONS.get(str(reason), ""))
+    console.print(table)
+
+
 @app.command()
 def info() -> None:
     """Show the settings and where each data set lives."""
@@ -125,6 +144,7 @@ def ingest(
     with measure() as m, _engine(settings, catalog) as engine, progress_bars() as progress:
         report = run_ingest(Path(raw_dir or catalog.raw), catalog, reference, engine, as_of_date, progress=progress)
     console.print(report.rich_table())
+    _print_quarantine_reasons(catalog, report.batch_id)
     _report_measure("ingest", m)
     if not report.balanced:
         raise typer.Exit(code=1)
@@ -168,6 +188,7 @@ def demo(
         with measure() as m_ing, progress_bars() as progress:
             ing = run_ingest(catalog.raw, catalog, reference, engine, settings.ingest.as_of_date(), progress=progress)
         console.print(ing.rich_table())
+        _print_quarantine_reasons(catalog, ing.batch_id)
         _report_measure("ingest", m_ing)
         with measure() as m_pan, progress_bars() as progress:
             pan = build_panels(catalog, reference, engine, progress=progress)
