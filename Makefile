@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 export UV_CACHE_DIR := $(CURDIR)/work/cache/uv
+# Temp files of the setup and of the test run (pytest's tmp_path included) stay in the work folder.
+export TMPDIR := $(CURDIR)/work/tmp
 export UV_NO_PROGRESS := 1
 STAMP := $(VENV)/.khlang-installed
 KHLANG := $(BIN)/khlang
@@ -17,6 +19,7 @@ help: ## show what each target does
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): requirements/lock.txt pyproject.toml
+	@mkdir -p $(TMPDIR)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(BIN)/uv pip sync -q --python $(BIN)/python requirements/lock.txt
@@ -29,9 +32,11 @@ demo: setup ## set up, generate the small data set, ingest it, build the panels,
 	$(KHLANG) demo --scale $(SCALE)
 
 test: setup ## set up and run the test suite
+	@mkdir -p $(TMPDIR)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: setup ## the tests without the slow (multi-engine) ones
+	@mkdir -p $(TMPDIR)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: setup ## ruff

@@ -38,6 +38,7 @@ def _root(
     work_dir: Annotated[Path | None, typer.Option(help="Work folder (overrides the config)")] = None,
 ) -> None:
     _State.config, _State.work_dir = config, work_dir
+    _settings()  # caches and temp folders point into the work folder before any library is imported
 
 
 def _settings(cluster: str | None = None) -> tuple[Settings, Catalog]:
