@@ -210,7 +210,8 @@ def cluster_up() -> None:
     from cluster.service import start_local_cluster
 
     settings, catalog = _settings()
-    address = start_local_cluster(settings, catalog)
+    with console.status(f"starting dask scheduler and {settings.cluster.n_workers} workers on 127.0.0.1"):
+        address = start_local_cluster(settings, catalog)
     console.print(f"dask scheduler running at [bold]{address}[/]; use --cluster {address}")
 
 
@@ -220,7 +221,8 @@ def cluster_down() -> None:
     from cluster.service import stop_local_cluster
 
     _, catalog = _settings()
-    stop_local_cluster(catalog)
+    with console.status("stopping the local dask cluster"):
+        stop_local_cluster(catalog)
     console.print("local dask cluster stopped")
 
 
