@@ -1,8 +1,17 @@
 """Feature engine kernels: numba kernels over dense float32 [series, month] blocks (NaN = gap), the
-named feature objects built on them, and calendar features of the Thai fiscal year.
+named feature objects built on them, calendar features of the Thai fiscal year, the cross-level
+(parent district/province/region) and static (register) features of a LAO. The Zarr feature store
+built on the engine is features.store (build_features, open_features), imported from there.
 
 Every feature value at month t uses months up to and including t only."""
 
+from features.cross_level import (
+    CROSS_LEVEL_FEATURES,
+    PARENT_LEVELS,
+    cross_level_names,
+    parent_features,
+    parent_rows,
+)
 from features.ewm import ewm_mean
 from features.feature_set import (
     DEFAULT_FEATURES,
@@ -21,6 +30,7 @@ from features.feature_set import (
 from features.fiscal_calendar import CALENDAR_FEATURE_NAMES, calendar_features
 from features.lags import diff, growth, lag
 from features.rolling import expanding_mean, rolling_max, rolling_mean, rolling_min, rolling_std
+from features.static import STATIC_FEATURE_NAMES, static_features
 
 __all__ = [
     "Feature", "Lag", "Diff", "Growth", "RollingMean", "RollingStd", "RollingMin", "RollingMax",
@@ -28,4 +38,6 @@ __all__ = [
     "CALENDAR_FEATURE_NAMES", "calendar_features",
     "lag", "diff", "growth", "rolling_mean", "rolling_std", "rolling_min", "rolling_max",
     "expanding_mean", "ewm_mean",
+    "CROSS_LEVEL_FEATURES", "PARENT_LEVELS", "cross_level_names", "parent_rows", "parent_features",
+    "STATIC_FEATURE_NAMES", "static_features",
 ]
