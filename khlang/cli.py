@@ -166,6 +166,20 @@ def panel(cluster: ClusterOpt = None) -> None:
 
 
 @app.command()
+def features(cluster: ClusterOpt = None) -> None:
+    """Compute the numba feature store (lags, rolling stats, EWM, cross-level, calendar) from the panels."""
+    from features.store import build_features
+    from khlang.measure import measure
+
+    settings, catalog = _settings(cluster)
+    reference = _reference(settings)
+    with measure() as m, _engine(settings, catalog) as engine, progress_bars() as progress:
+        report = build_features(catalog, reference, engine, progress=progress)
+    report.print_summary(console)
+    _report_measure("features", m)
+
+
+@app.command()
 def demo(
     scale: Annotated[str, typer.Option(help="tiny | small | thailand")] = "small",
     cluster: ClusterOpt = None,
