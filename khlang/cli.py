@@ -22,6 +22,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="
                   help="Khlang (คลัง): data store and forecasts for Thai local government.")
 cluster_app = typer.Typer(no_args_is_help=True, help="Start and stop a local Dask scheduler with workers.")
 app.add_typer(cluster_app, name="cluster")
+mlflow_app = typer.Typer(no_args_is_help=True, help="Start and stop the MLflow UI on the local tracking store.")
+app.add_typer(mlflow_app, name="mlflow")
 
 ClusterOpt = Annotated[str | None, typer.Option(
     "--cluster", help="local (embedded LocalCluster) | tcp://HOST:8786 (Dask scheduler) | ray | ray://HOST:10001")]
@@ -243,10 +245,40 @@ def cluster_down() -> None:
 @cluster_app.command("status")
 def cluster_status() -> None:
     """Say whether the local Dask cluster runs, and where."""
-    from cluster.service import cluster_status as status
+    from cluster.service import cluster_status
 
     _, catalog = _settings()
-    console.print(json.dumps(status(catalog), default=str) if not isinstance(status(catalog), str) else status(catalog))
+    console.print(json.dumps(cluster_status(catalog), default=str))
+
+
+@mlflow_app.command("up")
+def mlflow_up(port: Annotated[int | None, typer.Option(help="port on 127.0.0.1 (default from config)")] = None) -> None:
+    """Serve the MLflow UI of work/mlflow (SQLite + artifacts) on 127.0.0.1."""
+    from models.mlflow_server import start_mlflow_server
+
+    settings, catalog = _settings()
+    with console.status("starting the MLflow UI"):
+        url = start_mlflow_server(catalog, port=port or settings.mlflow.port)
+    console.print(f"MLflow UI at [bold]{url}[/] (tracking store {catalog.mlflow})")
+
+
+@mlflow_app.command("down")
+def mlflow_down() -> None:
+    """Stop the MLflow UI started by `khlang mlflow up`."""
+    from models.mlflow_server import stop_mlflow_server
+
+    _, catalog = _settings()
+    stop_mlflow_server(catalog)
+    console.print("MLflow UI stopped")
+
+
+@mlflow_app.command("status")
+def mlflow_status() -> None:
+    """Say whether the MLflow UI runs, and where."""
+    from models.mlflow_server import mlflow_server_status
+
+    _, catalog = _settings()
+    console.print(json.dumps(mlflow_server_status(catalog), default=str))
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-__all__ = ["ClusterConfig", "GenerateConfig", "IngestConfig", "Settings", "find_config_file", "load_settings"]
+__all__ = ["ClusterConfig", "GenerateConfig", "IngestConfig", "MlflowConfig", "Settings", "find_config_file", "load_settings"]
 
 CONFIG_ENV = "KHLANG_CONFIG"
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +33,14 @@ class GenerateConfig:
 
 
 @dataclass(frozen=True)
+class MlflowConfig:
+    """Tracking store: empty `tracking_uri` = SQLite in the work folder; or a team server's URI."""
+
+    tracking_uri: str = ""
+    port: int = 5000
+
+
+@dataclass(frozen=True)
 class IngestConfig:
     as_of: dt.date | None = None  # None: today
 
@@ -47,6 +55,7 @@ class Settings:
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     generate: GenerateConfig = field(default_factory=GenerateConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
+    mlflow: MlflowConfig = field(default_factory=MlflowConfig)
     config_file: Path | None = None
 
     @property
@@ -84,7 +93,7 @@ def load_settings(config_file: Path | None = None) -> Settings:
     if config_file is not None:
         raw = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
         base = Path(config_file).resolve().parent
-    paths, cl, gen, ing = (raw.get(k, {}) for k in ("paths", "cluster", "generate", "ingest"))
+    paths, cl, gen, ing, mlf = (raw.get(k, {}) for k in ("paths", "cluster", "generate", "ingest", "mlflow"))
 
     def _path(env: str, value: str) -> Path:
         p = Path(_env(env, value)).expanduser()
@@ -107,5 +116,7 @@ def load_settings(config_file: Path | None = None) -> Settings:
             dirty_share=float(_env("KHLANG_DIRTY_SHARE", gen.get("dirty_share", 0.002))),
         ),
         ingest=IngestConfig(as_of=dt.date.fromisoformat(as_of) if as_of else None),
+        mlflow=MlflowConfig(tracking_uri=_env("KHLANG_MLFLOW_TRACKING_URI", mlf.get("tracking_uri", "")),
+                            port=int(_env("KHLANG_MLFLOW_PORT", mlf.get("port", 5000)))),
         config_file=Path(config_file).resolve() if config_file else None,
     )

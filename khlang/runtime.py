@@ -26,6 +26,8 @@ def runtime_environment(catalog: Catalog) -> dict[str, str]:
         "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0",
         "MLFLOW_TRACKING_DIR": str(catalog.mlflow),
         "MLFLOW_DISABLE_TELEMETRY": "true",
+        "MLFLOW_UV_AUTO_DETECT": "false",
+        "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
         "DO_NOT_TRACK": "1",
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         "HF_HUB_OFFLINE": "1",
