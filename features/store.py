@@ -49,6 +49,7 @@ from khlang.domain.calendar import month_from_index
 from khlang.domain.hierarchy import LEVELS, lao_parents
 from khlang.domain.reference import ReferenceData
 from khlang.locks import exclusive_lock
+from khlang.swap import recover, swap_in
 
 __all__ = ["build_features", "open_features", "FeatureReport", "MetricFeatures", "FeatureSet", "FeatureError"]
 
@@ -174,25 +175,6 @@ def _write_block(item: _Block) -> int:
 
 # --- the client: plan, create arrays, run the map, swap ------------------------------------------
 
-def _recover(target: Path) -> None:
-    """Finish or undo a swap cut short: put an aside store back if none is in place; drop temp builds."""
-    for tmp in target.parent.glob(f"{target.name}.tmp-*"):
-        shutil.rmtree(tmp, ignore_errors=True)
-    for old in sorted(target.parent.glob(f"{target.name}.old-*"), key=lambda p: p.stat().st_mtime):
-        if not target.exists():
-            old.rename(target)
-        else:
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def _swap_in(tmp: Path, target: Path, build_id: str) -> None:
-    old = target.with_name(f"{target.name}.old-{build_id}")
-    if target.exists():
-        target.rename(old)
-    tmp.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def _panel_identity(catalog: Catalog) -> tuple[str | None, str | None]:
     """(manifest checksum, creation time) of the panel in place: a rebuild changes the second."""
     if not (catalog.panel / "zarr.json").is_file():
@@ -235,7 +217,7 @@ def build_features(catalog: Catalog, reference: ReferenceData, engine: Engine, m
         raise ValueError(f"feature names repeat: {sorted(n for n in set(names) if names.count(n) > 1)}")
     target = Path(catalog.features)
     with exclusive_lock(catalog.run / "features.lock", "feature build"):
-        _recover(target)
+        recover(target)
         panel_id = _panel_identity(catalog)
         available = list(zarr.open_group(str(catalog.panel), mode="r").attrs.get("metrics", []))
         wanted = available if metrics is None else list(dict.fromkeys(metrics))
@@ -252,7 +234,7 @@ def build_features(catalog: Catalog, reference: ReferenceData, engine: Engine, m
                 raise FeatureError("the panel was rebuilt during the feature build; run it again")
             report = _finish(tmp, items, written, plans)
             kept = _keep_previous(target, tmp, wanted) if metrics is not None else ()
-            _swap_in(tmp, target, build_id)
+            swap_in(tmp, target, build_id)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return FeatureReport(path=target, panel_manifest_sha256=panel_id[0], metrics=report, feature_names=names,

@@ -38,6 +38,7 @@ from khlang.domain.metrics import METRICS, Metric, reports_metric
 from khlang.domain.metrics import metric as metric_entry
 from khlang.domain.reference import ReferenceData
 from khlang.locks import exclusive_lock
+from khlang.swap import recover, swap_in
 from pipelines.aggregate import aggregate, dense_block, month_numbers, reporting, time_axis
 
 __all__ = ["build_panels", "open_panel", "PanelReport", "MetricPanel", "Panel", "PanelError"]
@@ -229,25 +230,6 @@ def _build_lock(catalog: Catalog) -> contextlib.AbstractContextManager[None]:
     return exclusive_lock(catalog.run / "panel.lock", "panel build")
 
 
-def _recover(target: Path) -> None:
-    """Finish or undo a swap cut short: put an aside panel back if none is in place; drop temp builds."""
-    for tmp in target.parent.glob(f"{target.name}.tmp-*"):
-        shutil.rmtree(tmp, ignore_errors=True)
-    for old in sorted(target.parent.glob(f"{target.name}.old-*"), key=lambda p: p.stat().st_mtime):
-        if not target.exists():
-            old.rename(target)
-        else:
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def _swap_in(tmp: Path, target: Path, build_id: str) -> None:
-    old = target.with_name(f"{target.name}.old-{build_id}")
-    if target.exists():
-        target.rename(old)
-    tmp.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def build_panels(catalog: Catalog, reference: ReferenceData, engine: Engine, metrics: list[str] | None = None,
                  block_series: int = 1024, progress: Callable[[str, int, int], None] | None = None) -> PanelReport:
     """Build catalog.panel from catalog.store: all metrics in the store, or only `metrics` (the others
@@ -259,7 +241,7 @@ def build_panels(catalog: Catalog, reference: ReferenceData, engine: Engine, met
         raise ValueError("block_series must be >= 1")
     target = Path(catalog.panel)
     with _build_lock(catalog):
-        _recover(target)
+        recover(target)
         manifest = _manifest_sha256(catalog)
         wanted = _store_metrics(catalog) if metrics is None else [metric_entry(m).name for m in metrics]
         files = {m: _store_files(catalog, m) for m in wanted}
@@ -279,7 +261,7 @@ def build_panels(catalog: Catalog, reference: ReferenceData, engine: Engine, met
             if _manifest_sha256(catalog) != manifest:
                 raise PanelError("the store changed during the build (manifest differs); run it again")
             kept = _keep_previous(target, tmp, wanted) if metrics is not None else ()
-            _swap_in(tmp, target, build_id)
+            swap_in(tmp, target, build_id)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return PanelReport(path=target, manifest_sha256=manifest, metrics=tuple(report), skipped=skipped,
