@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import os
 import tempfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,7 +21,7 @@ from khlang.domain.calendar import fiscal_year, month_index
 from khlang.domain.hierarchy import LEVELS
 from khlang.domain.reference import ReferenceData
 from khlang.runtime import configure_runtime
-from pipelines.panel import _recover, build_panels, open_panel
+from pipelines.panel import build_panels, open_panel
 from pipelines.schema import MANIFEST_SCHEMA, STORE_SCHEMA
 
 PAO = "2190101"  # Saraburi PAO: its code carries district 1901, but it rolls up to the province
@@ -205,13 +204,3 @@ def test_rebuild_is_identical_and_partial_rebuild_keeps_others(built, saraburi: 
     assert np.array_equal(open_panel(catalog, "budget_personnel", "lao").values[:],
                           before["budget_personnel", "lao"], equal_nan=True)
 
-
-def test_recover_puts_an_aside_panel_back(tmp_path: Path) -> None:
-    target = tmp_path / "panel.zarr"
-    (tmp_path / "panel.zarr.old-1").mkdir()
-    (tmp_path / "panel.zarr.tmp-2").mkdir()
-    _recover(target)
-    assert target.is_dir() and sorted(p.name for p in tmp_path.iterdir()) == ["panel.zarr"]
-    (tmp_path / "panel.zarr.old-3").mkdir()
-    _recover(target)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["panel.zarr"]
