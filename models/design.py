@@ -1,0 +1,119 @@
+"""The design matrix of a global forecasting model over a dense [series, month] block (NaN = gap).
+
+One row per (series, origin month t, step h): the series' features as of t (features.compute_features,
+leakage-free: the value at t uses months up to t), the value at t and the value a whole number of years
+before the target month (both known at t), the calendar features of the target month t + h and h itself;
+the target is y[t + h]. Every level-type column and the target are divided by the series' scale as of t
+(the mean absolute value of its observed months in the 12 months up to t, carried across longer gaps), so
+one model serves LAOs of very different sizes and a row never sees a month after its origin."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from features import DEFAULT_FEATURES, Feature, Growth, calendar_features, compute_features, rolling_mean
+from features.fiscal_calendar import CALENDAR_FEATURE_NAMES
+from models.metrics import SEASON
+
+__all__ = ["SCALE_MONTHS", "DesignMatrix", "history_periods", "series_scale", "design_matrix", "design_names"]
+
+SCALE_MONTHS = 12  # months of history behind each row's scale
+
+_OWN_COLUMNS = ("value", "same_month_last_season")
+_STEP_COLUMN = "step"
+
+
+@dataclass(frozen=True)
+class DesignMatrix:
+    """Rows of (series, origin, step): float32 features X and scaled target y, and the row's scale."""
+
+    X: np.ndarray  # float32 [row, column]
+    y: np.ndarray  # float32 [row], target / scale; NaN on prediction rows
+    scale: np.ndarray  # float32 [row]: the series' scale as of the origin (series' unit)
+    series: np.ndarray  # int64 [row]: row of the block
+    origin: np.ndarray  # int64 [row]: block column of the origin month t
+    step: np.ndarray  # int64 [row]: h, the target is month t + h
+    names: tuple[str, ...]  # column names of X
+
+    @property
+    def target_month(self) -> np.ndarray:
+        """int64 [row]: block column of the target month."""
+        return self.origin + self.step
+
+
+def history_periods(periods: np.ndarray | None, n_months: int, horizon: int = 0) -> np.ndarray:
+    """Month indices of a history's n_months columns and the horizon after it: the first columns of
+    `periods` (the backtest cuts a block from its end), or months from January 1970 without them."""
+    if periods is None:
+        return np.arange(n_months + horizon, dtype=np.int64)
+    periods = np.asarray(periods, dtype=np.int64)
+    if periods.shape[0] < n_months:
+        raise ValueError(f"{periods.shape[0]} periods for a history of {n_months} months")
+    return np.concatenate([periods[:n_months], periods[n_months - 1] + np.arange(1, horizon + 1)])
+
+
+def series_scale(block: np.ndarray) -> np.ndarray:
+    """float32 [series, month]: mean |value| of the observed months in the 12 up to each month, carried
+    forward over longer gaps; NaN before the first observation, 1 where that mean is 0."""
+    recent = rolling_mean(np.abs(np.asarray(block, dtype=np.float32)), SCALE_MONTHS, 1)
+    known = ~np.isnan(recent)
+    last = np.maximum.accumulate(np.where(known, np.arange(recent.shape[1]), -1), axis=1)
+    scale = np.take_along_axis(recent, np.maximum(last, 0), axis=1)
+    scale[last < 0] = np.nan
+    scale[scale == 0] = 1.0
+    return scale
+
+
+def design_names(features: Sequence[Feature] = DEFAULT_FEATURES) -> tuple[str, ...]:
+    """Column names of the design matrix built with `features`."""
+    return (*_OWN_COLUMNS, *(f.name for f in features), *CALENDAR_FEATURE_NAMES, _STEP_COLUMN)
+
+
+def _seasonal_offset(step: np.ndarray) -> np.ndarray:
+    """Months back from the origin to the same month as the target, a whole number of seasons earlier."""
+    return SEASON * ((step + SEASON - 1) // SEASON) - step
+
+
+def design_matrix(block: np.ndarray, steps: Sequence[int] | np.ndarray, origins: np.ndarray | None = None,
+                  periods: np.ndarray | None = None, features: Sequence[Feature] = DEFAULT_FEATURES,
+                  training: bool = True) -> DesignMatrix:
+    """The design matrix of block [series, month] at `origins` (block columns; default every column) and
+    `steps`. training=True keeps the rows whose target lies in the block and is observed; training=False
+    keeps every row with a scale (targets may lie past the block: y is NaN there)."""
+    block = np.ascontiguousarray(block, dtype=np.float32)
+    n_series, n_months = block.shape
+    steps = np.asarray(steps, dtype=np.int64)
+    origins = np.arange(n_months, dtype=np.int64) if origins is None else np.asarray(origins, dtype=np.int64)
+    month_axis = history_periods(periods, n_months, int(steps.max()))
+
+    values, _ = compute_features(block, features)  # [feature, series, month]
+    scale = series_scale(block)  # [series, month]
+    level = np.array([not isinstance(f, Growth) for f in features])
+
+    # rows in (step, series, origin) order: each block is one step over the [series, origin] grid
+    s_idx = np.broadcast_to(np.arange(n_series)[None, :, None], (steps.size, n_series, origins.size))
+    o_idx = np.broadcast_to(origins[None, None, :], s_idx.shape)
+    h_idx = np.broadcast_to(steps[:, None, None], s_idx.shape)
+    target_col = o_idx + h_idx
+    row_scale = scale[s_idx, o_idx]
+    inside = target_col < n_months
+    target = np.full(s_idx.shape, np.nan, dtype=np.float32)
+    target[inside] = block[s_idx[inside], target_col[inside]]
+    keep = ~np.isnan(row_scale) & (~np.isnan(target) if training else True)
+    s, o, h, row_scale = s_idx[keep], o_idx[keep], h_idx[keep], row_scale[keep]
+
+    anchor_col = o - _seasonal_offset(h)
+    anchor = np.where(anchor_col >= 0, block[s, np.maximum(anchor_col, 0)], np.nan)
+    per_feature = values[:, s, o].T  # [row, feature]
+    per_feature[:, level] /= row_scale[:, None]
+    calendar = calendar_features(month_axis[o + h])
+    X = np.column_stack([
+        block[s, o] / row_scale, anchor / row_scale, per_feature,
+        *(calendar[name] for name in CALENDAR_FEATURE_NAMES), h,
+    ]).astype(np.float32)
+    return DesignMatrix(X=X, y=(target[keep] / row_scale).astype(np.float32), scale=row_scale.astype(np.float32),
+                        series=s.astype(np.int64), origin=o.astype(np.int64), step=h.astype(np.int64),
+                        names=design_names(features))
