@@ -188,14 +188,19 @@ def _train_job(job: _TrainingJob) -> xgboost.Booster:
 def _train_dask(engine: DaskEngine, train: DesignMatrix, params: Mapping[str, Any],
                 n_estimators: int) -> xgboost.Booster:
     """xgboost.dask over the design matrix as dask arrays, one chunk of rows per worker."""
+    import dask
     import dask.array as da
     from xgboost import dask as dxgb
     from xgboost.collective import Config
 
-    n_workers = max(engine.n_workers(), 1)
-    chunk = -(-train.y.size // n_workers)
-    X = da.from_array(train.X, chunks=(chunk, -1))
-    y = da.from_array(train.y, chunks=chunk)
+    # scattered to the workers first: from_array would embed the whole matrix in the task graph
+    parts = np.array_split(np.arange(train.y.size), max(engine.n_workers(), 1))
+    x_parts = engine.client.scatter([train.X[rows] for rows in parts])
+    y_parts = engine.client.scatter([train.y[rows] for rows in parts])
+    X = da.concatenate([da.from_delayed(dask.delayed(part), (rows.size, train.X.shape[1]), np.float32)
+                        for part, rows in zip(x_parts, parts, strict=True)])
+    y = da.concatenate([da.from_delayed(dask.delayed(part), (rows.size,), np.float32)
+                        for part, rows in zip(y_parts, parts, strict=True)])
     dtrain = dxgb.DaskDMatrix(engine.client, X, y, feature_names=list(train.names))
     output = dxgb.train(engine.client, dict(params), dtrain, num_boost_round=n_estimators, verbose_eval=False,
                         coll_cfg=Config(tracker_host_ip=TRACKER_HOST))
