@@ -40,13 +40,19 @@ def configure_runtime(catalog: Catalog) -> dict[str, str]:
     for key in ("TMPDIR", "XDG_CACHE_HOME", "NUMBA_CACHE_DIR", "MPLCONFIGDIR", "DASK_TEMPORARY_DIRECTORY",
                 "RAY_TMPDIR"):
         os.makedirs(env[key], exist_ok=True)
-    # Ray (>= 2.59) authenticates local clusters with a token it would otherwise keep in ~/.ray.
-    token = catalog.run / "ray_auth_token"
-    if not token.is_file():
-        token.parent.mkdir(parents=True, exist_ok=True)
-        token.write_text(secrets.token_hex(32))
-        token.chmod(0o600)
-    env["RAY_AUTH_TOKEN_PATH"] = str(token)
+    # Ray (>= 2.59) authenticates local clusters with a token it would otherwise keep in ~/.ray. Ray caches
+    # the token for the life of the process, so a process keeps the first token it was given even when it
+    # later works on another work folder (tests do); its children inherit it.
+    current = os.environ.get("RAY_AUTH_TOKEN_PATH", "")
+    if current and os.path.isfile(current):
+        env["RAY_AUTH_TOKEN_PATH"] = current
+    else:
+        token = catalog.run / "ray_auth_token"
+        if not token.is_file():
+            token.parent.mkdir(parents=True, exist_ok=True)
+            token.write_text(secrets.token_hex(32))
+            token.chmod(0o600)
+        env["RAY_AUTH_TOKEN_PATH"] = str(token)
     os.environ.update(env)
     tempfile.tempdir = env["TMPDIR"]
     return env
