@@ -20,6 +20,7 @@ import psutil
 
 from khlang.catalog import Catalog
 from khlang.config import Settings
+from khlang.processes import live_process, log_tail, read_pid_record
 from khlang.runtime import runtime_environment
 
 __all__ = ["ClusterServiceError", "start_local_cluster", "stop_local_cluster", "cluster_status", "dask_program"]
@@ -49,30 +50,6 @@ def _pid_files(catalog: Catalog) -> list[Path]:
     return sorted(catalog.run.glob("dask-*.pid"))
 
 
-def _read_pid_file(path: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def _process(record: dict[str, Any] | None) -> psutil.Process | None:
-    """The live process a pid file names, or None (gone, a zombie, or its pid now used by another)."""
-    if not record:
-        return None
-    try:
-        proc = psutil.Process(int(record["pid"]))
-        if abs(proc.create_time() - float(record["create_time"])) > 1.0:
-            return None
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(proc.pid, os.WNOHANG)  # our own child (started in this process): reap it
-            return None
-        return proc
-    except (psutil.Error, KeyError, ValueError):
-        return None
-
-
 def _wait_until(condition: Callable[[], bool], deadline_s: float, what: str,
                 failed: Callable[[], str | None] = lambda: None) -> None:
     """Poll `condition` until it holds; raise when `failed()` names a reason or the deadline passes."""
@@ -83,13 +60,6 @@ def _wait_until(condition: Callable[[], bool], deadline_s: float, what: str,
         if time.monotonic() > deadline:
             raise ClusterServiceError(f"{what}: not done after {deadline_s:.0f} s")
         time.sleep(_POLL_S)
-
-
-def _log_tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 def _spawn(catalog: Catalog, name: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
@@ -109,13 +79,13 @@ def _spawn(catalog: Catalog, name: str, args: list[str], env: dict[str, str]) ->
 
 
 def _live_scheduler(catalog: Catalog) -> dict[str, Any] | None:
-    record = _read_pid_file(catalog.run / f"dask-{_SCHEDULER}.pid")
-    return record if _process(record) else None
+    record = read_pid_record(catalog.run / f"dask-{_SCHEDULER}.pid")
+    return record if live_process(record) else None
 
 
 def _clean_stale(catalog: Catalog) -> None:
     for path in _pid_files(catalog):
-        if not _process(_read_pid_file(path)):
+        if not live_process(read_pid_record(path)):
             path.unlink(missing_ok=True)
 
 
@@ -155,7 +125,7 @@ def start_local_cluster(settings: Settings, catalog: Catalog, timeout_s: float =
     (catalog.run / f"dask-{_SCHEDULER}.pid").write_text(json.dumps(scheduler))
     try:
         _wait_until(lambda: _accepts(config.scheduler_port), timeout_s, "dask scheduler",
-                    lambda: None if _process(scheduler) else f"exited; log:\n{_log_tail(Path(scheduler['log']))}")
+                    lambda: None if live_process(scheduler) else f"exited; log:\n{log_tail(Path(scheduler['log']))}")
         workers = [_spawn(catalog, f"worker-{i}", [
             "worker", address, "--host", "127.0.0.1", "--name", f"worker-{i}",
             "--nthreads", str(config.threads_per_worker), "--memory-limit", config.memory_limit,
@@ -163,8 +133,8 @@ def start_local_cluster(settings: Settings, catalog: Catalog, timeout_s: float =
             "--death-timeout", "60"], env) for i in range(config.n_workers)]
 
         def dead_worker() -> str | None:
-            dead = [w for w in workers if not _process(w)]
-            return f"{dead[0]['role']} exited; log:\n{_log_tail(Path(dead[0]['log']))}" if dead else None
+            dead = [w for w in workers if not live_process(w)]
+            return f"{dead[0]['role']} exited; log:\n{log_tail(Path(dead[0]['log']))}" if dead else None
 
         with _client(address) as client:
             _wait_until(lambda: len(_connected_workers(client)) >= config.n_workers, timeout_s,
@@ -189,7 +159,7 @@ def stop_local_cluster(catalog: Catalog, timeout_s: float = 30.0) -> list[int]:
     paths = sorted(_pid_files(catalog), key=lambda p: p.name == f"dask-{_SCHEDULER}.pid")
     procs: list[psutil.Process] = []
     for path in paths:
-        proc = _process(_read_pid_file(path))
+        proc = live_process(read_pid_record(path))
         if proc is not None:
             # Each was started in its own session: signal the group, so a nanny's worker goes too.
             group = [proc]
@@ -214,7 +184,7 @@ def cluster_status(catalog: Catalog) -> dict[str, Any]:
     scheduler = _live_scheduler(catalog) if catalog.run.is_dir() else None
     if scheduler is None:
         return {"running": False, "status": "not running", "address": None, "workers": [], "pids": {}}
-    pids = {str(r["role"]): int(r["pid"]) for r in map(_read_pid_file, _pid_files(catalog)) if r}
+    pids = {str(r["role"]): int(r["pid"]) for r in map(read_pid_record, _pid_files(catalog)) if r}
     try:
         with _client(scheduler["address"], timeout_s=5.0) as client:
             workers = _connected_workers(client)

@@ -22,6 +22,7 @@ from typing import Any
 import psutil
 
 from khlang.catalog import Catalog
+from khlang.processes import live_process, log_tail, read_pid_record
 from khlang.runtime import runtime_environment
 from models.tracking import artifact_root, local_tracking_uri
 
@@ -36,27 +37,7 @@ class MlflowServerError(RuntimeError):
 
 
 def _record(catalog: Catalog) -> dict[str, Any] | None:
-    try:
-        return json.loads((catalog.run / _PID).read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def _process(record: dict[str, Any] | None) -> psutil.Process | None:
-    """The live process a pid record names, or None (gone, a zombie, or the pid reused)."""
-    if not record:
-        return None
-    try:
-        proc = psutil.Process(int(record["pid"]))
-        if abs(proc.create_time() - float(record["create_time"])) > 1.0:
-            return None
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(proc.pid, os.WNOHANG)  # started by this process: reap it
-            return None
-        return proc
-    except (psutil.Error, KeyError, ValueError):
-        return None
+    return read_pid_record(catalog.run / _PID)
 
 
 def _accepts(port: int) -> bool:
@@ -75,13 +56,6 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def _log_tail(path: Path, lines: int = 20) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 def server_command(catalog: Catalog, port: int) -> list[str]:
     """`mlflow server` over the work folder's SQLite store and artifacts, one worker on 127.0.0.1:port."""
     artifacts = artifact_root(catalog).resolve().as_uri()
@@ -95,7 +69,7 @@ def start_mlflow_server(catalog: Catalog, port: int = 5000, timeout_s: float = 1
     """Start the UI; return http://127.0.0.1:PORT once GET /health answers. If the one started here is
     running already, return its URL instead of starting another."""
     catalog.ensure()
-    if (running := _record(catalog)) and _process(running):
+    if (running := _record(catalog)) and live_process(running):
         return str(running["url"])
     if _accepts(port):
         raise MlflowServerError(f"port {port} on 127.0.0.1 is taken by another program")
@@ -115,12 +89,12 @@ def start_mlflow_server(catalog: Catalog, port: int = 5000, timeout_s: float = 1
     (catalog.run / _PID).write_text(json.dumps(record))
     deadline = time.monotonic() + timeout_s
     while not _healthy(url):
-        if _process(record) is None:
+        if live_process(record) is None:
             stop_mlflow_server(catalog)
-            raise MlflowServerError(f"mlflow server exited; log:\n{_log_tail(log)}")
+            raise MlflowServerError(f"mlflow server exited; log:\n{log_tail(log)}")
         if time.monotonic() > deadline:
             stop_mlflow_server(catalog)
-            raise MlflowServerError(f"mlflow server not answering after {timeout_s:.0f} s; log:\n{_log_tail(log)}")
+            raise MlflowServerError(f"mlflow server not answering after {timeout_s:.0f} s; log:\n{log_tail(log)}")
         time.sleep(_POLL_S)
     return url
 
@@ -128,7 +102,7 @@ def start_mlflow_server(catalog: Catalog, port: int = 5000, timeout_s: float = 1
 def stop_mlflow_server(catalog: Catalog, timeout_s: float = 30.0) -> list[int]:
     """SIGTERM the server's process group (mlflow and its uvicorn), SIGKILL what outlives the deadline;
     remove the pid file. Idempotent. Returns the pids that were running."""
-    proc = _process(_record(catalog))
+    proc = live_process(_record(catalog))
     procs: list[psutil.Process] = []
     if proc is not None:
         procs = [proc]
@@ -151,7 +125,7 @@ def stop_mlflow_server(catalog: Catalog, timeout_s: float = 30.0) -> list[int]:
 def mlflow_server_status(catalog: Catalog) -> dict[str, Any]:
     """{'running', 'url', 'healthy', 'pid'}; a stale pid file is removed."""
     record = _record(catalog)
-    if _process(record) is None:
+    if live_process(record) is None:
         (catalog.run / _PID).unlink(missing_ok=True)
         return {"running": False, "url": None, "healthy": False, "pid": None}
     assert record is not None
