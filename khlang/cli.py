@@ -181,6 +181,90 @@ def features(cluster: ClusterOpt = None) -> None:
     _report_measure("features", m)
 
 
+FAMILY_CHOICES = ("budget", "waste", "welfare", "all")
+
+
+def _families(metric: str) -> list[str]:
+    if metric not in FAMILY_CHOICES:
+        raise typer.BadParameter(f"--metric must be one of {', '.join(FAMILY_CHOICES)}; got {metric!r}")
+    return ["budget", "waste", "welfare"] if metric == "all" else [metric]
+
+
+MlflowUriOpt = Annotated[str | None, typer.Option(
+    "--mlflow-uri", help="MLflow tracking server (default: SQLite in the work folder, or [mlflow] tracking_uri)")]
+
+
+def _tracking_uri(settings: Settings, uri: str | None) -> str | None:
+    return uri or settings.mlflow.tracking_uri or None
+
+
+def _print_training(result) -> None:
+    from rich.table import Table
+
+    acc = result.accuracy()
+    cov = result.coverage()
+    table = Table(title=f"{result.family}: backtest (origins x series), champion per level, after reconciliation")
+    for name in ("metric", "level", "champion", "MASE base", "MASE reconciled", "seasonal naive", "sMAPE",
+                 "cover 80", "cover 95"):
+        table.add_column(name, justify="left" if name in ("metric", "level", "champion") else "right")
+    for (metric, level), rows in acc.groupby(["metric", "level"], sort=False):
+        base = rows[rows["stage"] == "base"].set_index("model")
+        rec = rows[rows["stage"] == "reconciled"].iloc[0]
+        c = cov[(cov["metric"] == metric) & (cov["level"] == level)].set_index("interval")["coverage"]
+        table.add_row(metric, level, str(rec["model"]), f"{base.loc[rec['model'], 'mase']:.3f}", f"{rec['mase']:.3f}",
+                      f"{base.loc['seasonal_naive', 'mase']:.3f}", f"{rec['smape']:.1f}",
+                      f"{c.get(0.8, float('nan')):.3f}", f"{c.get(0.95, float('nan')):.3f}")
+    console.print(table)
+    reg = result.registration
+    console.print(f"{result.family}: score (mean reconciled LAO MASE) {result.score:.4f}; coherence gap "
+                  f"{result.coherence_gap:.3g}; registered {reg.name} v{reg.version} as [bold]{reg.alias}[/] "
+                  f"({reg.reason}); run {result.run_id}; {result.seconds:.1f} s")
+
+
+@app.command()
+def train(
+    metric: Annotated[str, typer.Option("--metric", help="budget | waste | welfare | all")] = "all",
+    cluster: ClusterOpt = None,
+    mlflow_uri: MlflowUriOpt = None,
+) -> None:
+    """Backtest every model at every level, choose champions, reconcile, calibrate intervals, log to
+    MLflow and register each family's model (champion only if it beats the current one)."""
+    from khlang.measure import measure
+    from models.family import train_family
+
+    families = _families(metric)
+    settings, catalog = _settings(cluster)
+    reference = _reference(settings)
+    with measure() as m, _engine(settings, catalog) as engine:
+        for family in families:
+            with console.status(f"training {family}") as status:
+                result = train_family(family, catalog, reference, settings.train, engine,
+                                      _tracking_uri(settings, mlflow_uri), progress=lambda msg: status.update(msg))
+            _print_training(result)
+    _report_measure("train", m)
+
+
+@app.command()
+def forecast(
+    metric: Annotated[str, typer.Option("--metric", help="budget | waste | welfare | all")] = "all",
+    mlflow_uri: MlflowUriOpt = None,
+    alias: Annotated[str, typer.Option(help="registered model alias to publish")] = "champion",
+) -> None:
+    """Run each family's registered champion and write its forecasts (every level, 80/95 % intervals,
+    model version and run id) to the partitioned Parquet forecast store."""
+    from khlang.measure import measure
+    from models.forecast_store import publish_forecasts
+
+    settings, catalog = _settings()
+    with measure() as m, console.status("publishing forecasts"):
+        published = publish_forecasts(catalog, _families(metric), _tracking_uri(settings, mlflow_uri), alias)
+    for p in published:
+        console.print(f"{p.family}: {p.model_name} v{p.model_version} (run {p.run_id}) -> {p.rows:,} rows, "
+                      f"metrics {', '.join(p.metrics)}")
+    console.print(f"forecast store: {catalog.forecasts}")
+    _report_measure("forecast", m)
+
+
 @app.command()
 def demo(
     scale: Annotated[str, typer.Option(help="tiny | small | thailand")] = "small",

@@ -8,7 +8,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-__all__ = ["ClusterConfig", "GenerateConfig", "IngestConfig", "MlflowConfig", "Settings", "find_config_file", "load_settings"]
+__all__ = ["ClusterConfig", "GenerateConfig", "IngestConfig", "MlflowConfig", "TrainConfig", "Settings", "find_config_file", "load_settings"]
 
 CONFIG_ENV = "KHLANG_CONFIG"
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +49,23 @@ class IngestConfig:
 
 
 @dataclass(frozen=True)
+class TrainConfig:
+    """How `khlang train` backtests and fits (see models.train). horizon 0: the rest of the fiscal year
+    after the data's last month and all of the next one."""
+
+    horizon: int = 0
+    n_origins: int = 4
+    step: int = 6  # months between backtest origins
+    prophet_levels: tuple[str, ...] = ("nation", "region", "province")
+    reconciliation: str = "wls_struct"  # bottom_up | ols | wls_struct | wls_var | mint_shrink
+    xgb_estimators: int = 150
+    xgb_max_origins: int = 24
+    xgb_max_rows: int = 200_000
+    xgb_target: str = "seasonal_delta"  # level | seasonal_delta
+    seed: int = 2568
+
+
+@dataclass(frozen=True)
 class Settings:
     work_dir: Path
     data_dir: Path
@@ -56,6 +73,7 @@ class Settings:
     generate: GenerateConfig = field(default_factory=GenerateConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     mlflow: MlflowConfig = field(default_factory=MlflowConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
     config_file: Path | None = None
 
     @property
@@ -93,7 +111,8 @@ def load_settings(config_file: Path | None = None) -> Settings:
     if config_file is not None:
         raw = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
         base = Path(config_file).resolve().parent
-    paths, cl, gen, ing, mlf = (raw.get(k, {}) for k in ("paths", "cluster", "generate", "ingest", "mlflow"))
+    paths, cl, gen, ing, mlf, tr = (raw.get(k, {}) for k in ("paths", "cluster", "generate", "ingest", "mlflow",
+                                                            "train"))
 
     def _path(env: str, value: str) -> Path:
         p = Path(_env(env, value)).expanduser()
@@ -118,5 +137,21 @@ def load_settings(config_file: Path | None = None) -> Settings:
         ingest=IngestConfig(as_of=dt.date.fromisoformat(as_of) if as_of else None),
         mlflow=MlflowConfig(tracking_uri=_env("KHLANG_MLFLOW_TRACKING_URI", mlf.get("tracking_uri", "")),
                             port=int(_env("KHLANG_MLFLOW_PORT", mlf.get("port", 5000)))),
+        train=_train_config(tr),
         config_file=Path(config_file).resolve() if config_file else None,
     )
+
+
+def _train_config(table: dict) -> TrainConfig:
+    """[train] of the TOML file with KHLANG_TRAIN_<KEY> overrides (prophet_levels comma-separated)."""
+    defaults = TrainConfig()
+    values = {}
+    for name, default in vars(defaults).items():
+        env = os.environ.get(f"KHLANG_TRAIN_{name.upper()}", "")
+        value = env or table.get(name, default)
+        if isinstance(default, tuple):
+            value = tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else tuple(value)
+        else:
+            value = type(default)(value)
+        values[name] = value
+    return TrainConfig(**values)

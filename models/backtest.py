@@ -17,7 +17,7 @@ import pandas as pd
 from models.baselines import Forecaster
 from models.metrics import SEASON, accuracy_table, mase_scale
 
-__all__ = ["MIN_ORIGINS", "Backtest", "origin_cuts", "rolling_origin_backtest"]
+__all__ = ["MIN_ORIGINS", "Backtest", "origin_cuts", "rolling_origin_backtest", "backtest_from_forecasts"]
 
 MIN_ORIGINS = 3  # two to calibrate intervals on, one held out to check them
 
@@ -42,6 +42,19 @@ class Backtest:
     def residuals(self, model: str) -> np.ndarray:
         """float64 [origin, series, step] actual - forecast of one model (the series' unit)."""
         return self.actual - self.forecasts[model]
+
+    def with_model(self, name: str, forecast: np.ndarray) -> Backtest:
+        """The backtest with one more model's [origin, series, step] forecasts (an ensemble made of the
+        others, say), scored the same way."""
+        if name in self.forecasts:
+            raise ValueError(f"model {name!r} is already in the backtest")
+        forecast = np.asarray(forecast, dtype=np.float64)
+        if forecast.shape != self.actual.shape:
+            raise ValueError(f"{name} forecast shape {forecast.shape}; expected {self.actual.shape}")
+        forecasts = {**self.forecasts, name: forecast}
+        return Backtest(cuts=self.cuts, series=self.series, actual=self.actual, forecasts=forecasts,
+                        scale=self.scale, frame=_tidy(self.cuts, self.series, self.actual, forecasts, self.scale),
+                        summary=_summary(self.actual, forecasts, self.scale))
 
 
 def origin_cuts(n_months: int, horizon: int, n_origins: int, step: int) -> np.ndarray:
@@ -83,16 +96,33 @@ def rolling_origin_backtest(block: np.ndarray, forecasters: Sequence[Forecaster]
         raise ValueError(f"series keys: shape ({n_series},); got {keys.shape}")
     cuts = origin_cuts(n_months, horizon, n_origins, min(horizon, SEASON) if step is None else step)
 
-    actual = np.stack([block[:, cut:cut + horizon] for cut in cuts]).astype(np.float64)
-    scale = np.stack([mase_scale(block[:, :cut], period) for cut in cuts])
-    forecasts = {name: np.empty_like(actual) for name in names}
+    forecasts = {name: np.empty((len(cuts), n_series, horizon)) for name in names}
     for o, cut in enumerate(cuts):
         history = block[:, :cut]
-        unseen = ~(~np.isnan(history)).any(axis=1)
         for model in forecasters:
-            forecast = _check_forecast(model, model.fit_predict(history, horizon), (n_series, horizon))
-            forecasts[model.name][o] = np.where(unseen[:, None], np.nan, forecast)
+            forecasts[model.name][o] = _check_forecast(model, model.fit_predict(history, horizon), (n_series, horizon))
+    return backtest_from_forecasts(block, cuts, forecasts, keys, period)
 
+
+def backtest_from_forecasts(block: np.ndarray, cuts: np.ndarray, forecasts: dict[str, np.ndarray],
+                            series: np.ndarray | None = None, period: int = SEASON) -> Backtest:
+    """Score forecasts [origin, series, step] made elsewhere (on a cluster, say) at the given cuts of
+    block [series, month], exactly as rolling_origin_backtest scores its own."""
+    block = np.asarray(block)
+    cuts = np.asarray(cuts, dtype=np.int64)
+    n_series = block.shape[0]
+    keys = np.arange(n_series) if series is None else np.asarray(series)
+    shapes = {name: np.shape(f) for name, f in forecasts.items()}
+    horizon = next(iter(shapes.values()))[2] if shapes else 0
+    if not shapes or any(shape != (len(cuts), n_series, horizon) for shape in shapes.values()):
+        raise ValueError(f"forecasts are [origin, series, step] = ({len(cuts)}, {n_series}, h); got {shapes}")
+    if cuts.size and cuts[-1] + horizon > block.shape[1]:
+        raise ValueError(f"the last cut {cuts[-1]} + horizon {horizon} runs past the block's {block.shape[1]} months")
+    actual = np.stack([block[:, cut:cut + horizon] for cut in cuts]).astype(np.float64)
+    scale = np.stack([mase_scale(block[:, :cut], period) for cut in cuts])
+    unseen = np.stack([~(~np.isnan(block[:, :cut])).any(axis=1) for cut in cuts])  # [origin, series]
+    forecasts = {name: np.where(unseen[:, :, None], np.nan, np.asarray(f, dtype=np.float64))
+                 for name, f in forecasts.items()}
     return Backtest(cuts=cuts, series=keys, actual=actual, forecasts=forecasts, scale=scale,
                     frame=_tidy(cuts, keys, actual, forecasts, scale),
                     summary=_summary(actual, forecasts, scale))

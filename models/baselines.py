@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Forecaster", "Naive", "SeasonalNaive", "HistoricMean", "BASELINES", "check_history"]
+__all__ = ["Forecaster", "Naive", "SeasonalNaive", "SeasonalDrift", "HistoricMean", "BASELINES", "check_history"]
 
 SEASON = 12  # months in a year: the seasonal period of the monthly panels
 
@@ -107,3 +107,32 @@ class HistoricMean:
 
 
 BASELINES: tuple[Forecaster, ...] = (Naive(), SeasonalNaive(), HistoricMean())
+
+
+@dataclass(frozen=True)
+class SeasonalDrift:
+    """Seasonal naive plus the recent yearly change: month T+j = the same month k = ceil(j / period)
+    seasons earlier + k x d, where d is the median of y[t] - y[t - period] over the last `period` months
+    whose both ends are observed (0 where none are): the median, so one step change in the window (a new
+    rate taking effect) does not become a trend. For series that grow or shrink steadily (allowance
+    recipients, nominal budgets) where seasonal naive lags a year or two behind."""
+
+    period: int = SEASON
+
+    name = "seasonal_drift"
+
+    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        block = check_history(history, horizon)
+        n_months = block.shape[1]
+        season = SeasonalNaive(self.period).fit_predict(block, horizon)
+        change = np.full((block.shape[0], 0), np.nan)
+        if n_months > self.period:
+            recent = block[:, max(self.period, n_months - self.period):]
+            before = block[:, max(0, n_months - 2 * self.period):n_months - self.period]
+            change = recent - before
+        drift = np.zeros(block.shape[0])
+        some = (~np.isnan(change)).any(axis=1)
+        if some.any():
+            drift[some] = np.nanmedian(change[some], axis=1)
+        seasons = (np.arange(horizon) // self.period + 1).astype(np.float64)
+        return season + drift[:, None] * seasons[None, :]

@@ -18,9 +18,10 @@ from features import DEFAULT_FEATURES, Feature, Growth, calendar_features, compu
 from features.fiscal_calendar import CALENDAR_FEATURE_NAMES
 from models.metrics import SEASON
 
-__all__ = ["SCALE_MONTHS", "DesignMatrix", "history_periods", "series_scale", "design_matrix", "design_names"]
+__all__ = ["SCALE_MONTHS", "TARGETS", "DesignMatrix", "history_periods", "series_scale", "design_matrix", "design_names"]
 
 SCALE_MONTHS = 12  # months of history behind each row's scale
+TARGETS = ("level", "seasonal_delta")
 
 _OWN_COLUMNS = ("value", "same_month_last_season")
 _STEP_COLUMN = "step"
@@ -31,8 +32,9 @@ class DesignMatrix:
     """Rows of (series, origin, step): float32 features X and scaled target y, and the row's scale."""
 
     X: np.ndarray  # float32 [row, column]
-    y: np.ndarray  # float32 [row], target / scale; NaN on prediction rows
+    y: np.ndarray  # float32 [row], (target - base) / scale; NaN on prediction rows
     scale: np.ndarray  # float32 [row]: the series' scale as of the origin (series' unit)
+    base: np.ndarray  # float32 [row]: what the model predicts a change from (0 for target "level")
     series: np.ndarray  # int64 [row]: row of the block
     origin: np.ndarray  # int64 [row]: block column of the origin month t
     step: np.ndarray  # int64 [row]: h, the target is month t + h
@@ -79,10 +81,19 @@ def _seasonal_offset(step: np.ndarray) -> np.ndarray:
 
 def design_matrix(block: np.ndarray, steps: Sequence[int] | np.ndarray, origins: np.ndarray | None = None,
                   periods: np.ndarray | None = None, features: Sequence[Feature] = DEFAULT_FEATURES,
-                  training: bool = True) -> DesignMatrix:
+                  training: bool = True, target: str = "level", max_rows: int | None = None,
+                  seed: int = 0) -> DesignMatrix:
     """The design matrix of block [series, month] at `origins` (block columns; default every column) and
     `steps`. training=True keeps the rows whose target lies in the block and is observed; training=False
-    keeps every row with a scale (targets may lie past the block: y is NaN there)."""
+    keeps every row with a scale (targets may lie past the block: y is NaN there).
+
+    target "level": y = value / scale. target "seasonal_delta": y = (value - base) / scale with base the
+    same month a whole number of seasons before the target (seasonal naive, known at the origin), else the
+    value at the origin, else the scale: the model learns corrections to seasonal naive, so trends and
+    regime shifts stay in reach of trees that cannot extrapolate. max_rows keeps a random sample (seeded)
+    of that many rows before the features are gathered (a bound on memory and training time)."""
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {TARGETS}; got {target!r}")
     block = np.ascontiguousarray(block, dtype=np.float32)
     n_series, n_months = block.shape
     steps = np.asarray(steps, dtype=np.int64)
@@ -100,13 +111,22 @@ def design_matrix(block: np.ndarray, steps: Sequence[int] | np.ndarray, origins:
     target_col = o_idx + h_idx
     row_scale = scale[s_idx, o_idx]
     inside = target_col < n_months
-    target = np.full(s_idx.shape, np.nan, dtype=np.float32)
-    target[inside] = block[s_idx[inside], target_col[inside]]
-    keep = ~np.isnan(row_scale) & (~np.isnan(target) if training else True)
-    s, o, h, row_scale = s_idx[keep], o_idx[keep], h_idx[keep], row_scale[keep]
+    actual = np.full(s_idx.shape, np.nan, dtype=np.float32)
+    actual[inside] = block[s_idx[inside], target_col[inside]]
+    keep = ~np.isnan(row_scale) & (~np.isnan(actual) if training else True)
+    kept = np.flatnonzero(keep.ravel())
+    if max_rows is not None and kept.size > max_rows:
+        kept = np.sort(np.random.default_rng(seed).choice(kept, size=max_rows, replace=False))
+    s, o, h = s_idx.ravel()[kept], o_idx.ravel()[kept], h_idx.ravel()[kept]
+    row_scale, actual = row_scale.ravel()[kept], actual.ravel()[kept]
 
     anchor_col = o - _seasonal_offset(h)
     anchor = np.where(anchor_col >= 0, block[s, np.maximum(anchor_col, 0)], np.nan)
+    if target == "level":
+        base = np.zeros_like(row_scale)
+    else:
+        base = np.where(np.isnan(anchor), block[s, o], anchor)
+        base = np.where(np.isnan(base), row_scale, base)
     per_feature = values[:, s, o].T  # [row, feature]
     per_feature[:, level] /= row_scale[:, None]
     calendar = calendar_features(month_axis[o + h])
@@ -114,6 +134,7 @@ def design_matrix(block: np.ndarray, steps: Sequence[int] | np.ndarray, origins:
         block[s, o] / row_scale, anchor / row_scale, per_feature,
         *(calendar[name] for name in CALENDAR_FEATURE_NAMES), h,
     ]).astype(np.float32)
-    return DesignMatrix(X=X, y=(target[keep] / row_scale).astype(np.float32), scale=row_scale.astype(np.float32),
+    return DesignMatrix(X=X, y=((actual - base) / row_scale).astype(np.float32), scale=row_scale.astype(np.float32),
+                        base=base.astype(np.float32),
                         series=s.astype(np.int64), origin=o.astype(np.int64), step=h.astype(np.int64),
                         names=design_names(features))

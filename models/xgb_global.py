@@ -64,6 +64,8 @@ class XGBGlobalForecaster:
     seed: int = 0
     n_threads: int = 1  # per fit (per Dask worker); fixed so the same seed gives the same trees
     max_origins: int | None = 48
+    target: str = "level"  # or "seasonal_delta": learn corrections to seasonal naive (models.design)
+    max_rows: int | None = None  # a seeded random sample of the training rows (bounds memory and time)
     features: Sequence[Feature] = DEFAULT_FEATURES
     periods: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -87,16 +89,17 @@ class XGBGlobalForecaster:
         n_months = block.shape[1]
         periods = history_periods(self.periods, n_months, horizon)
         steps = np.arange(1, horizon + 1) if self.strategy == "direct" else np.array([1])
-        train = design_matrix(block, steps, _training_origins(n_months, self.max_origins), periods, self.features)
+        train = design_matrix(block, steps, _training_origins(n_months, self.max_origins), periods, self.features,
+                              target=self.target, max_rows=self.max_rows, seed=self.seed)
         if train.y.size == 0:
             raise ValueError("the history holds no training row (too short or empty)")
         started = time.perf_counter()
         booster = train_booster(train, self.engine, self.booster_params(), self.n_estimators)
         seconds = time.perf_counter() - started
         if self.strategy == "direct":
-            forecast = _predict_direct(booster, block, horizon, periods, self.features)
+            forecast = _predict_direct(booster, block, horizon, periods, self.features, self.target)
         else:
-            forecast = _predict_recursive(booster, block, horizon, periods, self.features)
+            forecast = _predict_recursive(booster, block, horizon, periods, self.features, self.target)
         return XGBGlobalFit(forecast=forecast, booster=booster, importance=gain_importance(booster, train.names),
                             n_rows=int(train.y.size), train_seconds=seconds)
 
@@ -115,26 +118,26 @@ def _training_origins(n_months: int, max_origins: int | None) -> np.ndarray:
 def _predict_rows(booster: xgboost.Booster, rows: DesignMatrix) -> np.ndarray:
     """float64 [row] predictions in the series' unit."""
     scaled = booster.predict(xgboost.DMatrix(rows.X, feature_names=list(rows.names)))
-    return scaled.astype(np.float64) * rows.scale.astype(np.float64)
+    return scaled.astype(np.float64) * rows.scale.astype(np.float64) + rows.base.astype(np.float64)
 
 
 def _predict_direct(booster: xgboost.Booster, block: np.ndarray, horizon: int, periods: np.ndarray,
-                    features: Sequence[Feature]) -> np.ndarray:
+                    features: Sequence[Feature], target: str = "level") -> np.ndarray:
     rows = design_matrix(block, np.arange(1, horizon + 1), np.array([block.shape[1] - 1]), periods, features,
-                         training=False)
+                         training=False, target=target)
     forecast = np.full((block.shape[0], horizon), np.nan)
     forecast[rows.series, rows.step - 1] = _predict_rows(booster, rows)
     return forecast
 
 
 def _predict_recursive(booster: xgboost.Booster, block: np.ndarray, horizon: int, periods: np.ndarray,
-                       features: Sequence[Feature]) -> np.ndarray:
+                       features: Sequence[Feature], target: str = "level") -> np.ndarray:
     n_series, n_months = block.shape
     extended = np.concatenate([block, np.full((n_series, horizon), np.nan, dtype=np.float32)], axis=1)
     for k in range(horizon):
         # the features of origin n_months - 1 + k see the forecasts of the k months before it
         rows = design_matrix(extended[:, :n_months + k], [1], np.array([n_months - 1 + k]), periods, features,
-                             training=False)
+                             training=False, target=target)
         extended[rows.series, n_months + k] = _predict_rows(booster, rows)
     return extended[:, n_months:].astype(np.float64)
 

@@ -1,0 +1,252 @@
+"""Training one metric: every candidate backtested at every level, a champion per level, the champions
+reconciled into coherent forecasts, conformal intervals calibrated on the reconciled backtest, and the
+final fit from the last month.
+
+Candidates: the baselines (naive, seasonal naive, historic mean, seasonal drift), the global XGBoost
+model of the level (models.xgb_global), Prophet per series at the levels of `TrainConfig.prophet_levels`,
+and `ensemble`, the median of seasonal naive, seasonal drift, XGBoost and (where fitted) Prophet. The
+champion of a level has the lowest mean MASE over the backtest (origins x series). At each origin the
+champions of all levels are stacked and reconciled (TrainConfig.reconciliation), and the intervals of a
+level come from split-conformal calibration on the reconciled residuals of that level, so they are
+intervals around the coherent forecasts that are published.
+
+Heavy fits go to the cluster engine: one task per (level, origin) XGBoost fit (each fit single-threaded
+and seeded, so Dask, Ray and in-process give the same trees) and Prophet batches (models.prophet_model).
+The result is a `FittedMetric` (models.fitted), which recomputes the published forecasts from what it
+holds; the MLflow model wraps it."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cluster.engine import Engine
+from khlang.config import TrainConfig
+from khlang.domain.calendar import fiscal_month, month_from_index
+from models.backtest import Backtest, backtest_from_forecasts, origin_cuts
+from models.baselines import HistoricMean, Naive, SeasonalDrift, SeasonalNaive
+from models.fitted import ENSEMBLE, ENSEMBLE_MEMBERS, FittedMetric, LevelFit, fill_base, median_ensemble
+from models.history import MetricHistory
+from models.intervals import LEVELS, calibrate, holdout_coverage
+from models.prophet_model import ProphetForecaster
+from models.reconcile import reconcile
+from models.xgb_global import XGBGlobalForecaster
+
+__all__ = ["BASELINE_MODELS", "XGB", "PROPHET", "MetricTraining", "forecast_horizon", "train_metric", "xgb_spec"]
+
+BASELINE_MODELS = (Naive(), SeasonalNaive(), HistoricMean(), SeasonalDrift())
+XGB, PROPHET = "xgb_global", "prophet"
+MIN_CALIBRATION = 60  # residuals per step: a finite 95 % conformal bound needs at least 19
+
+
+def forecast_horizon(last_period: int, horizon: int = 0) -> int:
+    """Months to forecast after the month index `last_period`: `horizon` if given, else the rest of the
+    fiscal year of the next month and all of the fiscal year after it (13 to 24 months)."""
+    if horizon:
+        return int(horizon)
+    first = month_from_index(int(last_period) + 1)
+    return 12 - fiscal_month(first.month) + 1 + 12
+
+
+def xgb_spec(config: TrainConfig, periods: np.ndarray) -> XGBGlobalForecaster:
+    return XGBGlobalForecaster(periods=periods, n_estimators=config.xgb_estimators, seed=config.seed,
+                               max_origins=config.xgb_max_origins, max_rows=config.xgb_max_rows,
+                               target=config.xgb_target)
+
+
+@dataclass(frozen=True)
+class MetricTraining:
+    """Everything training one metric leaves: backtests, choices, accuracy, coverage and the fitted model."""
+
+    metric: str
+    horizon: int
+    cuts: np.ndarray
+    backtests: dict[str, Backtest]  # level -> every candidate's base backtest
+    champions: dict[str, str]  # level -> model name
+    reconciled: dict[str, Backtest]  # level -> backtest of "base" (the champion) and "reconciled"
+    coverage: pd.DataFrame  # per level and interval level: held-out coverage of the reconciled intervals
+    fitted: FittedMetric
+    forecasts: pd.DataFrame  # the published forecasts: every node, every step, with intervals
+    importance: dict[str, dict[str, float]]  # level -> XGBoost gain per design column (final fit)
+    seconds: dict[str, float]  # backtest, final, reconcile
+
+    def accuracy(self) -> pd.DataFrame:
+        """One row per (level, model): mase, smape, wape, bias, … of the base backtest, and rows
+        `reconciled` and `bottom_up`-free `base` for the champion before and after reconciliation."""
+        rows = []
+        for level, bt in self.backtests.items():
+            for model, row in bt.summary.iterrows():
+                rows.append({"metric": self.metric, "level": level, "model": str(model), "stage": "base",
+                             "champion": model == self.champions[level], **row.to_dict()})
+            rec = self.reconciled[level].summary.loc["reconciled"]
+            rows.append({"metric": self.metric, "level": level, "model": self.champions[level],
+                         "stage": "reconciled", "champion": True, **rec.to_dict()})
+        return pd.DataFrame(rows)
+
+
+# --- tasks on the engine -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _XgbTask:
+    level: str
+    origin: int  # position of the cut, -1 for the final fit
+    history: np.ndarray  # float32 [series, month]
+    horizon: int
+    spec: XGBGlobalForecaster  # engine None: the fit runs inside the task
+
+
+def _xgb_task(task: _XgbTask) -> tuple[str, int, np.ndarray, object, dict[str, float]]:
+    fit = task.spec.fit(task.history, task.horizon)
+    return task.level, task.origin, fit.forecast, fit.booster, fit.importance
+
+
+def _run_xgb(engine: Engine | None, tasks: list[_XgbTask]) -> list[tuple]:
+    return [_xgb_task(t) for t in tasks] if engine is None else engine.map(_xgb_task, tasks)
+
+
+# --- training ---------------------------------------------------------------------------------------------
+
+def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine | None = None,
+                 progress: Callable[[str], None] | None = None) -> MetricTraining:
+    """Backtest, choose, reconcile, calibrate and fit one metric (see the module docstring)."""
+    say = progress or (lambda message: None)
+    horizon = forecast_horizon(int(history.periods[-1]), config.horizon)
+    cuts = origin_cuts(history.n_months, horizon, config.n_origins, config.step)
+    spec = xgb_spec(config, history.periods)
+    started = time.perf_counter()
+
+    # XGBoost: every (level, origin) fit and the final fits in one map over the engine
+    say(f"{history.metric}: XGBoost fits")
+    tasks = [_XgbTask(level, o, history.blocks[level][:, :cut].astype(np.float32), horizon, spec)
+             for level in history.levels for o, cut in enumerate(cuts)]
+    tasks += [_XgbTask(level, -1, history.blocks[level].astype(np.float32), horizon, spec) for level in history.levels]
+    xgb_backtest = {level: np.empty((len(cuts), len(history.keys(level)), horizon)) for level in history.levels}
+    xgb_final, boosters, importance = {}, {}, {}
+    for level, origin, forecast, booster, gain in _run_xgb(engine, tasks):
+        if origin < 0:
+            xgb_final[level], boosters[level], importance[level] = forecast, booster, gain
+        else:
+            xgb_backtest[level][origin] = forecast
+
+    backtests, finals, prophet_final = {}, {}, {}
+    for level in history.levels:
+        say(f"{history.metric}: backtest {level}")
+        block = history.blocks[level]
+        forecasts = {m.name: np.stack([m.fit_predict(block[:, :cut], horizon) for cut in cuts])
+                     for m in BASELINE_MODELS}
+        final = {m.name: m.fit_predict(block, horizon) for m in BASELINE_MODELS}
+        forecasts[XGB], final[XGB] = xgb_backtest[level], xgb_final[level]
+        if level in config.prophet_levels:
+            prophet = ProphetForecaster(engine=engine, periods=history.periods, non_negative=True, seed=config.seed)
+            forecasts[PROPHET] = np.stack([prophet.fit_predict(block[:, :cut], horizon) for cut in cuts])
+            final[PROPHET] = prophet_final[level] = prophet.fit_predict(block, horizon)
+        forecasts[ENSEMBLE] = median_ensemble(forecasts)
+        final[ENSEMBLE] = median_ensemble(final)
+        backtests[level] = backtest_from_forecasts(block, cuts, forecasts, history.keys(level))
+        finals[level] = final
+    backtest_seconds = time.perf_counter() - started
+
+    champions = {level: _champion(bt) for level, bt in backtests.items()}
+    say(f"{history.metric}: reconcile backtest ({config.reconciliation})")
+    started = time.perf_counter()
+    reconciled, coverage, calibrations = _reconciled_backtest(history, backtests, champions, cuts, config)
+    reconcile_seconds = time.perf_counter() - started
+
+    fitted = FittedMetric(
+        metric=history.metric, hierarchy=history.hierarchy, periods=history.periods, blocks=history.blocks,
+        horizon=horizon, method=config.reconciliation, xgb=dataclasses.replace(spec, periods=None),
+        levels={level: LevelFit(champion=champions[level], booster=boosters.get(level) if _uses(champions[level], XGB) else None,
+                                prophet=prophet_final.get(level) if _uses(champions[level], PROPHET) else None,
+                                calibration=calibrations[level])
+                for level in history.levels})
+    started = time.perf_counter()
+    published = fitted.forecast_frame()
+    final_seconds = time.perf_counter() - started
+    _check_final(fitted, finals, champions)
+    return MetricTraining(metric=history.metric, horizon=horizon, cuts=cuts, backtests=backtests, champions=champions,
+                          reconciled=reconciled, coverage=coverage, fitted=fitted, forecasts=published,
+                          importance=importance,
+                          seconds={"backtest": backtest_seconds, "reconcile": reconcile_seconds, "final": final_seconds})
+
+
+def _uses(champion: str, model: str) -> bool:
+    return champion == model or (champion == ENSEMBLE and model in ENSEMBLE_MEMBERS)
+
+
+def _champion(bt: Backtest) -> str:
+    """Lowest mean MASE; a model without a defined MASE never wins; ties go to the earlier (simpler) one."""
+    mase = bt.summary["mase"]
+    if mase.notna().any():
+        return str(mase.idxmin())
+    return "seasonal_naive"
+
+
+def _reconciled_backtest(history: MetricHistory, backtests: dict[str, Backtest], champions: dict[str, str],
+                         cuts: np.ndarray, config: TrainConfig):
+    h = history.hierarchy
+    n_origins = len(cuts)
+    horizon = next(iter(backtests.values())).actual.shape[2]
+    rec = {level: np.empty((n_origins, len(history.keys(level)), horizon)) for level in history.levels}
+    for o in range(n_origins):
+        base = {level: (history.keys(level), backtests[level].forecasts[champions[level]][o])
+                for level in history.levels}
+        fallback = {level: (history.keys(level), backtests[level].forecasts["seasonal_naive"][o])
+                    for level in history.levels}
+        stacked = fill_base(h, h.stack(base), h.stack(fallback))
+        values = reconcile(h, stacked, config.reconciliation, nonnegative=True).values
+        for level, (_, block) in h.unstack(values).items():
+            rec[level][o] = block
+    reconciled, coverage, calibrations = {}, [], {}
+    for level in history.levels:
+        base = backtests[level].forecasts[champions[level]]
+        reconciled[level] = backtest_from_forecasts(history.blocks[level], cuts,
+                                                    {"base": base, "reconciled": rec[level]}, history.keys(level))
+    for k, level in enumerate(history.levels):
+        # a level with few series (the nation, the regions) pools its scaled residuals with the levels
+        # below it until every step has enough of them for a finite 95 % bound
+        pool = [reconciled[below] for below in history.levels[k:]]
+        used = _pool_until(pool, n_origins, MIN_CALIBRATION)
+        residuals = np.concatenate([(b.actual - b.forecasts["reconciled"]).reshape(-1, horizon) for b in used])
+        scales = np.concatenate([b.scale.reshape(-1) for b in used])
+        calibrations[level] = calibrate(residuals, scales, LEVELS)
+        held = _holdout(used, n_origins)
+        table = holdout_coverage(*held, LEVELS, non_negative=True)
+        coverage.append(table.reset_index().assign(level_name=level,
+                                                   calibrated_on=",".join(history.levels[k:k + len(used)])))
+    frame = pd.concat(coverage, ignore_index=True).rename(columns={"level": "interval", "level_name": "level"})
+    return reconciled, frame[["level", *[c for c in frame.columns if c != "level"]]], calibrations
+
+
+def _pool_until(pool: list[Backtest], n_origins: int, least: int) -> list[Backtest]:
+    """The first backtests of `pool` (this level, then the levels below it) whose series together give
+    every step at least `least` residuals over the calibration origins."""
+    used, count = [], 0
+    for bt in pool:
+        used.append(bt)
+        count += bt.actual.shape[1] * (n_origins - 1)
+        if count >= least:
+            break
+    return used
+
+
+def _holdout(used: list[Backtest], n_origins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """actual, reconciled forecast [origin, series, step] and scale [origin, series] of the pooled levels."""
+    actual = np.concatenate([b.actual for b in used], axis=1)
+    forecast = np.concatenate([b.forecasts["reconciled"] for b in used], axis=1)
+    scale = np.concatenate([b.scale for b in used], axis=1)
+    return actual, forecast, scale
+
+
+def _check_final(fitted: FittedMetric, finals: dict[str, dict[str, np.ndarray]], champions: dict[str, str]) -> None:
+    """The fitted model's base forecasts are the ones the training computed (a guard against drift
+    between the two code paths)."""
+    for level, champion in champions.items():
+        mine = fitted.base_forecast(level)
+        theirs = finals[level][champion]
+        if not np.allclose(mine, theirs, equal_nan=True, rtol=1e-9, atol=1e-6):
+            raise RuntimeError(f"{fitted.metric}/{level}: fitted model's {champion} forecast differs from training's")
