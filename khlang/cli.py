@@ -266,6 +266,32 @@ def forecast(
 
 
 @app.command()
+def evaluate(
+    data: Annotated[Path, typer.Option("--data", help="long-format CSV or Parquet: unique_id, ds, y")],
+    freq: Annotated[str, typer.Option("--freq", help="M | Q | W | D | H | Y")],
+    horizon: Annotated[int, typer.Option("--horizon", help="periods to forecast at each backtest origin")],
+    origins: Annotated[int, typer.Option("--origins", help="rolling backtest origins (>= 3)")] = 3,
+    cluster: ClusterOpt = None,
+    mlflow_uri: MlflowUriOpt = None,
+) -> None:
+    """Backtest every model and baseline on your own series file and log the table to MLflow."""
+    from models.evaluate import evaluate_file
+
+    settings, catalog = _settings(cluster)
+    if not data.is_file():
+        raise typer.BadParameter(f"no such file: {data}", param_hint="--data")
+    with _engine(settings, catalog) as engine, console.status(f"backtesting {data.name}"):
+        try:
+            report = evaluate_file(data, freq, horizon, n_origins=origins, engine=engine)
+        except ValueError as error:
+            console.print(f"[red]cannot evaluate {data}:[/] {error}")
+            raise typer.Exit(code=2) from None
+    console.print(report.rich_table())
+    run_id = report.log_to_mlflow(catalog, _tracking_uri(settings, mlflow_uri))
+    console.print(f"logged to MLflow experiment khlang-evaluate, run {run_id}")
+
+
+@app.command()
 def demo(
     scale: Annotated[str, typer.Option(help="tiny | small | thailand")] = "small",
     cluster: ClusterOpt = None,

@@ -57,7 +57,7 @@ class TrainConfig:
     n_origins: int = 4
     step: int = 6  # months between backtest origins
     prophet_levels: tuple[str, ...] = ("nation", "region", "province")
-    reconciliation: str = "wls_struct"  # bottom_up | ols | wls_struct | wls_var | mint_shrink
+    reconciliation: str = "auto"  # auto | bottom_up | ols | wls_struct | wls_var
     xgb_estimators: int = 150
     xgb_max_origins: int = 24
     xgb_max_rows: int = 200_000

@@ -17,6 +17,7 @@ def runtime_environment(catalog: Catalog) -> dict[str, str]:
     return {
         "TMPDIR": str(tmp),
         "XDG_CACHE_HOME": str(cache),
+        "XDG_CONFIG_HOME": str(cache / "config"),  # MLflow 3 writes telemetry.json there even when told not to send
         "NUMBA_CACHE_DIR": str(cache / "numba"),
         "MPLCONFIGDIR": str(cache / "matplotlib"),
         "DASK_TEMPORARY_DIRECTORY": str(tmp / "dask"),
@@ -37,7 +38,7 @@ def runtime_environment(catalog: Catalog) -> dict[str, str]:
 def configure_runtime(catalog: Catalog) -> dict[str, str]:
     """Apply `runtime_environment` to this process (and so to the processes it starts)."""
     env = runtime_environment(catalog)
-    for key in ("TMPDIR", "XDG_CACHE_HOME", "NUMBA_CACHE_DIR", "MPLCONFIGDIR", "DASK_TEMPORARY_DIRECTORY",
+    for key in ("TMPDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "NUMBA_CACHE_DIR", "MPLCONFIGDIR", "DASK_TEMPORARY_DIRECTORY",
                 "RAY_TMPDIR"):
         os.makedirs(env[key], exist_ok=True)
     # Ray (>= 2.59) authenticates local clusters with a token it would otherwise keep in ~/.ray. Ray caches

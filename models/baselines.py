@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Forecaster", "Naive", "SeasonalNaive", "SeasonalDrift", "HistoricMean", "BASELINES", "check_history"]
+__all__ = ["Forecaster", "Naive", "SeasonalNaive", "SeasonalDrift", "SeasonalMean", "HistoricMean", "BASELINES", "check_history"]
 
 SEASON = 12  # months in a year: the seasonal period of the monthly panels
 
@@ -136,3 +136,47 @@ class SeasonalDrift:
             drift[some] = np.nanmedian(change[some], axis=1)
         seasons = (np.arange(horizon) // self.period + 1).astype(np.float64)
         return season + drift[:, None] * seasons[None, :]
+
+
+@dataclass(frozen=True)
+class SeasonalMean:
+    """Recent level x seasonal profile: month T+j = (mean of the last `period` observed months) x the
+    mean, over the last `seasons` seasons, of that month's ratio to its season's mean. Averaging over
+    years and months takes most of the month-to-month noise out of both; where no ratio can be formed
+    the profile is 1 (flat)."""
+
+    period: int = SEASON
+    seasons: int = 3
+
+    name = "seasonal_mean"
+
+    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        block = check_history(history, horizon)
+        n_series, n_months = block.shape
+        take = min(n_months, self.period * self.seasons)
+        window = np.full((n_series, self.period * self.seasons), np.nan)
+        if take:
+            window[:, window.shape[1] - take:] = block[:, n_months - take:]
+        years = window.reshape(n_series, self.seasons, self.period)  # [series, season, position]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            season_mean = np.nanmean(np.where(np.isnan(years), np.nan, years), axis=2, keepdims=True)
+            ratio = years / np.where(season_mean == 0, np.nan, season_mean)
+        counted = ~np.isnan(ratio)
+        profile = np.ones((n_series, self.period))
+        sums = np.where(counted, ratio, 0.0).sum(axis=1)
+        counts = counted.sum(axis=1)
+        np.divide(sums, counts, out=profile, where=counts > 0)
+        recent = years[:, -1, :]
+        observed = ~np.isnan(recent)
+        level = np.full(n_series, np.nan)
+        np.divide(np.where(observed, recent, 0.0).sum(axis=1), observed.sum(axis=1), out=level,
+                  where=observed.any(axis=1))
+        # the last season's mean is of its own months' profile: divide it out before applying the profile
+        recent_profile = np.where(observed, profile, 0.0).sum(axis=1)
+        np.divide(level * observed.sum(axis=1), recent_profile, out=level, where=recent_profile > 0)
+        positions = (np.arange(horizon) + n_months) % self.period
+        # window position p holds months congruent to n_months - period * seasons + p (mod period)
+        offset = (n_months - self.period * self.seasons) % self.period
+        forecast = level[:, None] * profile[:, (positions - offset) % self.period]
+        fallback = Naive().fit_predict(block, horizon)
+        return np.where(np.isnan(forecast), fallback, forecast)

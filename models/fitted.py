@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from khlang.domain.calendar import month_from_index
-from models.baselines import HistoricMean, Naive, SeasonalDrift, SeasonalNaive
+from models.baselines import HistoricMean, Naive, SeasonalDrift, SeasonalMean, SeasonalNaive
 from models.design import history_periods
 from models.hierarchy_matrix import Hierarchy
 from models.intervals import LEVELS, ConformalCalibration, prediction_intervals
@@ -27,8 +27,8 @@ __all__ = ["ENSEMBLE", "ENSEMBLE_MEMBERS", "LevelFit", "FittedMetric", "fill_bas
            "FORECAST_COLUMNS"]
 
 ENSEMBLE = "ensemble"
-ENSEMBLE_MEMBERS = ("seasonal_naive", "seasonal_drift", "xgb_global", "prophet")
-_BASELINES = {m.name: m for m in (Naive(), SeasonalNaive(), HistoricMean(), SeasonalDrift())}
+ENSEMBLE_MEMBERS = ("naive", "seasonal_naive", "seasonal_mean", "seasonal_drift", "xgb_global", "prophet")
+_BASELINES = {m.name: m for m in (Naive(), SeasonalNaive(), HistoricMean(), SeasonalDrift(), SeasonalMean())}
 FORECAST_COLUMNS = ["metric", "level", "key", "step", "period", "date", "forecast", "base_forecast",
                     "lo80", "hi80", "lo95", "hi95", "model"]
 

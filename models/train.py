@@ -2,11 +2,13 @@
 reconciled into coherent forecasts, conformal intervals calibrated on the reconciled backtest, and the
 final fit from the last month.
 
-Candidates: the baselines (naive, seasonal naive, historic mean, seasonal drift), the global XGBoost
-model of the level (models.xgb_global), Prophet per series at the levels of `TrainConfig.prophet_levels`,
-and `ensemble`, the median of seasonal naive, seasonal drift, XGBoost and (where fitted) Prophet. The
+Candidates: the baselines (naive, seasonal naive, historic mean, seasonal drift, seasonal mean), the
+global XGBoost model of the level (models.xgb_global), Prophet per series at the levels of
+`TrainConfig.prophet_levels`, and `ensemble`, the median of naive, seasonal naive, seasonal mean,
+seasonal drift, XGBoost and (where fitted) Prophet. The
 champion of a level has the lowest mean MASE over the backtest (origins x series). At each origin the
-champions of all levels are stacked and reconciled (TrainConfig.reconciliation), and the intervals of a
+champions of all levels are stacked and reconciled (TrainConfig.reconciliation; "auto" tries bottom-up,
+WLS-structural and OLS and keeps the one with the lowest MASE averaged over levels), and the intervals of a
 level come from split-conformal calibration on the reconciled residuals of that level, so they are
 intervals around the coherent forecasts that are published.
 
@@ -29,7 +31,7 @@ from cluster.engine import Engine
 from khlang.config import TrainConfig
 from khlang.domain.calendar import fiscal_month, month_from_index
 from models.backtest import Backtest, backtest_from_forecasts, origin_cuts
-from models.baselines import HistoricMean, Naive, SeasonalDrift, SeasonalNaive
+from models.baselines import HistoricMean, Naive, SeasonalDrift, SeasonalMean, SeasonalNaive
 from models.fitted import ENSEMBLE, ENSEMBLE_MEMBERS, FittedMetric, LevelFit, fill_base, median_ensemble
 from models.history import MetricHistory
 from models.intervals import LEVELS, calibrate, holdout_coverage
@@ -39,8 +41,9 @@ from models.xgb_global import XGBGlobalForecaster
 
 __all__ = ["BASELINE_MODELS", "XGB", "PROPHET", "MetricTraining", "forecast_horizon", "train_metric", "xgb_spec"]
 
-BASELINE_MODELS = (Naive(), SeasonalNaive(), HistoricMean(), SeasonalDrift())
+BASELINE_MODELS = (Naive(), SeasonalNaive(), HistoricMean(), SeasonalDrift(), SeasonalMean())
 XGB, PROPHET = "xgb_global", "prophet"
+RECONCILIATION_CANDIDATES = ("bottom_up", "wls_struct", "ols")  # TrainConfig.reconciliation "auto"
 MIN_CALIBRATION = 60  # residuals per step: a finite 95 % conformal bound needs at least 19
 
 
@@ -68,6 +71,8 @@ class MetricTraining:
     cuts: np.ndarray
     backtests: dict[str, Backtest]  # level -> every candidate's base backtest
     champions: dict[str, str]  # level -> model name
+    reconciliation: str  # the method used
+    reconciliation_methods: pd.DataFrame  # every candidate method's reconciled MASE / sMAPE per level
     reconciled: dict[str, Backtest]  # level -> backtest of "base" (the champion) and "reconciled"
     coverage: pd.DataFrame  # per level and interval level: held-out coverage of the reconciled intervals
     fitted: FittedMetric
@@ -77,7 +82,7 @@ class MetricTraining:
 
     def accuracy(self) -> pd.DataFrame:
         """One row per (level, model): mase, smape, wape, bias, … of the base backtest, and rows
-        `reconciled` and `bottom_up`-free `base` for the champion before and after reconciliation."""
+        `reconciled` for the champion after reconciliation (stage column)."""
         rows = []
         for level, bt in self.backtests.items():
             for model, row in bt.summary.iterrows():
@@ -115,6 +120,9 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine | N
                  progress: Callable[[str], None] | None = None) -> MetricTraining:
     """Backtest, choose, reconcile, calibrate and fit one metric (see the module docstring)."""
     say = progress or (lambda message: None)
+    if config.reconciliation not in ("auto", *RECONCILIATION_CANDIDATES):
+        raise ValueError(f"train.reconciliation must be auto or one of {RECONCILIATION_CANDIDATES}; "
+                         f"got {config.reconciliation!r}")
     horizon = forecast_horizon(int(history.periods[-1]), config.horizon)
     cuts = origin_cuts(history.n_months, horizon, config.n_origins, config.step)
     spec = xgb_spec(config, history.periods)
@@ -154,12 +162,13 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine | N
     champions = {level: _champion(bt) for level, bt in backtests.items()}
     say(f"{history.metric}: reconcile backtest ({config.reconciliation})")
     started = time.perf_counter()
-    reconciled, coverage, calibrations = _reconciled_backtest(history, backtests, champions, cuts, config)
+    method, reconciled, coverage, calibrations, methods = _reconciled_backtest(history, backtests, champions, cuts,
+                                                                               config)
     reconcile_seconds = time.perf_counter() - started
 
     fitted = FittedMetric(
         metric=history.metric, hierarchy=history.hierarchy, periods=history.periods, blocks=history.blocks,
-        horizon=horizon, method=config.reconciliation, xgb=dataclasses.replace(spec, periods=None),
+        horizon=horizon, method=method, xgb=dataclasses.replace(spec, periods=None),
         levels={level: LevelFit(champion=champions[level], booster=boosters.get(level) if _uses(champions[level], XGB) else None,
                                 prophet=prophet_final.get(level) if _uses(champions[level], PROPHET) else None,
                                 calibration=calibrations[level])
@@ -169,7 +178,7 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine | N
     final_seconds = time.perf_counter() - started
     _check_final(fitted, finals, champions)
     return MetricTraining(metric=history.metric, horizon=horizon, cuts=cuts, backtests=backtests, champions=champions,
-                          reconciled=reconciled, coverage=coverage, fitted=fitted, forecasts=published,
+                          reconciliation=method, reconciliation_methods=methods, reconciled=reconciled, coverage=coverage, fitted=fitted, forecasts=published,
                           importance=importance,
                           seconds={"backtest": backtest_seconds, "reconcile": reconcile_seconds, "final": final_seconds})
 
@@ -186,10 +195,10 @@ def _champion(bt: Backtest) -> str:
     return "seasonal_naive"
 
 
-def _reconciled_backtest(history: MetricHistory, backtests: dict[str, Backtest], champions: dict[str, str],
-                         cuts: np.ndarray, config: TrainConfig):
+def _reconcile_origins(history: MetricHistory, backtests: dict[str, Backtest], champions: dict[str, str],
+                       n_origins: int, method: str) -> dict[str, np.ndarray]:
+    """level -> [origin, series, step]: the champions of every level reconciled at each origin."""
     h = history.hierarchy
-    n_origins = len(cuts)
     horizon = next(iter(backtests.values())).actual.shape[2]
     rec = {level: np.empty((n_origins, len(history.keys(level)), horizon)) for level in history.levels}
     for o in range(n_origins):
@@ -198,28 +207,45 @@ def _reconciled_backtest(history: MetricHistory, backtests: dict[str, Backtest],
         fallback = {level: (history.keys(level), backtests[level].forecasts["seasonal_naive"][o])
                     for level in history.levels}
         stacked = fill_base(h, h.stack(base), h.stack(fallback))
-        values = reconcile(h, stacked, config.reconciliation, nonnegative=True).values
+        values = reconcile(h, stacked, method, nonnegative=True).values
         for level, (_, block) in h.unstack(values).items():
             rec[level][o] = block
-    reconciled, coverage, calibrations = {}, [], {}
-    for level in history.levels:
-        base = backtests[level].forecasts[champions[level]]
-        reconciled[level] = backtest_from_forecasts(history.blocks[level], cuts,
-                                                    {"base": base, "reconciled": rec[level]}, history.keys(level))
+    return rec
+
+
+def _reconciled_backtest(history: MetricHistory, backtests: dict[str, Backtest], champions: dict[str, str],
+                         cuts: np.ndarray, config: TrainConfig):
+    """Reconcile the champions at every origin with each candidate method, keep the method with the
+    lowest MASE averaged over the levels (each level counts the same), and calibrate its intervals."""
+    n_origins = len(cuts)
+    horizon = next(iter(backtests.values())).actual.shape[2]
+    methods = RECONCILIATION_CANDIDATES if config.reconciliation == "auto" else (config.reconciliation,)
+    by_method, scores = {}, {}
+    for method in methods:
+        rec = _reconcile_origins(history, backtests, champions, n_origins, method)
+        by_method[method] = {level: backtest_from_forecasts(
+            history.blocks[level], cuts, {"base": backtests[level].forecasts[champions[level]],
+                                          "reconciled": rec[level]}, history.keys(level))
+            for level in history.levels}
+        scores[method] = float(np.nanmean([bt.summary.loc["reconciled", "mase"] for bt in by_method[method].values()]))
+    method = min(methods, key=lambda m: (np.nan_to_num(scores[m], nan=np.inf), methods.index(m)))
+    reconciled = by_method[method]
+    coverage, calibrations = [], {}
     for k, level in enumerate(history.levels):
         # a level with few series (the nation, the regions) pools its scaled residuals with the levels
         # below it until every step has enough of them for a finite 95 % bound
-        pool = [reconciled[below] for below in history.levels[k:]]
-        used = _pool_until(pool, n_origins, MIN_CALIBRATION)
+        used = _pool_until([reconciled[below] for below in history.levels[k:]], n_origins, MIN_CALIBRATION)
         residuals = np.concatenate([(b.actual - b.forecasts["reconciled"]).reshape(-1, horizon) for b in used])
         scales = np.concatenate([b.scale.reshape(-1) for b in used])
         calibrations[level] = calibrate(residuals, scales, LEVELS)
-        held = _holdout(used, n_origins)
-        table = holdout_coverage(*held, LEVELS, non_negative=True)
+        table = holdout_coverage(*_holdout(used, n_origins), LEVELS, non_negative=True)
         coverage.append(table.reset_index().assign(level_name=level,
                                                    calibrated_on=",".join(history.levels[k:k + len(used)])))
     frame = pd.concat(coverage, ignore_index=True).rename(columns={"level": "interval", "level_name": "level"})
-    return reconciled, frame[["level", *[c for c in frame.columns if c != "level"]]], calibrations
+    methods_table = pd.DataFrame([{"method": m, "level": level, "mase": bt.summary.loc["reconciled", "mase"],
+                                   "smape": bt.summary.loc["reconciled", "smape"], "chosen": m == method}
+                                  for m, per_level in by_method.items() for level, bt in per_level.items()])
+    return method, reconciled, frame[["level", *[c for c in frame.columns if c != "level"]]], calibrations, methods_table
 
 
 def _pool_until(pool: list[Backtest], n_origins: int, least: int) -> list[Backtest]:
