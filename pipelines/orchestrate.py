@@ -1,0 +1,497 @@
+"""The whole pipeline in one resumable run: (generate | ingest) -> panel -> features [-> train -> forecast].
+
+    stages = default_stages("generate", scale="tiny", extra=(train_stage, forecast_stage))
+    report = run_pipeline(PipelineContext(settings, catalog, reference, engine, progress), stages)
+
+A stage runs only when its inputs changed since it last finished, or its outputs are gone, or it is
+forced. What each stage finished with is recorded in work/run/pipeline.json, rewritten atomically after
+every stage, so a run that stops (an error, a kill) resumes at the stage that did not finish.
+
+The Stage contract
+------------------
+- `name`: unique in the list; the key of its record and of `force` / `from_stage`.
+- `fingerprint(context, upstream) -> str`: a digest (`digest(...)`) of everything the stage reads, taken
+  just before it would run, after the stages before it have run. `upstream` maps the name of every
+  earlier stage to its *output* fingerprint. Data stages read their inputs from disk (the raw files, the
+  manifest, the panel's identity), so work done outside the pipeline (`khlang ingest`) is seen too;
+  stages whose outputs have no cheap identity on disk (train, forecast) chain on `upstream[...]`.
+  Include the code and the config the stage depends on (`source_digest`, `dataclasses.asdict`).
+- `outputs_exist(context) -> bool`: cheap check that what the stage makes is in place.
+- `run(context) -> object`: do the work with `context.engine`, report progress to `context.progress`,
+  return the stage's report object; raise on failure. It must leave earlier stages' outputs intact.
+- `summarize(result) -> str`: one line for the report (default: the string itself, or the first line
+  of `result.summary()`).
+- `output(context) -> str` (optional): identity of what the stage made, read from disk. Without it, a run
+  gets a fresh one (its input fingerprint and the time it finished), so a stage downstream of it reruns
+  whenever it ran, and is skipped whenever it was skipped.
+
+A train and a forecast stage, for example:
+
+    def train_inputs(context, upstream):  # the feature store, the [train] config, the models' code
+        config = dataclasses.asdict(context.settings.train)
+        return digest(upstream["features"], config, source_digest("models"))
+
+    train = Stage("train", train_inputs, outputs_exist=..., run=..., output=...)
+    forecast = Stage("forecast", lambda context, upstream: digest(upstream["train"]), ...)
+
+Before a stage runs its record is dropped; the new record is written only once it finished, so a
+stage that fails or is killed is never taken for done."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import importlib.util
+import json
+import os
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cluster.engine import Engine
+from khlang.catalog import Catalog
+from khlang.config import Settings
+from khlang.domain.reference import ReferenceData
+from khlang.locks import exclusive_lock
+from khlang.progress import ProgressCallback
+
+__all__ = ["PipelineContext", "Stage", "StageOutcome", "PipelineReport", "run_pipeline", "default_stages",
+           "generate_stage", "ingest_stage", "panel_stage", "features_stage", "pipeline_record",
+           "record_path", "digest", "file_sha256", "files_digest", "source_digest", "SOURCES"]
+
+SOURCES = ("generate", "ingest")
+_RECORD_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PipelineContext:
+    """What every stage is handed: the settings, where data lives, the reference data, the engine."""
+
+    settings: Settings
+    catalog: Catalog
+    reference: ReferenceData
+    engine: Engine
+    progress: ProgressCallback | None = None
+
+
+def _first_line(result: object) -> str:
+    if result is None:
+        return ""
+    text = result if isinstance(result, str) else getattr(result, "summary", lambda: str(result))()
+    return text.splitlines()[0] if text else ""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the pipeline (see the module docstring for the contract)."""
+
+    name: str
+    fingerprint: Callable[[PipelineContext, Mapping[str, str]], str]
+    outputs_exist: Callable[[PipelineContext], bool]
+    run: Callable[[PipelineContext], object]
+    summarize: Callable[[Any], str] = _first_line
+    output: Callable[[PipelineContext], str] | None = None
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    """What happened to one stage in a run. status: ran | skipped | failed | not run."""
+
+    name: str
+    status: str
+    reason: str  # first run | inputs changed | outputs missing | forced | from_stage | inputs unchanged | …
+    seconds: float = 0.0
+    fingerprint: str | None = None
+    summary: str = ""
+    error: str | None = None  # "Type: message" of a failed stage
+    traceback: str | None = field(default=None, repr=False)
+    result: object = field(default=None, repr=False, compare=False)  # the stage's own report
+
+    @property
+    def label(self) -> str:
+        """'ran: inputs changed', 'skipped: inputs unchanged', 'failed: ValueError: …'."""
+        return f"{self.status}: {self.error if self.status == 'failed' else self.reason}"
+
+
+@dataclass(frozen=True)
+class PipelineReport:
+    stages: tuple[StageOutcome, ...]
+    record: Path
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(s.status in ("ran", "skipped") for s in self.stages)
+
+    def outcome(self, name: str) -> StageOutcome:
+        return next(s for s in self.stages if s.name == name)
+
+    def names(self, status: str) -> list[str]:
+        """Names of the stages with this status, in run order."""
+        return [s.name for s in self.stages if s.status == status]
+
+    def summary(self) -> str:
+        lines = [f"pipeline: {len(self.names('ran'))} ran, {len(self.names('skipped'))} skipped, "
+                 f"{len(self.names('failed'))} failed in {self.seconds:.1f} s (record {self.record})"]
+        lines += [f"  {s.name:<10} {s.label:<32} {s.seconds:7.1f} s  {s.summary}" for s in self.stages]
+        return "\n".join(lines)
+
+    def rich_table(self):
+        """A rich Table: one row per stage (status, seconds, fingerprint, summary line)."""
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=Text(self.summary().splitlines()[0]))
+        for name, justify in (("stage", "left"), ("status", "left"), ("seconds", "right"),
+                              ("fingerprint", "left"), ("summary", "left")):
+            table.add_column(name, justify=justify)
+        styles = {"ran": "green", "skipped": "dim", "failed": "bold red", "not run": "yellow"}
+        for s in self.stages:
+            # Text, not markup: an error message or a path may hold [brackets]
+            table.add_row(s.name, Text(s.label, style=styles[s.status]), f"{s.seconds:.1f}",
+                          (s.fingerprint or "")[:12], Text(s.summary))
+        return table
+
+
+# --- fingerprints ----------------------------------------------------------------------------------
+
+def digest(*parts: object) -> str:
+    """sha256 (hex) of JSON-serialisable parts, in order (dict keys sorted)."""
+    text = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def files_digest(folder: Path, names: Iterable[str]) -> str:
+    """sha256 over (relative name, size in bytes, content sha256) of each named file of `folder`."""
+    folder = Path(folder)
+    return digest([(name, (folder / name).stat().st_size, file_sha256(folder / name))
+                   for name in sorted(names)])
+
+
+def source_digest(*modules: str) -> str:
+    """sha256 of the Python source of modules or whole packages (by dotted name), found without importing."""
+    entries = []
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise ModuleNotFoundError(name)
+        if spec.submodule_search_locations:
+            root = Path(spec.origin).parent
+            files = sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
+        else:
+            root, files = Path(spec.origin).parent, [Path(spec.origin)]
+        entries += [(f"{name}:{f.relative_to(root).as_posix()}", file_sha256(f)) for f in files]
+    return digest(entries)
+
+
+def _all_files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in Path(folder).rglob("*") if p.is_file())
+
+
+def _reference_digest(context: PipelineContext) -> str:
+    """The reference data set (register, codes, real waste figures) the generator, panel and features read."""
+    folder = context.settings.thailand_dir
+    return files_digest(folder, _all_files(folder))
+
+
+def _zarr_identity(path: Path, keys: tuple[str, ...]) -> str:
+    import zarr
+
+    attrs = zarr.open_group(str(path), mode="r").attrs
+    return digest({key: attrs.get(key) for key in keys})
+
+
+# --- the record ------------------------------------------------------------------------------------
+
+def record_path(catalog: Catalog) -> Path:
+    return catalog.run / "pipeline.json"
+
+
+def pipeline_record(catalog: Catalog) -> dict[str, dict[str, Any]]:
+    """Per stage name: fingerprint, output, finished_at, seconds, summary of its last finished run."""
+    path = record_path(catalog)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except json.JSONDecodeError:
+        return {}  # only a hand edit gets here (writes are atomic): treat every stage as never run
+    if not isinstance(data, dict) or data.get("version") != _RECORD_VERSION:
+        return {}
+    return dict(data.get("stages", {}))
+
+
+def _write_record(catalog: Catalog, stages: Mapping[str, dict[str, Any]]) -> None:
+    """Replace the record atomically: a reader (or a crash) sees the old file or the new one."""
+    path = record_path(catalog)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump({"version": _RECORD_VERSION, "stages": dict(stages)}, handle, indent=2,
+                      ensure_ascii=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+# --- the runner ------------------------------------------------------------------------------------
+
+def _check(stages: Sequence[Stage], force: set[str], from_stage: str | None) -> None:
+    names = [s.name for s in stages]
+    if len(set(names)) != len(names):
+        raise ValueError(f"stage names repeat: {names}")
+    unknown = sorted((force | ({from_stage} if from_stage else set())) - set(names))
+    if unknown:
+        raise ValueError(f"unknown stages {unknown}; stages: {names}")
+    earlier = set(names[:names.index(from_stage)]) if from_stage else set()
+    if force & earlier:
+        raise ValueError(f"cannot force {sorted(force & earlier)}: they come before from_stage {from_stage}")
+
+
+def _skipped_output(stage: Stage, context: PipelineContext, recorded: dict[str, Any] | None) -> str | None:
+    """Output fingerprint of a stage that did not run: read from disk where it can be, else its record."""
+    if stage.output is not None:
+        with contextlib.suppress(Exception):
+            if stage.outputs_exist(context):
+                return stage.output(context)
+    return recorded.get("output") if recorded else None
+
+
+def run_pipeline(context: PipelineContext, stages: Sequence[Stage], force: Iterable[str] = (),
+                 from_stage: str | None = None) -> PipelineReport:
+    """Run `stages` in order, skipping each whose inputs did not change since it last finished (and whose
+    outputs exist). `force`: stages to run regardless. `from_stage`: leave the stages before it alone and
+    run it and every later stage regardless. Stops at the first stage that fails; the report says so.
+    Holds the work folder's pipeline lock (BusyError if another pipeline runs)."""
+    started = time.perf_counter()
+    forced, outcomes = set(force), []
+    _check(stages, forced, from_stage)
+    catalog = context.catalog
+    with exclusive_lock(catalog.run / "pipeline.lock", "pipeline run"):
+        record = pipeline_record(catalog)
+        upstream: dict[str, str] = {}
+        reached = from_stage is None
+        failed = False
+        for stage in stages:
+            reached = reached or stage.name == from_stage
+            recorded = record.get(stage.name)
+            if failed:
+                outcomes.append(StageOutcome(stage.name, "not run", "an earlier stage failed"))
+                continue
+            if not reached:
+                outcomes.append(StageOutcome(stage.name, "skipped", "before from_stage",
+                                             fingerprint=recorded and recorded.get("fingerprint"),
+                                             summary=recorded.get("summary", "") if recorded else ""))
+                if (out := _skipped_output(stage, context, recorded)) is not None:
+                    upstream[stage.name] = out
+                continue
+            outcome, output = _run_stage(stage, context, record, upstream, forced, from_stage)
+            outcomes.append(outcome)
+            if outcome.status == "failed":
+                failed = True
+            elif output is not None:
+                upstream[stage.name] = output
+    return PipelineReport(stages=tuple(outcomes), record=record_path(catalog),
+                          seconds=time.perf_counter() - started)
+
+
+def _run_stage(stage: Stage, context: PipelineContext, record: dict[str, dict[str, Any]],
+               upstream: Mapping[str, str], forced: set[str],
+               from_stage: str | None) -> tuple[StageOutcome, str | None]:
+    """Skip or run one stage; `record` is updated (and written) when the stage starts and when it ends."""
+    started = time.perf_counter()
+    recorded = record.get(stage.name)
+    fingerprint = None
+    try:
+        fingerprint = stage.fingerprint(context, dict(upstream))
+        exists = stage.outputs_exist(context)
+        if stage.name in forced:
+            reason = "forced"
+        elif from_stage is not None:
+            reason = "from_stage"
+        elif recorded is None:
+            reason = "first run"
+        elif recorded.get("fingerprint") != fingerprint:
+            reason = "inputs changed"
+        elif not exists:
+            reason = "outputs missing"
+        else:
+            return (StageOutcome(stage.name, "skipped", "inputs unchanged", time.perf_counter() - started,
+                                 fingerprint, recorded.get("summary", "")),
+                    _skipped_output(stage, context, recorded))
+        if recorded is not None:
+            del record[stage.name]  # from now on the stage is not done, whatever happens to this process
+            _write_record(context.catalog, record)
+        result = stage.run(context)
+        summary = stage.summarize(result)
+        finished = dt.datetime.now(dt.UTC)
+        output = (stage.output(context) if stage.output is not None
+                  else digest(stage.name, fingerprint, finished.isoformat(), uuid.uuid4().hex))
+    except Exception as error:
+        return (StageOutcome(stage.name, "failed", "raised", time.perf_counter() - started, fingerprint,
+                             error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc()),
+                None)
+    seconds = time.perf_counter() - started
+    record[stage.name] = {"fingerprint": fingerprint, "output": output, "summary": summary,
+                          "seconds": round(seconds, 3), "finished_at": finished.isoformat(timespec="seconds")}
+    _write_record(context.catalog, record)
+    return StageOutcome(stage.name, "ran", reason, seconds, fingerprint, summary, result=result), output
+
+
+# --- the data stages -------------------------------------------------------------------------------
+
+_DOMAIN = "khlang.domain"
+
+
+def generate_stage(scale: str, seed: int | None = None, dirty_share: float | None = None) -> Stage:
+    """Generate the agency files of `scale` into work/raw (seed, dirty_share: default from the settings).
+    Fingerprint: scale, seed, dirty share, the generator's code and the reference data."""
+    from pipelines.generate import SCALES
+
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; scales: {sorted(SCALES)}")
+
+    def options(context: PipelineContext) -> dict[str, Any]:
+        gen = context.settings.generate
+        return {"scale": scale, "seed": gen.seed if seed is None else seed,
+                "dirty_share": gen.dirty_share if dirty_share is None else dirty_share}
+
+    def fingerprint(context: PipelineContext, upstream: Mapping[str, str]) -> str:
+        return digest(options(context), source_digest("pipelines.generate", "pipelines.headers", _DOMAIN),
+                      _reference_digest(context))
+
+    def listed(context: PipelineContext) -> Path:
+        return context.catalog.truth / "files.parquet"
+
+    def outputs_exist(context: PipelineContext) -> bool:
+        import pyarrow.parquet as pq
+
+        if not listed(context).is_file():
+            return False
+        names = pq.read_table(listed(context), columns=["source_file"]).column(0).to_pylist()
+        return all((context.catalog.raw / name).is_file() for name in names)
+
+    def run(context: PipelineContext) -> object:
+        from pipelines.generate import generate_dataset
+
+        catalog = context.catalog
+        return generate_dataset(context.reference, context.settings.thailand_dir, raw_dir=catalog.raw,
+                                truth_dir=catalog.truth, progress=context.progress, **options(context))
+
+    return Stage("generate", fingerprint, outputs_exist, run, output=lambda c: file_sha256(listed(c)))
+
+
+def _ingest_summary(report: Any) -> str:
+    statuses: dict[str, int] = {}
+    for f in report.files:
+        statuses[f.status] = statuses.get(f.status, 0) + 1
+    files = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+    totals = report.totals
+    return (f"{len(report.files)} files ({files or 'none'}); {totals['records_stored']:,} records stored, "
+            f"{totals['records_quarantined']:,} quarantined; batch {report.batch_id or '-'}")
+
+
+def ingest_stage(raw_dir: Path | None = None, as_of: dt.date | None = None) -> Stage:
+    """Ingest the agency files of `raw_dir` (default work/raw) as of `as_of` (default from the settings).
+    Fingerprint: name, size and content sha256 of every file ingest would read, and as_of."""
+
+    def folder(context: PipelineContext) -> Path:
+        return Path(raw_dir or context.catalog.raw).resolve()
+
+    def as_of_date(context: PipelineContext) -> dt.date:
+        return as_of or context.settings.ingest.as_of_date()
+
+    def fingerprint(context: PipelineContext, upstream: Mapping[str, str]) -> str:
+        from pipelines.ingest.run import discover
+
+        if not folder(context).is_dir():
+            raise FileNotFoundError(f"no folder of agency files at {folder(context)}")
+        files = files_digest(folder(context), discover(folder(context)))
+        return digest(files, as_of_date(context).isoformat())
+
+    def run(context: PipelineContext) -> object:
+        from pipelines.ingest import IngestBalanceError, ingest
+
+        report = ingest(folder(context), context.catalog, context.reference, context.engine,
+                        as_of_date(context), progress=context.progress)
+        if not report.balanced:
+            report.check_balanced()
+            raise IngestBalanceError("ingest did not balance")
+        return report
+
+    def manifest(context: PipelineContext) -> Path:
+        return context.catalog.manifest / "files.parquet"
+
+    return Stage("ingest", fingerprint, lambda c: manifest(c).is_file(), run, summarize=_ingest_summary,
+                 output=lambda c: file_sha256(manifest(c)))
+
+
+def panel_stage() -> Stage:
+    """Build the Zarr panels from the store. Fingerprint: the store manifest's sha256 (as recorded in the
+    panel's attrs), the panel code and the reference data."""
+
+    def fingerprint(context: PipelineContext, upstream: Mapping[str, str]) -> str:
+        manifest = context.catalog.manifest / "files.parquet"
+        return digest(file_sha256(manifest) if manifest.is_file() else None,
+                      source_digest("pipelines.panel", "pipelines.aggregate", _DOMAIN),
+                      _reference_digest(context))
+
+    def run(context: PipelineContext) -> object:
+        from pipelines.panel import build_panels
+
+        return build_panels(context.catalog, context.reference, context.engine, progress=context.progress)
+
+    return Stage("panel", fingerprint, lambda c: (c.catalog.panel / "zarr.json").is_file(), run,
+                 output=lambda c: _zarr_identity(c.catalog.panel, ("source_manifest_sha256", "created")))
+
+
+def features_stage() -> Stage:
+    """Build the feature store from the panels. Fingerprint: the panel's identity (manifest checksum and
+    creation time, as features.store checks it), the features code and the reference data."""
+
+    def fingerprint(context: PipelineContext, upstream: Mapping[str, str]) -> str:
+        panel = context.catalog.panel
+        if not (panel / "zarr.json").is_file():
+            raise FileNotFoundError(f"no panel at {panel}; the panel stage makes it")
+        return digest(_zarr_identity(panel, ("source_manifest_sha256", "created")),
+                      source_digest("features", _DOMAIN), _reference_digest(context))
+
+    def run(context: PipelineContext) -> object:
+        from features.store import build_features
+
+        return build_features(context.catalog, context.reference, context.engine, progress=context.progress)
+
+    return Stage("features", fingerprint, lambda c: (c.catalog.features / "zarr.json").is_file(), run,
+                 output=lambda c: _zarr_identity(c.catalog.features,
+                                                 ("panel_manifest_sha256", "panel_created", "created")))
+
+
+def default_stages(source: str = "generate", scale: str = "small", *, seed: int | None = None,
+                   dirty_share: float | None = None, raw_dir: Path | None = None,
+                   as_of: dt.date | None = None, extra: Sequence[Stage] = ()) -> tuple[Stage, ...]:
+    """generate (source="generate": at `scale` into work/raw) or not (source="ingest": the agency files
+    of `raw_dir`, default work/raw), then ingest, panel, features, then the `extra` stages in order."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; sources: {SOURCES}")
+    if source == "generate" and raw_dir is not None:
+        raise ValueError("source='generate' writes work/raw; raw_dir is for source='ingest'")
+    head = (generate_stage(scale, seed, dirty_share),) if source == "generate" else ()
+    return (*head, ingest_stage(raw_dir, as_of), panel_stage(), features_stage(), *extra)
