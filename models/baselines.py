@@ -158,8 +158,11 @@ class SeasonalMean:
         if take:
             window[:, window.shape[1] - take:] = block[:, n_months - take:]
         years = window.reshape(n_series, self.seasons, self.period)  # [series, season, position]
+        seen = ~np.isnan(years)
+        season_mean = np.full((n_series, self.seasons, 1), np.nan)
+        np.divide(np.where(seen, years, 0.0).sum(axis=2, keepdims=True), seen.sum(axis=2, keepdims=True),
+                  out=season_mean, where=seen.any(axis=2, keepdims=True))
         with np.errstate(invalid="ignore", divide="ignore"):
-            season_mean = np.nanmean(np.where(np.isnan(years), np.nan, years), axis=2, keepdims=True)
             ratio = years / np.where(season_mean == 0, np.nan, season_mean)
         counted = ~np.isnan(ratio)
         profile = np.ones((n_series, self.period))

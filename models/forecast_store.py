@@ -70,7 +70,7 @@ def publish_forecasts(catalog: Catalog, families: Sequence[str], tracking_uri: s
         frames[family] = frame
         published.append(PublishedFamily(family, version.name, str(version.version), version.run_id, len(frame),
                                          tuple(metrics)))
-    with exclusive_lock(catalog.run / "forecast.lock"):
+    with exclusive_lock(catalog.run / "forecast.lock", "forecast publish"):
         recover(target)
         build_id = uuid.uuid4().hex[:12]
         tmp = temp_beside(target, build_id)

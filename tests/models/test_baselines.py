@@ -106,3 +106,41 @@ def test_baselines_follow_the_protocol_with_distinct_names():
     assert all(isinstance(model, Forecaster) for model in BASELINES)
     assert [m.name for m in BASELINES] == ["naive", "seasonal_naive", "historic_mean"]
     assert SeasonalNaive(4).name == "seasonal_naive_4"
+
+
+def test_seasonal_drift_is_exact_on_a_seasonal_series_with_a_linear_trend() -> None:
+    from models.baselines import SeasonalDrift
+
+    t = np.arange(72, dtype=float)
+    series = 100 + 0.5 * t + 10 * np.sin(2 * np.pi * t / 12)
+    forecast = SeasonalDrift().fit_predict(series[None, :48], 24)
+    np.testing.assert_allclose(forecast[0], series[48:], atol=1e-9)
+
+
+def test_seasonal_drift_ignores_one_step_change_by_the_median() -> None:
+    from models.baselines import SeasonalDrift
+
+    # a new rate 20 months ago, flat since: 4 of the last 12 yearly changes are 40, 8 are 0 -> no drift
+    series = np.r_[np.full(28, 10.0), np.full(20, 50.0)]
+    np.testing.assert_allclose(SeasonalDrift().fit_predict(series[None, :], 12)[0], 50.0)
+    # the mean would have made it a trend of 40 / 3 a year; a genuine trend still shows
+    trend = 10.0 + 2.0 * np.arange(48)
+    np.testing.assert_allclose(SeasonalDrift().fit_predict(trend[None, :], 12)[0], trend[-12:] + 24.0)
+
+
+def test_seasonal_mean_is_exact_on_a_stable_seasonal_profile() -> None:
+    from models.baselines import SeasonalMean
+
+    t = np.arange(61, dtype=float)
+    series = 40 * (1 + 0.3 * np.cos(2 * np.pi * t / 12))
+    for n in (36, 41, 49):  # any phase of the history's end
+        forecast = SeasonalMean().fit_predict(series[None, :n], 12)
+        np.testing.assert_allclose(forecast[0], series[n:n + 12], rtol=1e-12)
+
+
+def test_seasonal_mean_with_gaps_and_short_history() -> None:
+    from models.baselines import SeasonalMean
+
+    block = np.array([[np.nan, 2.0, np.nan, 4.0], [np.nan] * 4])
+    forecast = SeasonalMean().fit_predict(block, 3)
+    assert np.isfinite(forecast[0]).all() and np.isnan(forecast[1]).all()

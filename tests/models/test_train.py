@@ -1,0 +1,163 @@
+"""Training a family end to end on the tiny world: backtest, champions, reconciliation, intervals, MLflow,
+registry, the family model and the forecast store."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from khlang.config import Settings
+from khlang.domain.calendar import month_index
+from khlang.domain.reference import ReferenceData
+from models.family import train_family
+from models.family_model import family_request
+from models.forecast_store import publish_forecasts, read_forecasts, read_runs
+from models.history import load_history
+from models.metrics import mase_scale
+from models.reconcile import coherence_gap
+from models.registry import CHALLENGER, CHAMPION, load_alias
+from models.tracking import local_tracking_uri
+from models.train import forecast_horizon, train_metric
+from tests.models.tiny_world import FAST, tiny_world
+
+METRIC = "waste_generated"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory, settings: Settings, reference: ReferenceData):
+    with tiny_world(tmp_path_factory.mktemp("train"), settings, reference, metrics=[METRIC]) as w:
+        yield w
+
+
+@pytest.fixture(scope="module")
+def trained(world, reference: ReferenceData):
+    return train_family("waste", world.catalog, reference, FAST, world.engine)
+
+
+def test_forecast_horizon_is_rest_of_fiscal_year_and_the_next() -> None:
+    assert forecast_horizon(month_index(2025, 9)) == 24  # data to September: FY2569 and FY2570 whole
+    assert forecast_horizon(month_index(2025, 3)) == 6 + 12  # April..September, then a whole year
+    assert forecast_horizon(month_index(2025, 8)) == 1 + 12
+    assert forecast_horizon(month_index(2025, 3), horizon=5) == 5
+
+
+def test_published_forecasts_are_coherent_non_negative_and_banded(trained) -> None:
+    training = trained.trainings[METRIC]
+    h = training.fitted.hierarchy
+    arrays = training.fitted.forecast_arrays()
+    stacked = h.stack({level: (h.keys(level), a["forecast"]) for level, a in arrays.items()})
+    top = np.abs(stacked).max()
+    assert coherence_gap(h, stacked) <= 1e-9 * top
+    assert trained.coherence_gap <= 1e-9 * top
+    frame = training.forecasts
+    assert len(frame) == h.n_nodes * training.horizon
+    assert (frame["forecast"] >= 0).all()
+    finite = frame.dropna(subset=["lo95", "hi95"])
+    assert len(finite) > 0.9 * len(frame)
+    assert (finite["lo95"] <= finite["lo80"] + 1e-9).all() and (finite["lo80"] <= finite["forecast"] + 1e-9).all()
+    assert (finite["forecast"] <= finite["hi80"] + 1e-9).all() and (finite["hi80"] <= finite["hi95"] + 1e-9).all()
+    assert frame["step"].min() == 1 and frame["step"].max() == training.horizon
+    assert training.horizon == forecast_horizon(int(training.fitted.periods[-1]))
+
+
+def test_champion_is_the_lowest_mase_and_accuracy_is_reported_per_level(trained) -> None:
+    training = trained.trainings[METRIC]
+    acc = training.accuracy()
+    for level, bt in training.backtests.items():
+        assert training.champions[level] == bt.summary["mase"].idxmin()
+        rows = acc[(acc["level"] == level)]
+        assert set(rows["stage"]) == {"base", "reconciled"}
+        assert {"seasonal_naive", "naive", "xgb_global", "ensemble"} <= set(rows["model"])
+    # Prophet only where asked
+    assert "prophet" in training.backtests["nation"].forecasts
+    assert "prophet" not in training.backtests["lao"].forecasts
+    # the chosen reconciliation has the lowest level-averaged MASE among the candidates
+    methods = training.reconciliation_methods.groupby("method")["mase"].mean()
+    assert methods.idxmin() == training.reconciliation
+
+
+def test_bottom_up_keeps_lao_forecasts_and_sums_them(world, reference) -> None:
+    history = load_history(world.catalog, reference, METRIC)
+    config = FAST.__class__(**{**FAST.__dict__, "reconciliation": "bottom_up"})
+    training = train_metric(history, config, None)
+    arrays = training.fitted.forecast_arrays()
+    lao = arrays["lao"]
+    np.testing.assert_allclose(lao["forecast"], np.maximum(lao["base_forecast"], 0), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(arrays["nation"]["forecast"][0], lao["forecast"].sum(axis=0), rtol=1e-12)
+
+
+def test_intervals_follow_the_calibration(trained, world, reference) -> None:
+    training = trained.trainings[METRIC]
+    fitted = training.fitted
+    lao = fitted.forecast_arrays()["lao"]
+    scale = mase_scale(fitted.blocks["lao"])
+    q = fitted.levels["lao"].calibration.quantiles[0]  # 80 %
+    expected_hi = lao["forecast"] + scale[:, None] * q[None, :]
+    np.testing.assert_allclose(lao["hi80"], np.maximum(expected_hi, 0), rtol=1e-12, equal_nan=True)
+    cov = training.coverage
+    assert set(cov["level"]) == set(fitted.hierarchy.levels)
+    assert cov["coverage"].between(0, 1).all()
+
+
+def test_the_same_forecasts_in_process_and_on_the_cluster(world, reference) -> None:
+    history = load_history(world.catalog, reference, METRIC)
+    local = train_metric(history, FAST, None).forecasts
+    cluster = train_metric(history, FAST, world.engine).forecasts
+    pd.testing.assert_frame_equal(local, cluster)
+
+
+def test_mlflow_holds_the_cycle_and_the_registered_model_reproduces_it(trained, world) -> None:
+    assert trained.registration.alias == CHAMPION
+    client = MlflowClient(tracking_uri=local_tracking_uri(world.catalog))
+    child = client.get_run(trained.run_id)
+    parent_id = child.data.tags["mlflow.parentRunId"]
+    parent = client.get_run(parent_id)
+    assert parent.data.tags["khlang.metric_family"] == "waste"
+    assert parent.data.tags["khlang.data_snapshot"] != "none"
+    assert parent.data.tags["khlang.code_version"]
+    artifacts = {a.path for a in client.list_artifacts(parent_id, "backtest")}
+    assert {"backtest/accuracy.parquet", "backtest/coverage.parquet", "backtest/champions.parquet"} <= artifacts
+    assert any(a.path.endswith(".png") for a in client.list_artifacts(parent_id, "plots"))
+    assert parent.data.metrics["coherence_gap"] == pytest.approx(trained.coherence_gap)
+    # a child run per candidate, with its MASE per level equal to the backtest's
+    children = client.search_runs([parent.info.experiment_id], f"tags.mlflow.parentRunId = '{parent_id}'")
+    names = {r.data.tags["mlflow.runName"] for r in children}
+    assert {"seasonal_naive", "xgb_global", "ensemble", "champion"} <= names
+    sn = next(r for r in children if r.data.tags["mlflow.runName"] == "seasonal_naive")
+    bt = trained.trainings[METRIC].backtests["lao"]
+    assert sn.data.metrics[f"mase__{METRIC}__lao"] == pytest.approx(bt.summary.loc["seasonal_naive", "mase"])
+    # models:/khlang-waste@champion gives back exactly the published forecasts
+    model = load_alias("waste", world.catalog)
+    again = model.predict(family_request([METRIC]))
+    pd.testing.assert_frame_equal(again, trained.forecasts())
+    requirements = (world.catalog.mlflow / "artifacts").rglob("requirements.txt")
+    pins = next(iter(requirements)).read_text()
+    assert "xgboost-cpu==" in pins and "pandas==" in pins
+
+
+def test_retraining_on_the_same_backtest_is_a_challenger(trained, world, reference) -> None:
+    again = train_family("waste", world.catalog, reference, FAST, world.engine)
+    assert again.registration.alias == CHALLENGER
+    assert again.registration.previous_champion == trained.registration.version
+    assert again.score == pytest.approx(trained.score)
+
+
+def test_forecast_store_holds_the_champion_forecasts(trained, world) -> None:
+    published = publish_forecasts(world.catalog, ["waste"])
+    assert [p.family for p in published] == ["waste"]
+    store = read_forecasts(world.catalog, METRIC)
+    expected = trained.forecasts()
+    assert len(store) == len(expected)
+    merged = store.merge(expected, on=["metric", "level", "key", "step"], suffixes=("", "_trained"))
+    np.testing.assert_array_equal(merged["forecast"], merged["forecast_trained"])
+    assert (store["model_version"] == trained.registration.version).all()
+    runs = read_runs(world.catalog)
+    assert runs.loc[runs["family"] == "waste", "run_id"].item() == trained.run_id
+    # partitions: metric=<m>/level=<l>/part.parquet
+    assert sorted(p.name for p in (world.catalog.forecasts / f"metric={METRIC}").iterdir()) == sorted(
+        f"level={lv}" for lv in expected["level"].unique())
+    # publishing again replaces, never duplicates
+    publish_forecasts(world.catalog, ["waste"])
+    assert len(read_forecasts(world.catalog, METRIC)) == len(expected)
