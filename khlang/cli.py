@@ -292,6 +292,49 @@ def evaluate(
 
 
 @app.command()
+def pipeline(
+    source: Annotated[str, typer.Option(help="generate (synthetic agency files at --scale) | ingest (the files of --raw)")] = "generate",
+    scale: Annotated[str, typer.Option(help="tiny | small | thailand (with --source generate)")] = "small",
+    raw: Annotated[Path | None, typer.Option(help="folder of agency files (with --source ingest; default work/raw)")] = None,
+    metric: Annotated[str, typer.Option("--metric", help="budget | waste | welfare | all")] = "all",
+    force: Annotated[list[str] | None, typer.Option(help="run this stage even if its inputs did not change (repeatable)")] = None,
+    from_stage: Annotated[str | None, typer.Option("--from", help="rerun this stage and every later one")] = None,
+    cluster: ClusterOpt = None,
+    mlflow_uri: MlflowUriOpt = None,
+) -> None:
+    """(generate | ingest) -> panel -> features -> train -> forecast in one resumable run: a stage whose
+    inputs did not change since it last finished is skipped (record: work/run/pipeline.json)."""
+    from khlang.measure import measure
+    from pipelines.model_stages import forecast_stage, train_stage
+    from pipelines.orchestrate import PipelineContext, default_stages, run_pipeline
+
+    families = _families(metric)
+    settings, catalog = _settings(cluster)
+    uri = _tracking_uri(settings, mlflow_uri)
+    say = console.status("pipeline")
+    try:
+        stages = default_stages(source, scale, raw_dir=raw, extra=(train_stage(families, uri, say.update),
+                                                                     forecast_stage(families, uri)))
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    reference = _reference(settings)
+    with measure() as m, _engine(settings, catalog) as engine, say as status:
+        context = PipelineContext(settings, catalog, reference, engine,
+                                  progress=lambda stage, done, total: status.update(f"{stage}: {done}/{total}"))
+        try:
+            report = run_pipeline(context, stages, force=force or (), from_stage=from_stage)
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
+    console.print(report.rich_table())
+    for outcome in report.stages:
+        if outcome.status == "failed":
+            console.print(f"[red]{outcome.name} failed:[/] {outcome.error}\n{outcome.traceback or ''}")
+    _report_measure("pipeline", m)
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+@app.command()
 def demo(
     scale: Annotated[str, typer.Option(help="tiny | small | thailand")] = "small",
     cluster: ClusterOpt = None,

@@ -26,3 +26,11 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def reference(settings: Settings) -> ReferenceData:
     return load_reference(settings.thailand_dir)
+
+
+@pytest.fixture(scope="session")
+def served_world(tmp_path_factory: pytest.TempPathFactory, settings: Settings, reference: ReferenceData):
+    """tests.served_world: tiny data, trained families and published forecasts (built once, read only)."""
+    from tests.served_world import build_served_world
+
+    return build_served_world(tmp_path_factory.mktemp("served"), settings, reference)
