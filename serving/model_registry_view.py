@@ -1,0 +1,111 @@
+"""What the API says about the models: per family the registered champion and challenger (version, run,
+backtest score and key) and the champion's backtest accuracy per metric, level and model, read from the
+MLflow registry and the parent run's `backtest/accuracy.parquet` and `backtest/coverage.parquet`."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from khlang.catalog import Catalog
+from khlang.config import Settings
+from khlang.domain.metrics import FAMILIES
+
+__all__ = ["ACCURACY_COLUMNS", "accuracy_rows", "mlflow_ui_base", "model_families"]
+
+ACCURACY_COLUMNS = ["metric", "level", "model", "stage", "champion", "mase", "smape", "wape", "coverage80",
+                    "coverage95"]
+_PARENT_TAG = "mlflow.parentRunId"
+
+
+def mlflow_ui_base(settings: Settings) -> str:
+    """The MLflow UI: the team server when the tracking URI is one, else `khlang mlflow up` on 127.0.0.1."""
+    uri = settings.mlflow.tracking_uri
+    return uri.rstrip("/") if uri.startswith(("http://", "https://")) else f"http://127.0.0.1:{settings.mlflow.port}"
+
+
+def accuracy_rows(accuracy: pd.DataFrame, coverage: pd.DataFrame | None) -> pd.DataFrame:
+    """The accuracy table (metric, level, model, stage …) with the interval coverage of the published
+    (reconciled) forecasts beside the reconciled rows; base rows have no coverage."""
+    out = accuracy.copy()
+    for column in ("mase", "smape", "wape", "champion"):
+        if column not in out:
+            out[column] = None
+    out["coverage80"] = float("nan")
+    out["coverage95"] = float("nan")
+    if coverage is not None and not coverage.empty:
+        wide = coverage.assign(interval=(coverage["interval"] * 100).round().astype(int)).pivot_table(
+            index=["metric", "level"], columns="interval", values="coverage", aggfunc="first")
+        reconciled = out["stage"] == "reconciled"
+        keys = pd.MultiIndex.from_frame(out.loc[reconciled, ["metric", "level"]])
+        for interval in (80, 95):
+            if interval in wide.columns:
+                out.loc[reconciled, f"coverage{interval}"] = wide[interval].reindex(keys).to_numpy()
+    return out[ACCURACY_COLUMNS]
+
+
+def _version(client: Any, name: str, version: str | None) -> dict | None:
+    if version is None:
+        return None
+    mv = client.get_model_version(name, str(version))
+    run = client.get_run(mv.run_id)
+    tags = mv.tags or {}
+    score = tags.get("khlang.score")
+    return {"version": str(mv.version), "run_id": mv.run_id, "score": float(score) if score else None,
+            "backtest_key": tags.get("khlang.backtest_key"), "score_metric": tags.get("khlang.score_metric"),
+            "decision": tags.get("khlang.decision"), "parent_run_id": run.data.tags.get(_PARENT_TAG),
+            "experiment_id": run.info.experiment_id}
+
+
+def _backtest_tables(run_id: str, scratch: Path, uri: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    import mlflow.artifacts
+
+    accuracy = pd.read_parquet(mlflow.artifacts.download_artifacts(
+        run_id=run_id, artifact_path="backtest/accuracy.parquet", dst_path=str(scratch), tracking_uri=uri))
+    try:
+        coverage = pd.read_parquet(mlflow.artifacts.download_artifacts(
+            run_id=run_id, artifact_path="backtest/coverage.parquet", dst_path=str(scratch), tracking_uri=uri))
+    except Exception:  # an older cycle logged no coverage: accuracy alone is still worth showing
+        coverage = None
+    return accuracy, coverage
+
+
+def model_families(catalog: Catalog, settings: Settings, published: Sequence[str] = ()) -> list[dict]:
+    """One entry per family with a registered model (or published forecasts): see the module docstring."""
+    from mlflow.exceptions import MlflowException
+
+    from models.registry import CHALLENGER, CHAMPION, registered_model_name
+    from models.tracking import local_tracking_uri, using_tracking_uri
+
+    base = mlflow_ui_base(settings)
+    uri = settings.mlflow.tracking_uri or local_tracking_uri(catalog)
+    out = []
+    with using_tracking_uri(uri) as client, \
+            tempfile.TemporaryDirectory(dir=catalog.tmp) as scratch:
+        for family in FAMILIES:
+            name = registered_model_name(family)
+            entry: dict[str, Any] = {"family": family, "model_name": name, "champion": None, "challenger": None,
+                                     "accuracy": [], "mlflow_run_url": None, "error": None}
+            try:
+                aliases = client.get_registered_model(name).aliases
+            except MlflowException:
+                if family in published:
+                    out.append({**entry, "error": f"{name} is not in the registry {uri}"})
+                continue
+            entry["champion"] = _version(client, name, aliases.get(CHAMPION))
+            entry["challenger"] = _version(client, name, aliases.get(CHALLENGER))
+            champion = entry["champion"]
+            if champion is not None:
+                run_id = champion["parent_run_id"] or champion["run_id"]
+                entry["mlflow_run_url"] = f"{base}/#/experiments/{champion['experiment_id']}/runs/{run_id}"
+                try:
+                    accuracy, coverage = _backtest_tables(run_id, Path(scratch) / family, uri)
+                    entry["accuracy"] = accuracy_rows(accuracy, coverage).to_dict("records")
+                except (MlflowException, OSError) as error:
+                    entry["error"] = f"no backtest accuracy for run {run_id}: {error}"
+            out.append(entry)
+    return out

@@ -1,0 +1,104 @@
+"""The OLAP query of the API: a metric's values (forecasts or reported history) at one level, filtered by
+province, region, LAO type and fiscal year, summed over the `by` dimensions. Pure: a validated query in,
+DuckDB SQL and its parameters out (run by serving.read_model on its tables units, lao_parents,
+forecasts and the store view)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from khlang.domain.hierarchy import LEVELS
+from khlang.domain.metrics import METRICS
+from khlang.domain.reference import LAO_TYPES
+
+__all__ = ["BY_NAMES", "SOURCES", "AggregateError", "AggregateQuery", "aggregate_sql", "parse_by"]
+
+BY_NAMES = ("level", "province", "region", "lao_type", "fiscal_year", "month")
+SOURCES = ("forecast", "history")
+# A unit carries the attributes of the levels above it only: a region has no province, a district no LAO type.
+_LEVELS_WITH = {"province": ("lao", "district", "province"), "region": ("lao", "district", "province", "region"),
+                "lao_type": ("lao",)}
+_COLUMN = {"level": "level", "province": "province", "region": "region", "lao_type": "lao_type",
+           "fiscal_year": "fiscal_year", "month": "month"}
+
+
+class AggregateError(ValueError):
+    """The query cannot be answered as asked; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class AggregateQuery:
+    metric: str
+    source: str = "forecast"  # forecast | history
+    by: tuple[str, ...] = ()
+    level: str = "lao"
+    province: int | None = None
+    region: int | None = None
+    lao_type: str | None = None
+    fiscal_year: int | None = None  # BE
+
+    def validate(self) -> AggregateQuery:
+        if self.metric not in METRICS:
+            raise AggregateError(f"unknown metric {self.metric!r}; metrics: {', '.join(METRICS)}")
+        if self.source not in SOURCES:
+            raise AggregateError(f"unknown source {self.source!r}; sources: {', '.join(SOURCES)}")
+        if self.level not in LEVELS:
+            raise AggregateError(f"unknown level {self.level!r}; levels: {', '.join(LEVELS)}")
+        if self.lao_type is not None and self.lao_type not in LAO_TYPES:
+            raise AggregateError(f"unknown lao_type {self.lao_type!r}; types: {', '.join(LAO_TYPES)}")
+        for name in (*self.by, *(f for f in ("province", "region", "lao_type") if getattr(self, f) is not None)):
+            if name in _LEVELS_WITH and self.level not in _LEVELS_WITH[name]:
+                raise AggregateError(f"{name} is not an attribute of level {self.level!r} units; use level in "
+                                     f"{', '.join(_LEVELS_WITH[name])}")
+        return self
+
+
+def parse_by(text: str | None) -> tuple[str, ...]:
+    """'province, fiscal_year' -> ('province', 'fiscal_year'); unknown names raise AggregateError."""
+    names = [n.strip() for n in (text or "").split(",") if n.strip()]
+    unknown = [n for n in names if n not in BY_NAMES]
+    if unknown:
+        raise AggregateError(f"unknown by {', '.join(map(repr, unknown))}; allowed: {', '.join(BY_NAMES)}")
+    return tuple(dict.fromkeys(names))
+
+
+def _base(query: AggregateQuery, params: list) -> str:
+    """Rows (key, period, value) of the metric at the query's level."""
+    metric, level = query.metric, query.level
+    if query.source == "forecast":
+        return f"select key, date as period, forecast as value from forecasts where metric = '{metric}' and level = '{level}'"
+    # The store's fiscal_year partition prunes the files read when the query names a year.
+    year = ""
+    if query.fiscal_year is not None:
+        year = " and s.fiscal_year = ?"
+        params.append(int(query.fiscal_year))
+    if level == "lao":
+        return f"select cast(s.lao_code as bigint) as key, s.period, s.value from store s where s.metric = '{metric}'{year}"
+    return (f"select p.{level} as key, s.period, sum(s.value) as value from store s "
+            f"join lao_parents p on p.lao = cast(s.lao_code as bigint) "
+            f"where s.metric = '{metric}' and p.{level} >= 0{year} group by 1, 2")
+
+
+def aggregate_sql(query: AggregateQuery) -> tuple[str, list]:
+    """SQL returning one row per combination of `by` (in that order) with value (sum) and n (unit-months)."""
+    query.validate()
+    params: list = []
+    base = _base(query, params)
+    rows = (f"select '{query.level}' as level, u.province_code as province, u.region_code as region, "
+            f"u.lao_type as lao_type, "
+            f"cast(year(b.period) + 543 + case when month(b.period) >= 10 then 1 else 0 end as integer) as fiscal_year, "
+            f"strftime(b.period, '%Y-%m') as month, b.value "
+            f"from ({base}) b join units u on u.level = '{query.level}' and u.code = b.key "
+            f"where b.value is not null and not isnan(b.value)")
+    filters = []
+    for name in ("province", "region", "lao_type", "fiscal_year"):
+        value = getattr(query, name)
+        if value is not None:
+            filters.append(f"{name} = ?")
+            params.append(value)
+    where = f" where {' and '.join(filters)}" if filters else ""
+    columns = ", ".join(_COLUMN[n] for n in query.by)
+    if not columns:
+        return f"select sum(value) as value, count(*) as n from ({rows}){where}", params
+    return (f"select {columns}, sum(value) as value, count(*) as n from ({rows}){where} "
+            f"group by {columns} order by {columns}"), params

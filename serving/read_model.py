@@ -1,0 +1,278 @@
+"""The read model behind the API: the forecast store, the history store, the quarantine and manifest and the
+reference hierarchy, held in an in-memory DuckDB database (the store itself stays on disk, a view over
+its Parquet files) and rebuilt when a new forecast run is published, an ingest commits or the panel is
+rebuilt (the stat of `forecasts/_runs.parquet`, `manifest/files.parquet` and `panel.zarr/zarr.json`).
+
+Tables of a snapshot: units (serving.units), lao_parents (every LAO's key per level), forecasts (every
+published metric and level), welfare (the forecast store's welfare budget), manifest, quarantine_counts
+(records per file and reason); view: store (hive-partitioned metric=/fiscal_year=). Each query runs on
+its own cursor, so concurrent requests never share a DuckDB connection."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from khlang.catalog import Catalog
+from khlang.config import Settings
+from khlang.domain.hierarchy import lao_parents
+from khlang.domain.reference import ReferenceData
+from pipelines.schema import MANIFEST_SCHEMA, STORE_SCHEMA
+from serving.history import HistorySeries, PanelBlock, from_panel, from_store_rows, store_history_sql
+from serving.olap import AggregateQuery, aggregate_sql
+from serving.units import UNIT_COLUMNS, Units, unit_table
+
+__all__ = ["ReadModel", "Snapshot", "fingerprint", "fiscal_year_sql"]
+
+_RUNS, _WELFARE, _MANIFEST = "_runs.parquet", "welfare_budget", "files.parquet"
+_FORECAST_COLUMNS = {"key": "bigint", "date": "timestamp", "step": "bigint", "forecast": "double",
+                     "base_forecast": "double", "lo80": "double", "hi80": "double", "lo95": "double",
+                     "hi95": "double", "model": "varchar", "family": "varchar", "model_name": "varchar",
+                     "model_version": "varchar", "run_id": "varchar", "published_at": "timestamptz"}
+_WELFARE_COLUMNS = {"level": "varchar", "key": "bigint", "fiscal_year": "bigint", "item": "varchar",
+                    "months": "bigint", "recipients": "double", "rate_baht": "double", "baht": "double",
+                    "baht_lo95_sum": "double", "baht_hi95_sum": "double"}
+
+
+def fiscal_year_sql(column: str) -> str:
+    """DuckDB expression: the Thai fiscal year (BE) of a date column (October starts the next one)."""
+    return f"cast(year({column}) + 543 + case when month({column}) >= 10 then 1 else 0 end as integer)"
+
+
+def fingerprint(catalog: Catalog) -> tuple:
+    """What changes when forecasts are published, an ingest commits or the panel is rebuilt."""
+    out = []
+    for path in (catalog.forecasts / _RUNS, catalog.manifest / _MANIFEST, catalog.panel / "zarr.json"):
+        try:
+            st = path.stat()
+            out.append((st.st_ino, st.st_mtime_ns, st.st_size))
+        except FileNotFoundError:
+            out.append(None)
+    return tuple(out)
+
+
+def _sql_list(paths: list[Path]) -> str:
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
+def _empty_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str]) -> None:
+    con.execute(f"create table {name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+
+
+def _create_from_parquet(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], columns: dict[str, str],
+                         order: str, extra: str = "") -> None:
+    """A table of exactly `columns` from Parquet files (a column missing from the files is NULL)."""
+    if not files:
+        _empty_table(con, name, {**columns, **({"metric": "varchar", "level": "varchar"} if extra else {})})
+        return
+    present = {row[0] for row in con.execute(
+        f"describe select * from read_parquet({_sql_list(files)}, hive_partitioning = true, union_by_name = true)"
+    ).fetchall()}
+    select = ", ".join(f"cast({c} as {t}) as {c}" if c in present else f"cast(null as {t}) as {c}"
+                       for c, t in columns.items())
+    con.execute(f"create table {name} as select {extra}{select} from read_parquet({_sql_list(files)}, "
+                f"hive_partitioning = true, union_by_name = true) order by {order}")
+
+
+def _schema_columns(schema: pa.Schema) -> dict[str, str]:
+    types = {pa.string(): "varchar", pa.int16(): "smallint", pa.int32(): "integer", pa.int64(): "bigint",
+             pa.float64(): "double", pa.date32(): "date"}
+    return {f.name: types.get(f.type, "timestamptz") for f in schema}
+
+
+class Snapshot:
+    """The read model's tables at one fingerprint (see the module docstring); immutable once built."""
+
+    def __init__(self, catalog: Catalog, reference: ReferenceData, units: Units, stamp: tuple) -> None:
+        self.catalog, self.fingerprint, self.units = catalog, stamp, units
+        tmp = catalog.tmp / "duckdb"
+        tmp.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(":memory:", config={"temp_directory": str(tmp)})
+        con = self.con
+        con.register("units_frame", units.table[UNIT_COLUMNS])
+        con.execute("create table units as select * from units_frame order by level, code")
+        con.unregister("units_frame")
+        con.register("parents_frame", lao_parents(reference))
+        con.execute("create table lao_parents as select * from parents_frame order by lao")
+        con.unregister("parents_frame")
+        forecasts = sorted(catalog.forecasts.glob("metric=*/level=*/part.parquet"))
+        _create_from_parquet(con, "forecasts", forecasts, _FORECAST_COLUMNS, "metric, level, key, step",
+                             extra="metric, level, ")
+        welfare = sorted((catalog.forecasts / _WELFARE).glob("part.parquet"))
+        _create_from_parquet(con, "welfare", welfare, _WELFARE_COLUMNS, "level, key, fiscal_year, item")
+        manifest = sorted(catalog.manifest.glob(_MANIFEST))
+        _create_from_parquet(con, "manifest", manifest, _schema_columns(MANIFEST_SCHEMA), "source_file")
+        quarantine = sorted(catalog.quarantine.glob("batch=*/part.parquet"))
+        if quarantine:
+            con.execute(f"create table quarantine_counts as select source_file, reason, count(*) as records "
+                        f"from read_parquet({_sql_list(quarantine)}) group by all order by source_file, reason")
+        else:
+            _empty_table(con, "quarantine_counts", {"source_file": "varchar", "reason": "varchar", "records": "bigint"})
+        if any(catalog.store.glob("metric=*/fiscal_year=*/*.parquet")):
+            pattern = str(catalog.store / "metric=*" / "fiscal_year=*" / "*.parquet").replace("'", "''")
+            con.execute(f"create view store as select * from read_parquet('{pattern}', hive_partitioning = true, "
+                        f"union_by_name = true)")
+        else:
+            _empty_table(con, "store", {**_schema_columns(STORE_SCHEMA), "fiscal_year": "bigint"})
+        self.axes = {m: (first, last) for m, first, last in con.execute(
+            "select metric, min(period), max(period) from store group by metric").fetchall()}
+        runs_path = catalog.forecasts / _RUNS
+        self.runs = pd.read_parquet(runs_path) if runs_path.is_file() else pd.DataFrame()
+        manifest_path = catalog.manifest / _MANIFEST
+        self.manifest_sha256 = hashlib.sha256(manifest_path.read_bytes()).hexdigest() if manifest_path.is_file() else None
+        self.published_metrics = {m for (m,) in con.execute("select distinct metric from forecasts").fetchall()}
+        self._panels: dict[tuple[str, str], PanelBlock | None] = {}
+        self._panel_lock = threading.Lock()
+
+    def rows(self, sql: str, params: list | tuple = ()) -> list[dict[str, Any]]:
+        """The query's rows as dicts (NaN and infinities as None), on a cursor of its own."""
+        cursor = self.con.cursor()
+        try:
+            result = cursor.execute(sql, list(params))
+            names = [d[0] for d in result.description]
+            return [{n: _plain(v) for n, v in zip(names, row, strict=True)} for row in result.fetchall()]
+        finally:
+            cursor.close()
+
+    def fetch(self, sql: str, params: list | tuple = ()) -> list[tuple]:
+        cursor = self.con.cursor()
+        try:
+            return cursor.execute(sql, list(params)).fetchall()
+        finally:
+            cursor.close()
+
+    # -- history ------------------------------------------------------------------------------------
+    def panel_block(self, metric: str, level: str) -> PanelBlock | None:
+        """The panel of (metric, level) read whole, or None when there is none or it predates the store."""
+        key = (metric, level)
+        with self._panel_lock:
+            if key not in self._panels:
+                self._panels[key] = self._read_panel(metric, level)
+        block = self._panels[key]
+        return block if block is not None and block.manifest_sha256 == self.manifest_sha256 else None
+
+    def _read_panel(self, metric: str, level: str) -> PanelBlock | None:
+        from pipelines.panel import open_panel
+
+        try:
+            panel = open_panel(self.catalog, metric, level)
+        except (FileNotFoundError, KeyError):  # no panel at all, or none for this metric
+            return None
+        return PanelBlock(values=np.asarray(panel.values[:]), coverage=np.asarray(panel.coverage[:]),
+                          series=np.asarray(panel.series), periods=np.asarray(panel.periods),
+                          manifest_sha256=panel.attrs.get("source_manifest_sha256"))
+
+    def history(self, metric: str, level: str, code: int) -> HistorySeries:
+        """The unit's reported history (panel when current, else summed from the store)."""
+        block = self.panel_block(metric, level)
+        if block is not None:
+            return from_panel(block, code)
+        first, last = self.axes.get(metric, (None, None))
+        return from_store_rows(metric, self.fetch(store_history_sql(metric, level), [int(code)]), first, last)
+
+    # -- aggregate ----------------------------------------------------------------------------------
+    def aggregate(self, query: AggregateQuery) -> list[dict[str, Any]]:
+        sql, params = aggregate_sql(query)
+        return self.rows(sql, params)
+
+    def panel_current(self) -> bool:
+        """Whether every published metric has a panel built from the current store (else history is summed
+        from the store itself)."""
+        return all(self.panel_block(m, "nation") is not None for m in sorted(self.published_metrics))
+
+    @property
+    def data_as_of(self) -> str | None:
+        """YYYY-MM of the latest month in the store."""
+        last = max((last for _, last in self.axes.values()), default=None)
+        return None if last is None else f"{last:%Y-%m}"
+
+    @property
+    def published_at(self) -> dt.datetime | None:
+        if self.runs.empty:
+            return None
+        return pd.Timestamp(self.runs["published_at"].max()).to_pydatetime()
+
+    @property
+    def families(self) -> list[str]:
+        return [] if self.runs.empty else sorted(self.runs["family"].astype(str).unique())
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe scalars: NaN/inf -> None, numpy scalars -> Python."""
+    if isinstance(value, float):
+        return value if np.isfinite(value) else None
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    return value
+
+
+@dataclass
+class _Cached:
+    stamp: tuple
+    at: float
+    value: Any
+
+
+class ReadModel:
+    """The current Snapshot, rebuilt on the first request after the fingerprint changes."""
+
+    def __init__(self, catalog: Catalog, settings: Settings, reference: Callable[[], ReferenceData]) -> None:
+        self.catalog, self.settings = catalog, settings
+        self._reference = reference
+        self._units: Units | None = None
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()
+        self._models: _Cached | None = None
+
+    @property
+    def units(self) -> Units:
+        """The units of the reference data (made once: the reference does not change while serving)."""
+        if self._units is None:
+            self._units = Units(unit_table(self._reference()))
+        return self._units
+
+    def snapshot(self) -> Snapshot:
+        """The snapshot of the current files (one stat per file per request; a rebuild when they changed)."""
+        stamp = fingerprint(self.catalog)
+        current = self._snapshot
+        if current is not None and current.fingerprint == stamp:
+            return current
+        with self._lock:
+            current = self._snapshot
+            if current is not None and current.fingerprint == stamp:
+                return current
+            # A publish or ingest may swap files while they are read: then read again once it is done.
+            for attempt in range(3):
+                try:
+                    current = Snapshot(self.catalog, self._reference(), self.units, stamp)
+                    break
+                except (FileNotFoundError, duckdb.IOException):
+                    if attempt == 2:
+                        raise
+                    time.sleep(0.2)
+                    stamp = fingerprint(self.catalog)
+            self._snapshot = current
+            return current
+
+    def models(self, max_age_s: float) -> list[dict]:
+        """serving.model_registry_view.model_families, reused for `max_age_s` or until a new publish."""
+        from serving.model_registry_view import model_families
+
+        snapshot = self.snapshot()
+        cached = self._models
+        if cached is not None and cached.stamp == snapshot.fingerprint and time.monotonic() - cached.at < max_age_s:
+            return cached.value
+        value = model_families(self.catalog, self.settings, snapshot.families)
+        self._models = _Cached(snapshot.fingerprint, time.monotonic(), value)
+        return value
