@@ -191,7 +191,7 @@ def _families(metric: str) -> list[str]:
 
 
 MlflowUriOpt = Annotated[str | None, typer.Option(
-    "--mlflow-uri", help="MLflow tracking server (default: SQLite in the work folder, or [mlflow] tracking_uri)")]
+    "--mlflow-uri", help="MLflow tracking server (default: SQLite in the work folder, or \\[mlflow] tracking_uri)")]
 
 
 def _tracking_uri(settings: Settings, uri: str | None) -> str | None:
@@ -291,24 +291,13 @@ def evaluate(
     console.print(f"logged to MLflow experiment khlang-evaluate, run {run_id}")
 
 
-@app.command()
-def pipeline(
-    source: Annotated[str, typer.Option(help="generate (synthetic agency files at --scale) | ingest (the files of --raw)")] = "generate",
-    scale: Annotated[str, typer.Option(help="tiny | small | thailand (with --source generate)")] = "small",
-    raw: Annotated[Path | None, typer.Option(help="folder of agency files (with --source ingest; default work/raw)")] = None,
-    metric: Annotated[str, typer.Option("--metric", help="budget | waste | welfare | all")] = "all",
-    force: Annotated[list[str] | None, typer.Option(help="run this stage even if its inputs did not change (repeatable)")] = None,
-    from_stage: Annotated[str | None, typer.Option("--from", help="rerun this stage and every later one")] = None,
-    cluster: ClusterOpt = None,
-    mlflow_uri: MlflowUriOpt = None,
-) -> None:
-    """(generate | ingest) -> panel -> features -> train -> forecast in one resumable run: a stage whose
-    inputs did not change since it last finished is skipped (record: work/run/pipeline.json)."""
+def _run_pipeline(source: str, scale: str, raw: Path | None, families: list[str], force: list[str] | None,
+                  from_stage: str | None, cluster: str | None, mlflow_uri: str | None):
+    """Run the resumable pipeline on the configured engine, print its table; (report, catalog)."""
     from khlang.measure import measure
     from pipelines.model_stages import forecast_stage, train_stage
     from pipelines.orchestrate import PipelineContext, default_stages, run_pipeline
 
-    families = _families(metric)
     settings, catalog = _settings(cluster)
     uri = _tracking_uri(settings, mlflow_uri)
     say = console.status("pipeline")
@@ -330,6 +319,23 @@ def pipeline(
         if outcome.status == "failed":
             console.print(f"[red]{outcome.name} failed:[/] {outcome.error}\n{outcome.traceback or ''}")
     _report_measure("pipeline", m)
+    return report, catalog
+
+
+@app.command()
+def pipeline(
+    source: Annotated[str, typer.Option(help="generate (synthetic agency files at --scale) | ingest (the files of --raw)")] = "generate",
+    scale: Annotated[str, typer.Option(help="tiny | small | thailand (with --source generate)")] = "small",
+    raw: Annotated[Path | None, typer.Option(help="folder of agency files (with --source ingest; default work/raw)")] = None,
+    metric: Annotated[str, typer.Option("--metric", help="budget | waste | welfare | all")] = "all",
+    force: Annotated[list[str] | None, typer.Option(help="run this stage even if its inputs did not change (repeatable)")] = None,
+    from_stage: Annotated[str | None, typer.Option("--from", help="rerun this stage and every later one")] = None,
+    cluster: ClusterOpt = None,
+    mlflow_uri: MlflowUriOpt = None,
+) -> None:
+    """(generate | ingest) -> panel -> features -> train -> forecast in one resumable run: a stage whose
+    inputs did not change since it last finished is skipped (record: work/run/pipeline.json)."""
+    report, _ = _run_pipeline(source, scale, raw, _families(metric), force, from_stage, cluster, mlflow_uri)
     if not report.ok:
         raise typer.Exit(code=1)
 
@@ -339,37 +345,23 @@ def demo(
     scale: Annotated[str, typer.Option(help="tiny | small | thailand")] = "small",
     cluster: ClusterOpt = None,
 ) -> None:
-    """Run every stage that exists (generate -> ingest -> panel) on the embedded default and show the results."""
-    from khlang.measure import measure
-    from pipelines.generate import generate_dataset
-    from pipelines.ingest import ingest as run_ingest
-    from pipelines.panel import build_panels
-
-    settings, catalog = _settings(cluster)
-    reference = _reference(settings)
-    console.rule(f"[bold]Khlang demo[/] scale={scale} work={catalog.root}")
-    with measure() as m_gen, progress_bars() as progress:
-        gen = generate_dataset(reference, settings.thailand_dir, scale=scale, seed=settings.generate.seed,
-                               raw_dir=catalog.raw, truth_dir=catalog.truth,
-                               dirty_share=settings.generate.dirty_share, progress=progress)
-    console.print(gen.summary())
-    _report_measure("generate", m_gen)
-    with _engine(settings, catalog) as engine:
-        with measure() as m_ing, progress_bars() as progress:
-            ing = run_ingest(catalog.raw, catalog, reference, engine, settings.ingest.as_of_date(), progress=progress)
-        console.print(ing.rich_table())
-        _print_quarantine_reasons(catalog, ing.batch_id)
-        _report_measure("ingest", m_ing)
-        with measure() as m_pan, progress_bars() as progress:
-            pan = build_panels(catalog, reference, engine, progress=progress)
-        pan.print_summary(console)
-        _report_measure("panel", m_pan)
+    """The whole pipeline on the embedded default (generate -> ingest -> panel -> features -> train ->
+    forecast, resumable: a rerun skips what is done), then what was made and how good the forecasts are."""
+    console.rule(f"[bold]Khlang demo[/] scale={scale}")
+    report, catalog = _run_pipeline("generate", scale, None, list(_families("all")), None, None, cluster, None)
+    ingest = report.outcome("ingest")
+    if ingest.status == "ran":
+        _print_quarantine_reasons(catalog, ingest.result.batch_id)
+    train = report.outcome("train")
+    if train.status == "ran":
+        for result in train.result:
+            _print_training(result)
     console.rule("[bold]made[/]")
-    for name in ("raw", "truth", "store", "quarantine", "manifest", "panel"):
+    for name in ("raw", "store", "quarantine", "manifest", "panel", "features", "forecasts", "mlflow"):
         path = getattr(catalog, name)
         size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
         console.print(f"  {name:<11} {path}  ({size / 2**20:,.1f} MiB)")
-    if not ing.balanced:
+    if not report.ok:
         raise typer.Exit(code=1)
 
 
@@ -432,6 +424,53 @@ def mlflow_status() -> None:
 
     _, catalog = _settings()
     console.print(json.dumps(mlflow_server_status(catalog), default=str))
+
+
+serve_app = typer.Typer(help="The HTTP API (forecasts, history, OLAP, quality, deposits) on 127.0.0.1: in the "
+                        "foreground without a command, detached with up|down|status.")
+app.add_typer(serve_app, name="serve")
+ServePortOpt = Annotated[int | None, typer.Option(help="port on 127.0.0.1 (default KHLANG_SERVE_PORT or 8000)")]
+
+
+@serve_app.callback(invoke_without_command=True)
+def serve(ctx: typer.Context, port: ServePortOpt = None) -> None:
+    """Serve the API in the foreground (OpenAPI at /docs); `serve up|down|status` runs it in the background."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from serving.service import serve_foreground
+
+    settings, _ = _settings()
+    serve_foreground(settings, port)
+
+
+@serve_app.command("up")
+def serve_up(port: ServePortOpt = None) -> None:
+    """Start the API detached (log and pid in work/run)."""
+    from serving.service import start_api_server
+
+    settings, catalog = _settings()
+    with console.status("starting the API"):
+        url = start_api_server(settings, catalog, port)
+    console.print(f"API at [bold]{url}[/] (OpenAPI {url}/docs)")
+
+
+@serve_app.command("down")
+def serve_down() -> None:
+    """Stop the API started by `khlang serve up`."""
+    from serving.service import stop_api_server
+
+    _, catalog = _settings()
+    stop_api_server(catalog)
+    console.print("API stopped")
+
+
+@serve_app.command("status")
+def serve_status() -> None:
+    """Say whether the API runs, and where."""
+    from serving.service import api_server_status
+
+    _, catalog = _settings()
+    console.print(json.dumps(api_server_status(catalog), default=str))
 
 
 def main() -> None:

@@ -349,9 +349,10 @@ class EvaluateReport:
         """One parent run in experiment khlang-evaluate (params, `metric__model` metrics, the table as
         evaluate.parquet), a child run per model; the work folder's SQLite store unless tracking_uri names
         another. Returns the parent run id."""
-        uri = tracking_uri or local_tracking_uri(catalog)
+        local = tracking_uri in (None, "", local_tracking_uri(catalog))
+        uri = local_tracking_uri(catalog) if local else tracking_uri
         location = None
-        if tracking_uri is None:  # a team server decides where its artifacts live
+        if local:  # a team server decides where its artifacts live
             location = artifact_root(catalog) / EXPERIMENT
             location.mkdir(parents=True, exist_ok=True)
         code = code_version()

@@ -211,8 +211,9 @@ def training_cycle(family: str, cycle: str, catalog: Catalog, tracking_uri: str 
                    level: str | None = None, params: Mapping[str, Any] | None = None) -> Iterator[CycleRun]:
     """The parent run of (family, cycle) in experiment khlang-<family>, tagged with the data snapshot and
     code version; the work folder's SQLite store unless `tracking_uri` names another."""
-    uri = tracking_uri or local_tracking_uri(catalog)
-    if tracking_uri is None:
+    local = tracking_uri in (None, "", local_tracking_uri(catalog))  # the work folder's own store, however named
+    uri = local_tracking_uri(catalog) if local else tracking_uri
+    if local:
         artifact_root(catalog).mkdir(parents=True, exist_ok=True)
     snapshot = data_snapshot(catalog)
     tags = {TAG.FAMILY: family, TAG.CYCLE: cycle, TAG.SNAPSHOT: snapshot, TAG.CODE: code_version(),
@@ -220,7 +221,7 @@ def training_cycle(family: str, cycle: str, catalog: Catalog, tracking_uri: str 
     with using_tracking_uri(uri) as client:
         name = experiment_name(family)
         # A team server decides where its artifacts live; the local store keeps them beside the db.
-        location = artifact_root(catalog) / name if tracking_uri is None else None
+        location = artifact_root(catalog) / name if local else None
         experiment_id = _experiment_id(client, name, location)
         with mlflow.start_run(experiment_id=experiment_id, run_name=f"{family}/{cycle}", tags=tags) as run:
             parent = CycleRun(client=client, run_id=run.info.run_id, tmp=catalog.tmp / "mlflow", family=family,

@@ -60,8 +60,10 @@ def train_stage(families: Sequence[str] = FAMILIES, tracking_uri: str | None = N
     def run(context: PipelineContext) -> object:
         from models.family import train_family
 
+        # None = the work folder's store, whose artifacts live beside it (models.tracking)
+        uri = tracking_uri or context.settings.mlflow.tracking_uri or None
         return [train_family(family, context.catalog, context.reference, context.settings.train, context.engine,
-                             _uri(context, tracking_uri), progress=say)
+                             uri, progress=say)
                 for family in families]
 
     def summarize(results: Any) -> str:
@@ -89,7 +91,7 @@ def forecast_stage(families: Sequence[str] = FAMILIES, tracking_uri: str | None 
     def run(context: PipelineContext) -> object:
         from models.forecast_store import publish_forecasts
 
-        return publish_forecasts(context.catalog, families, _uri(context, tracking_uri))
+        return publish_forecasts(context.catalog, families, tracking_uri or context.settings.mlflow.tracking_uri or None)
 
     def summarize(published: Any) -> str:
         return "; ".join(f"{p.family} v{p.model_version}: {p.rows:,} rows" for p in published)

@@ -6,7 +6,9 @@ and the champions published to the forecast store. About a minute; built once pe
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,4 +48,17 @@ def copy_world(world: ServedWorld, root: Path) -> ServedWorld:
     shutil.copytree(world.catalog.root, target, symlinks=True,
                     ignore=shutil.ignore_patterns("tmp", "cache", "run"))
     catalog = Catalog(target).ensure()
+    _repoint_mlflow(catalog.mlflow / "mlflow.db", str(world.catalog.root.resolve()), str(target.resolve()))
     return ServedWorld(catalog, world.settings.with_work_dir(target))
+
+
+def _repoint_mlflow(db: Path, old_root: str, new_root: str) -> None:
+    """MLflow keeps absolute artifact locations in its store: point the copy's at the copy's folder, so
+    a run logged in the copy never writes into the original."""
+    with contextlib.closing(sqlite3.connect(db)) as con, con:
+        tables = [row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            for column in [c[1] for c in con.execute(f'PRAGMA table_info("{table}")') if "CHAR" in c[2].upper()
+                           or "TEXT" in c[2].upper()]:
+                con.execute(f'UPDATE "{table}" SET "{column}" = replace("{column}", ?, ?) WHERE instr("{column}", ?) > 0',
+                            (old_root, new_root, old_root))

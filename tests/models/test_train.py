@@ -161,3 +161,19 @@ def test_forecast_store_holds_the_champion_forecasts(trained, world) -> None:
     # publishing again replaces, never duplicates
     publish_forecasts(world.catalog, ["waste"])
     assert len(read_forecasts(world.catalog, METRIC)) == len(expected)
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_the_same_forecasts_on_dask_and_on_ray(world, reference) -> None:
+    """Every fit is single-threaded and seeded: the Dask LocalCluster and a local Ray publish the same
+    forecasts, intervals included (XGBoost and Prophet fits run on the engine)."""
+    from cluster.engine import open_engine
+    from khlang.config import ClusterConfig
+
+    history = load_history(world.catalog, reference, METRIC)
+    on_dask = train_metric(history, FAST, world.engine)
+    with open_engine(ClusterConfig(address="ray", n_workers=2)) as ray_engine:
+        on_ray = train_metric(history, FAST, ray_engine)
+    assert on_dask.champions == on_ray.champions
+    pd.testing.assert_frame_equal(on_dask.forecasts, on_ray.forecasts)
