@@ -1,0 +1,99 @@
+"""Altair charts of the pages: history with the forecast and its 80/95 % bands, cumulative disbursement
+against the usual curve, and model accuracy bars. Month axes read in Thai or English, BE or CE."""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import pandas as pd
+
+from app.context import Context
+from khlang.domain.thai import MONTHS_EN_ABBR, MONTHS_TH_ABBR
+
+__all__ = ["month_axis", "fan_chart", "cumulative_chart", "accuracy_chart"]
+
+_COLOURS = {"history": "#1f4e79", "forecast": "#d9822b", "usual": "#7f7f7f", "actual": "#1f4e79",
+            "children_sum": "#2e7d32"}
+_FISCAL_MONTHS = (10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+
+
+def month_axis(ctx: Context, title: str | None = None) -> alt.Axis:
+    """A date axis labelled 'ต.ค. 2568' / 'Oct 2025' in the reader's language and era."""
+    months = json.dumps(list(MONTHS_TH_ABBR if ctx.lang == "th" else MONTHS_EN_ABBR), ensure_ascii=False)
+    offset = 543 if ctx.era == "BE" else 0
+    return alt.Axis(title=title, labelExpr=f"{months}[month(datum.value)] + ' ' + (year(datum.value) + {offset})",
+                    labelAngle=0, tickCount=8)
+
+
+def _labelled(frame: pd.DataFrame, ctx: Context, unit: str) -> pd.DataFrame:
+    out = frame.copy()
+    out["month"] = [ctx.month(d) for d in out["date"]]
+    out["shown"] = [ctx.qty(v, unit) for v in out["value"]]
+    return out
+
+
+def fan_chart(series: pd.DataFrame, ctx: Context, unit: str, title: str, height: int = 380) -> alt.LayerChart:
+    """History (solid), forecast (dashed) and its 80 % and 95 % bands; series from planning.series_frame."""
+    data = _labelled(series, ctx, unit)
+    names = {"history": ctx.t("history"), "forecast": ctx.t("forecast")}
+    data["series"] = data["kind"].map(names)
+    x = alt.X("date:T", axis=month_axis(ctx))
+    y_title = f"{title} ({unit})"
+    forecast = data[data["kind"] == "forecast"]
+    colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=list(names.values()),
+                                                               range=[_COLOURS["history"], _COLOURS["forecast"]]),
+                       legend=alt.Legend(orient="top"))
+    layers = []
+    if not forecast.empty:
+        band = alt.Chart(forecast).encode(x=x)
+        layers += [band.mark_area(opacity=0.18, color=_COLOURS["forecast"]).encode(
+                       y=alt.Y("lo95:Q", title=y_title), y2="hi95:Q",
+                       tooltip=[alt.Tooltip("month:N", title=ctx.t("date")), alt.Tooltip("lo95:Q", format=",.0f"),
+                                alt.Tooltip("hi95:Q", format=",.0f")]),
+                   band.mark_area(opacity=0.3, color=_COLOURS["forecast"]).encode(y="lo80:Q", y2="hi80:Q")]
+    line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=12)).encode(
+        x=x, y=alt.Y("value:Q", title=y_title), color=colour,
+        strokeDash=alt.condition(alt.datum.kind == "forecast", alt.value([6, 3]), alt.value([1, 0])),
+        tooltip=[alt.Tooltip("month:N", title=ctx.t("date")), alt.Tooltip("series:N", title=" "),
+                 alt.Tooltip("shown:N", title=ctx.t("value"))])
+    layers.append(line)
+    return alt.layer(*layers).properties(height=height)
+
+
+def cumulative_chart(paths: pd.DataFrame, ctx: Context, unit: str, height: int = 360) -> alt.Chart:
+    """Cumulative disbursement by fiscal month (Oct … Sep): actual, usual curve, forecast."""
+    months = MONTHS_TH_ABBR if ctx.lang == "th" else MONTHS_EN_ABBR
+    data = paths.copy()
+    names = {"actual": ctx.t("spent_so_far"), "usual": ctx.t("usual_curve"), "forecast": ctx.t("forecast")}
+    data["series_name"] = data["series"].map(names)
+    data["month"] = [months[_FISCAL_MONTHS[int(m) - 1] - 1] if m >= 1 else "" for m in data["fiscal_month"]]
+    data["shown"] = [ctx.qty(v, unit) for v in data["value"]]
+    order = [names[k] for k in ("actual", "usual", "forecast")]
+    labels = json.dumps([""] + [months[m - 1] for m in _FISCAL_MONTHS], ensure_ascii=False)
+    return alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("fiscal_month:Q", scale=alt.Scale(domain=[0, 12]), title=ctx.t("fiscal_year"),
+                axis=alt.Axis(values=list(range(0, 13)), labelExpr=f"{labels}[datum.value]")),
+        y=alt.Y("value:Q", title=f"{ctx.t('cumulative')} ({unit})"),
+        color=alt.Color("series_name:N", title=None, sort=order, legend=alt.Legend(orient="top"),
+                        scale=alt.Scale(domain=order, range=[_COLOURS["actual"], _COLOURS["usual"],
+                                                             _COLOURS["forecast"]])),
+        strokeDash=alt.StrokeDash("series_name:N", sort=order, legend=None,
+                                  scale=alt.Scale(domain=order, range=[[1, 0], [4, 4], [6, 3]])),
+        tooltip=[alt.Tooltip("month:N", title=ctx.t("date")), alt.Tooltip("series_name:N", title=" "),
+                 alt.Tooltip("shown:N", title=ctx.t("value"))],
+    ).properties(height=height)
+
+
+def accuracy_chart(accuracy: pd.DataFrame, ctx: Context, measure: str = "mase") -> alt.Chart:
+    """MASE (or another measure) per level and model, champions marked."""
+    data = accuracy.dropna(subset=[measure]).copy()
+    data["label"] = data["model"] + data["stage"].map(lambda s: " (reconciled)" if s == "reconciled" else "")
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("label:N", title=ctx.t("model"), sort="x"),
+        x=alt.X(f"{measure}:Q", title=measure.upper()),
+        color=alt.Color("champion:N", title=ctx.t("champion"), scale=alt.Scale(domain=[True, False],
+                                                                               range=["#d9822b", "#9fb3c8"])),
+        row=alt.Row("level:N", title=ctx.t("level"), sort=["nation", "region", "province", "district", "lao"]),
+        tooltip=["metric", "level", "model", "stage", alt.Tooltip(f"{measure}:Q", format=".3f")],
+    ).properties(height=alt.Step(14), width=420)

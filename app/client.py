@@ -1,0 +1,89 @@
+"""A thin client of the Khlang HTTP API (serving/api.py): one method per endpoint, JSON in, dicts out.
+
+The base URL comes from KHLANG_API_URL (default http://127.0.0.1:8000). Every failure (API down, timeout,
+4xx/5xx) is raised as ApiError with a message a planner can act on; the pages show it instead of a trace."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import httpx
+
+__all__ = ["API_URL_ENV", "DEFAULT_API_URL", "ApiError", "KhlangClient", "api_url"]
+
+API_URL_ENV = "KHLANG_API_URL"
+DEFAULT_API_URL = "http://127.0.0.1:8000"
+
+
+class ApiError(RuntimeError):
+    """The API could not answer: `status` is the HTTP status (None when it was not reached at all)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def unreachable(self) -> bool:
+        return self.status is None
+
+
+def api_url() -> str:
+    """KHLANG_API_URL without a trailing slash, else the default."""
+    return (os.environ.get(API_URL_ENV, "").strip() or DEFAULT_API_URL).rstrip("/")
+
+
+class KhlangClient:
+    """GET requests to the API at `base_url`; no proxy (trust_env off: the API is on 127.0.0.1)."""
+
+    def __init__(self, base_url: str | None = None, timeout_s: float = 30.0) -> None:
+        self.base_url = (base_url or api_url()).rstrip("/")
+        self.timeout_s = timeout_s
+
+    def get(self, path: str, **params: Any) -> dict:
+        """GET base_url + path with the non-None params; the decoded JSON, or ApiError."""
+        query = {k: v for k, v in params.items() if v is not None}
+        try:
+            with httpx.Client(base_url=self.base_url, timeout=self.timeout_s, trust_env=False) as http:
+                response = http.get(path, params=query)
+        except httpx.HTTPError as error:
+            raise ApiError(f"{type(error).__name__}: {error}") from None
+        if response.status_code >= 400:
+            try:
+                detail = response.json().get("detail", response.text)
+            except ValueError:
+                detail = response.text
+            raise ApiError(f"{response.status_code} {path}: {detail}", response.status_code)
+        return response.json()
+
+    def health(self) -> dict:
+        return self.get("/health")
+
+    def hierarchy(self, q: str | None = None, level: str | None = None, parent: int | None = None,
+                  limit: int = 50) -> list[dict]:
+        """Units matching a name/code search, of a level, or children of `parent`."""
+        return self.get("/v1/hierarchy", q=q, level=level, parent=parent, limit=limit)["units"]
+
+    def unit(self, level: str, code: int) -> dict:
+        """One unit with its `children` and its `path` from the nation down."""
+        return self.get(f"/v1/hierarchy/{level}/{int(code)}")
+
+    def history(self, metric: str, level: str, code: int) -> dict:
+        return self.get("/v1/history", metric=metric, level=level, code=int(code))
+
+    def forecasts(self, metric: str, level: str, code: int) -> dict:
+        return self.get("/v1/forecasts", metric=metric, level=level, code=int(code))
+
+    def aggregate(self, metric: str, source: str = "forecast", by: tuple[str, ...] | list[str] = (),
+                  **filters: Any) -> dict:
+        """Sums of `metric` (value, n) grouped by `by`; filters: level, province, region, lao_type, fiscal_year."""
+        return self.get("/v1/aggregate", metric=metric, source=source, by=",".join(by) or None, **filters)
+
+    def welfare(self, level: str = "nation", code: int = 0, fiscal_year: int | None = None) -> list[dict]:
+        return self.get("/v1/welfare", level=level, code=int(code), fiscal_year=fiscal_year)["rows"]
+
+    def models(self) -> list[dict]:
+        return self.get("/v1/models")["families"]
+
+    def quality(self) -> dict:
+        return self.get("/v1/quality")

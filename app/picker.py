@@ -1,0 +1,86 @@
+"""Choosing a unit: one select box per step down the hierarchy (nation → region → province → district or
+province-wide LAO → LAO), each listing the children of the unit chosen above it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.context import Context
+from app.i18n import lao_type_label, level_label, unit_name
+
+__all__ = ["MAX_STEPS", "lao_units", "unit_picker", "set_picker_path", "step_key"]
+
+MAX_STEPS = 4
+
+
+def step_key(prefix: str, step: int) -> str:
+    return f"{prefix}_step{step}"
+
+
+def _option(unit: dict) -> str:
+    return f"{unit['level']}:{unit['code']}"
+
+
+def _clear_below(prefix: str, step: int) -> None:
+    for below in range(step + 1, MAX_STEPS):
+        st.session_state.pop(step_key(prefix, below), None)
+
+
+def set_picker_path(prefix: str, path: list[tuple[str, int]]) -> None:
+    """Preselect a unit: `path` from the first step down, e.g. [("region", 6), ("province", 83)]."""
+    for step in range(MAX_STEPS):
+        if step < len(path):
+            level, code = path[step]
+            st.session_state[step_key(prefix, step)] = f"{level}:{int(code)}"
+        else:
+            st.session_state.pop(step_key(prefix, step), None)
+
+
+def unit_picker(ctx: Context, prefix: str) -> dict:
+    """The chosen unit (a /v1/hierarchy/{level}/{code} answer with its children and path from the nation)."""
+    current = ctx.call("unit", "nation", 0)
+    columns = st.columns(MAX_STEPS)
+    for step in range(MAX_STEPS):
+        children = current.get("children") or []
+        if not children:
+            break
+        options: list[str | None] = [None, *(_option(c) for c in children)]
+        by_option = {_option(c): c for c in children}
+        key = step_key(prefix, step)
+        if st.session_state.get(key) not in options:
+            st.session_state[key] = None
+        levels = sorted({c["level"] for c in children}, key=["region", "province", "district", "lao"].index)
+        label = " / ".join(level_label(lv, ctx.lang) for lv in levels)
+        everything = ctx.t("all_of", name=unit_name(current, ctx.lang))
+
+        def show(option: str | None, by_option: dict = by_option, everything: str = everything) -> str:
+            if option is None:
+                return everything
+            unit = by_option[option]
+            kind = f" ({lao_type_label(unit['lao_type'], ctx.lang)})" if unit["level"] == "lao" else ""
+            return f"{unit_name(unit, ctx.lang)}{kind}"
+
+        with columns[step]:
+            choice = st.selectbox(label, options, format_func=show, key=key, on_change=_clear_below,
+                                  args=(prefix, step))
+        if choice is None:
+            break
+        level, code = choice.split(":")
+        current = ctx.call("unit", level, int(code))
+    return current
+
+
+def lao_units(ctx: Context, unit: dict) -> list[dict]:
+    """The LAOs under `unit` (itself when it is one), walking the hierarchy down through districts."""
+    if unit["level"] == "lao":
+        return [unit]
+    if unit["level"] in ("nation", "region"):
+        return []
+    laos, queue = [], list(unit.get("children") or [])
+    while queue:
+        child = queue.pop(0)
+        if child["level"] == "lao":
+            laos.append(child)
+        else:
+            queue.extend(ctx.call("unit", child["level"], child["code"]).get("children") or [])
+    return laos
