@@ -28,7 +28,7 @@ from khlang.locks import BusyError
 from serving.config import ServeConfig, serve_config
 from serving.deposits import DepositError, deposit_file, deposit_suffix
 from serving.olap import BY_NAMES, AggregateError, AggregateQuery, parse_by
-from serving.read_model import ReadModel, Snapshot, fiscal_year_sql
+from serving.read_model import ReadModel, Snapshot
 from serving.schemas import (
     AggregateResponse,
     DepositResponse,
@@ -163,9 +163,9 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
         snapshot = model.snapshot()
         published(snapshot, metric)
         rows = snapshot.rows(
-            f"select strftime(date, '%Y-%m-%d') as date, {fiscal_year_sql('date')} as fiscal_year, step, forecast, "
-            f"lo80, hi80, lo95, hi95, base_forecast, model, family, model_name, model_version, run_id, published_at "
-            f"from forecasts where metric = ? and level = ? and key = ? order by step", [metric, level, code])
+            "select day as date, fiscal_year, step, forecast, lo80, hi80, lo95, hi95, base_forecast, model, family, "
+            "model_name, model_version, run_id from forecasts where metric = ? and level = ? and key = ? order by step",
+            [metric, level, code])
         if not rows:
             raise HTTPException(404, f"no {metric} forecast for {level} {code}: the published model does not "
                                      f"cover it (no LAO under it reports {metric})")
@@ -179,12 +179,12 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
         if groups:
             clause = " or ".join(f"(level = '{lv}' and list_contains(?, key))" for lv in groups)
             children_sum = snapshot.rows(
-                f"select strftime(date, '%Y-%m-%d') as date, sum(forecast) as forecast from forecasts "
-                f"where metric = ? and ({clause}) group by date order by date", [metric, *groups.values()]) or None
+                f"select day as date, sum(forecast) as forecast from forecasts "
+                f"where metric = ? and ({clause}) group by day order by day", [metric, *groups.values()]) or None
         return {"metric": metric, "level": level, "code": code, "unit": METRICS[metric].unit,
                 "family": first["family"], "model_name": first["model_name"],
                 "model_version": first["model_version"], "run_id": first["run_id"],
-                "published_at": first["published_at"], "horizon": max(r["step"] for r in rows), "points": points,
+                "published_at": snapshot.family_published_at(first["family"]), "horizon": max(r["step"] for r in rows), "points": points,
                 "children_sum": children_sum}
 
     @app.get("/v1/aggregate", response_model=AggregateResponse, responses=_ERRORS, tags=["data"])

@@ -57,14 +57,13 @@ def from_panel(block: PanelBlock, code: int) -> HistorySeries:
     return HistorySeries("panel", months, block.values[row].astype(np.float64), block.coverage[row].astype(np.int64))
 
 
-def store_history_sql(metric: str, level: str) -> str:
-    """Per month the sum of the store's values of the LAOs under the unit `?` at `level`, and their count.
-    `metric` and `level` must be validated names (they are written into the SQL to prune partitions)."""
-    if metric not in METRICS or level not in ("lao", "district", "province", "region", "nation"):
-        raise ValueError(f"unknown metric or level: {metric!r}, {level!r}")
-    return (f"select s.period, sum(s.value) as value, count(*) as laos from store s "
-            f"join lao_parents p on p.lao = cast(s.lao_code as bigint) "
-            f"where s.metric = '{metric}' and p.{level} = ? group by s.period order by s.period")
+def store_history_sql(level: str, store_table: str) -> str:
+    """Per month the sum of the stored values of the LAOs under the unit `?` at `level`, and their count;
+    `store_table` holds one metric's records (lao bigint, period, value)."""
+    if level not in ("lao", "district", "province", "region", "nation"):
+        raise ValueError(f"unknown level {level!r}")
+    return (f"select s.period, sum(s.value) as value, count(*) as laos from {store_table} s "
+            f"join lao_parents p on p.lao = s.lao where p.{level} = ? group by s.period order by s.period")
 
 
 def from_store_rows(metric: str, rows: list[tuple[dt.date, float, int]], first: dt.date | None,

@@ -1,7 +1,7 @@
 """The OLAP query of the API: a metric's values (forecasts or reported history) at one level, filtered by
 province, region, LAO type and fiscal year, summed over the `by` dimensions. Pure: a validated query in,
 DuckDB SQL and its parameters out (run by serving.read_model on its tables units, lao_parents,
-forecasts and the store view)."""
+forecasts and the metric's store table: lao, period, value, fiscal_year)."""
 
 from __future__ import annotations
 
@@ -62,28 +62,27 @@ def parse_by(text: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _base(query: AggregateQuery, params: list) -> str:
+def _base(query: AggregateQuery, store_table: str, params: list) -> str:
     """Rows (key, period, value) of the metric at the query's level."""
     metric, level = query.metric, query.level
     if query.source == "forecast":
         return f"select key, date as period, forecast as value from forecasts where metric = '{metric}' and level = '{level}'"
-    # The store's fiscal_year partition prunes the files read when the query names a year.
     year = ""
     if query.fiscal_year is not None:
         year = " and s.fiscal_year = ?"
         params.append(int(query.fiscal_year))
     if level == "lao":
-        return f"select cast(s.lao_code as bigint) as key, s.period, s.value from store s where s.metric = '{metric}'{year}"
-    return (f"select p.{level} as key, s.period, sum(s.value) as value from store s "
-            f"join lao_parents p on p.lao = cast(s.lao_code as bigint) "
-            f"where s.metric = '{metric}' and p.{level} >= 0{year} group by 1, 2")
+        return f"select s.lao as key, s.period, s.value from {store_table} s where true{year}"
+    return (f"select p.{level} as key, s.period, sum(s.value) as value from {store_table} s "
+            f"join lao_parents p on p.lao = s.lao where p.{level} >= 0{year} group by 1, 2")
 
 
-def aggregate_sql(query: AggregateQuery) -> tuple[str, list]:
-    """SQL returning one row per combination of `by` (in that order) with value (sum) and n (unit-months)."""
+def aggregate_sql(query: AggregateQuery, store_table: str = "store_metric") -> tuple[str, list]:
+    """SQL returning one row per combination of `by` (in that order) with value (sum) and n (unit-months);
+    `store_table` holds the metric's stored records (lao bigint, period, value, fiscal_year)."""
     query.validate()
     params: list = []
-    base = _base(query, params)
+    base = _base(query, store_table, params)
     rows = (f"select '{query.level}' as level, u.province_code as province, u.region_code as region, "
             f"u.lao_type as lao_type, "
             f"cast(year(b.period) + 543 + case when month(b.period) >= 10 then 1 else 0 end as integer) as fiscal_year, "

@@ -5,8 +5,9 @@ rebuilt (the stat of `forecasts/_runs.parquet`, `manifest/files.parquet` and `pa
 
 Tables of a snapshot: units (serving.units), lao_parents (every LAO's key per level), forecasts (every
 published metric and level), welfare (the forecast store's welfare budget), manifest, quarantine_counts
-(records per file and reason); view: store (hive-partitioned metric=/fiscal_year=). Each query runs on
-its own cursor, so concurrent requests never share a DuckDB connection."""
+(records per file and reason); view: store (hive-partitioned metric=/fiscal_year=), and per metric, made
+on first use, store_<metric> (its records in memory, so a history query reads no file). Each query runs
+on its own cursor, so concurrent requests never share a DuckDB connection."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ import pyarrow as pa
 from khlang.catalog import Catalog
 from khlang.config import Settings
 from khlang.domain.hierarchy import lao_parents
+from khlang.domain.metrics import METRICS
 from khlang.domain.reference import ReferenceData
 from pipelines.schema import MANIFEST_SCHEMA, STORE_SCHEMA
 from serving.history import HistorySeries, PanelBlock, from_panel, from_store_rows, store_history_sql
@@ -62,8 +64,13 @@ def fingerprint(catalog: Catalog) -> tuple:
     return tuple(out)
 
 
+def _sql_text(text: str) -> str:
+    """A path as the inside of a SQL string literal."""
+    return text.replace("'", "''")
+
+
 def _sql_list(paths: list[Path]) -> str:
-    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+    return "[" + ", ".join(f"'{_sql_text(str(p))}'" for p in paths) + "]"
 
 
 def _empty_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str]) -> None:
@@ -107,8 +114,12 @@ class Snapshot:
         con.execute("create table lao_parents as select * from parents_frame order by lao")
         con.unregister("parents_frame")
         forecasts = sorted(catalog.forecasts.glob("metric=*/level=*/part.parquet"))
-        _create_from_parquet(con, "forecasts", forecasts, _FORECAST_COLUMNS, "metric, level, key, step",
+        _create_from_parquet(con, "forecast_rows", forecasts, _FORECAST_COLUMNS, "metric, level, key, step",
                              extra="metric, level, ")
+        # Date text and fiscal year made once here rather than in every request.
+        con.execute(f"create table forecasts as select *, strftime(date, '%Y-%m-%d') as day, "
+                    f"{fiscal_year_sql('date')} as fiscal_year from forecast_rows order by metric, level, key, step")
+        con.execute("drop table forecast_rows")
         welfare = sorted((catalog.forecasts / _WELFARE).glob("part.parquet"))
         _create_from_parquet(con, "welfare", welfare, _WELFARE_COLUMNS, "level, key, fiscal_year, item")
         manifest = sorted(catalog.manifest.glob(_MANIFEST))
@@ -120,7 +131,7 @@ class Snapshot:
         else:
             _empty_table(con, "quarantine_counts", {"source_file": "varchar", "reason": "varchar", "records": "bigint"})
         if any(catalog.store.glob("metric=*/fiscal_year=*/*.parquet")):
-            pattern = str(catalog.store / "metric=*" / "fiscal_year=*" / "*.parquet").replace("'", "''")
+            pattern = _sql_text(str(catalog.store / "metric=*" / "fiscal_year=*" / "*.parquet"))
             con.execute(f"create view store as select * from read_parquet('{pattern}', hive_partitioning = true, "
                         f"union_by_name = true)")
         else:
@@ -133,7 +144,8 @@ class Snapshot:
         self.manifest_sha256 = hashlib.sha256(manifest_path.read_bytes()).hexdigest() if manifest_path.is_file() else None
         self.published_metrics = {m for (m,) in con.execute("select distinct metric from forecasts").fetchall()}
         self._panels: dict[tuple[str, str], PanelBlock | None] = {}
-        self._panel_lock = threading.Lock()
+        self._store_tables: set[str] = set()
+        self._lock = threading.Lock()
 
     def rows(self, sql: str, params: list | tuple = ()) -> list[dict[str, Any]]:
         """The query's rows as dicts (NaN and infinities as None), on a cursor of its own."""
@@ -156,7 +168,7 @@ class Snapshot:
     def panel_block(self, metric: str, level: str) -> PanelBlock | None:
         """The panel of (metric, level) read whole, or None when there is none or it predates the store."""
         key = (metric, level)
-        with self._panel_lock:
+        with self._lock:
             if key not in self._panels:
                 self._panels[key] = self._read_panel(metric, level)
         block = self._panels[key]
@@ -173,17 +185,40 @@ class Snapshot:
                           series=np.asarray(panel.series), periods=np.asarray(panel.periods),
                           manifest_sha256=panel.attrs.get("source_manifest_sha256"))
 
+    def store_table(self, metric: str) -> str:
+        """The name of an in-memory table of the metric's stored records (lao, period, value, fiscal_year),
+        read from the store's Parquet files on first use: a query then reads no file."""
+        if metric not in METRICS:
+            raise KeyError(f"unknown metric {metric!r}")
+        name = f"store_{metric}"
+        with self._lock:
+            if name not in self._store_tables:
+                if metric in self.axes:
+                    pattern = str(self.catalog.store / f"metric={metric}" / "fiscal_year=*" / "*.parquet")
+                    self.con.execute(
+                        f"create table {name} as select cast(lao_code as bigint) as lao, period, value, "
+                        f"cast(fiscal_year as integer) as fiscal_year from read_parquet('{_sql_text(pattern)}', "
+                        f"hive_partitioning = true, union_by_name = true) order by lao, period")
+                else:
+                    _empty_table(self.con, name, {"lao": "bigint", "period": "date", "value": "double",
+                                                  "fiscal_year": "integer"})
+                self._store_tables.add(name)
+        return name
+
     def history(self, metric: str, level: str, code: int) -> HistorySeries:
         """The unit's reported history (panel when current, else summed from the store)."""
         block = self.panel_block(metric, level)
         if block is not None:
             return from_panel(block, code)
         first, last = self.axes.get(metric, (None, None))
-        return from_store_rows(metric, self.fetch(store_history_sql(metric, level), [int(code)]), first, last)
+        rows = self.fetch(store_history_sql(level, self.store_table(metric)), [int(code)])
+        return from_store_rows(metric, rows, first, last)
 
     # -- aggregate ----------------------------------------------------------------------------------
     def aggregate(self, query: AggregateQuery) -> list[dict[str, Any]]:
-        sql, params = aggregate_sql(query)
+        query.validate()
+        store = self.store_table(query.metric) if query.source == "history" else "store_unused"
+        sql, params = aggregate_sql(query, store)
         return self.rows(sql, params)
 
     def panel_current(self) -> bool:
@@ -206,6 +241,11 @@ class Snapshot:
     @property
     def families(self) -> list[str]:
         return [] if self.runs.empty else sorted(self.runs["family"].astype(str).unique())
+
+    def family_published_at(self, family: str) -> dt.datetime | None:
+        """When the family's forecasts were published (UTC)."""
+        rows = self.runs[self.runs["family"] == family] if not self.runs.empty else self.runs
+        return None if rows.empty else pd.Timestamp(rows["published_at"].max()).to_pydatetime()
 
 
 def _plain(value: Any) -> Any:

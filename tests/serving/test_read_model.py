@@ -30,7 +30,8 @@ def test_panel_history_equals_the_store_summed(snapshot, metric, level, code):
     from_panel = snapshot.history(metric, level, code)
     assert from_panel.source == "panel"
     first, last = snapshot.axes[metric]
-    from_store = from_store_rows(metric, snapshot.fetch(store_history_sql(metric, level), [code]), first, last)
+    rows = snapshot.fetch(store_history_sql(level, snapshot.store_table(metric)), [code])
+    from_store = from_store_rows(metric, rows, first, last)
     np.testing.assert_array_equal(from_panel.months, from_store.months)
     np.testing.assert_allclose(from_panel.values, from_store.values, rtol=1e-6)  # the panel keeps float32
     np.testing.assert_array_equal(from_panel.laos_reporting, from_store.laos_reporting)
