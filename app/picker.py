@@ -8,7 +8,7 @@ import streamlit as st
 from app.context import Context
 from app.i18n import lao_type_label, level_label, unit_name
 
-__all__ = ["MAX_STEPS", "lao_units", "unit_picker", "set_picker_path", "step_key"]
+__all__ = ["MAX_STEPS", "busiest_province_path", "lao_units", "unit_picker", "set_picker_path", "step_key"]
 
 MAX_STEPS = 4
 
@@ -36,8 +36,22 @@ def set_picker_path(prefix: str, path: list[tuple[str, int]]) -> None:
             st.session_state.pop(step_key(prefix, step), None)
 
 
-def unit_picker(ctx: Context, prefix: str) -> dict:
-    """The chosen unit (a /v1/hierarchy/{level}/{code} answer with its children and path from the nation)."""
+def busiest_province_path(ctx: Context, metric: str) -> list[tuple[str, int]]:
+    """The picker path to the province with the largest forecast of `metric` ([] when none has one)."""
+    answer, _ = ctx.try_call("aggregate", metric, "forecast", ("province",), level="province")
+    rows = [r for r in (answer or {}).get("rows", []) if r.get("value") is not None]
+    if not rows:
+        return []
+    province = max(rows, key=lambda r: r["value"])["province"]
+    return [(u["level"], u["code"]) for u in ctx.call("unit", "province", int(province))["path"][1:]]
+
+
+def unit_picker(ctx: Context, prefix: str, default_path: list[tuple[str, int]] | None = None) -> dict:
+    """The chosen unit (a /v1/hierarchy/{level}/{code} answer with its children and path from the nation);
+    `default_path` is preselected on the first run of the session (e.g. busiest_province_path)."""
+    if default_path and not st.session_state.get(f"{prefix}_initialised"):
+        set_picker_path(prefix, default_path)
+    st.session_state[f"{prefix}_initialised"] = True
     current = ctx.call("unit", "nation", 0)
     columns = st.columns(MAX_STEPS)
     for step in range(MAX_STEPS):

@@ -473,6 +473,19 @@ def serve_status() -> None:
     console.print(json.dumps(api_server_status(catalog), default=str))
 
 
+@app.command("app")
+def app_command(
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8501,
+    api_url: Annotated[str | None, typer.Option(help="the Khlang API (default KHLANG_API_URL or http://127.0.0.1:8000)")] = None,
+) -> None:
+    """The planners' Streamlit app on 127.0.0.1 (headless, usage statistics off), reading the API."""
+    from app.launch import run_app
+
+    _settings()
+    console.print(f"app at [bold]http://127.0.0.1:{port}[/] reading the API at {api_url or 'KHLANG_API_URL'}")
+    run_app(port, api_url)
+
+
 def main() -> None:
     app()
 

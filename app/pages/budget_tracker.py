@@ -10,7 +10,7 @@ import streamlit as st
 from app.charts import cumulative_chart
 from app.context import Context, current_context
 from app.i18n import lao_type_label, metric_label, unit_name
-from app.picker import lao_units, unit_picker
+from app.picker import busiest_province_path, lao_units, unit_picker
 from app.tables import number_column, show_table
 from app.tracker import cumulative_paths, monthly_by_fiscal_month, track_units, usual_curve
 from khlang.domain.calendar import fiscal_month
@@ -37,6 +37,16 @@ def _points(answer: dict | None) -> pd.DataFrame:
     return frame[["date", "fiscal_year", "value"]].dropna(subset=["value"])
 
 
+def _year_end(history: pd.DataFrame, forecast: pd.DataFrame, fiscal_year: int) -> float | None:
+    """The fiscal year's months reported plus the forecast of the others, when every month is one or the
+    other (None when the forecast does not reach the year)."""
+    reported = history[history["fiscal_year"] == fiscal_year]
+    later = forecast[forecast["fiscal_year"] == fiscal_year]
+    if later.empty or len(reported) + len(later) < 12:
+        return None
+    return float(reported["value"].sum() + later["value"].sum())
+
+
 def _status_label(ctx: Context, status: str) -> str:
     return f"{_STATUS_ICON[status]} {ctx.t(status) if status != 'no_history' else ctx.t('no_data')}"
 
@@ -49,7 +59,7 @@ def render() -> None:
         st.info(ctx.t("no_data"))
         return
     with st.spinner(ctx.t("loading")):
-        unit = unit_picker(ctx, "tracker")
+        unit = unit_picker(ctx, "tracker", busiest_province_path(ctx, metrics[0]))
     metric = st.selectbox(ctx.t("tracker_metric"), metrics, key="tracker_metric",
                           format_func=lambda m: metric_label(m, ctx.lang))
     history, _ = ctx.try_call("history", metric, unit["level"], unit["code"])
@@ -83,9 +93,7 @@ def render() -> None:
                     help=f"{ctx.t('share_of_forecast')} / {ctx.t('usual_curve')}")
     cards[1].metric(ctx.t("expected_by_now"), ctx.qty(scope["expected_so_far"], "baht"), border=True)
     forecast_points = _points(forecast)
-    year_forecast = forecast_points[forecast_points["fiscal_year"] == fiscal_year]["value"].sum()
-    cards[2].metric(ctx.t("forecast_year"), ctx.qty(scope["so_far"] + year_forecast if len(forecast_points) else None,
-                                                    "baht"), border=True)
+    cards[2].metric(ctx.t("forecast_year"), ctx.qty(_year_end(own, forecast_points, fiscal_year), "baht"), border=True)
     cards[3].metric(ctx.t("status"), _status_label(ctx, scope["status"]), border=True)
     paths = cumulative_paths(own, forecast_points, fiscal_year, cutoff, curve, last_total)
     st.altair_chart(cumulative_chart(paths, ctx, "baht"), width="stretch", key="tracker_chart")

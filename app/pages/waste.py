@@ -10,7 +10,7 @@ import streamlit as st
 from app.context import Context, current_context
 from app.i18n import lao_type_label, unit_name
 from app.peers import area_band_label, peer_comparison
-from app.picker import lao_units, unit_picker
+from app.picker import busiest_province_path, lao_units, unit_picker
 from app.planning import series_frame, unit_annual
 from app.tables import number_column, show_table
 from khlang.config import load_settings
@@ -73,7 +73,7 @@ def render() -> None:
     if "population" not in register.columns:
         st.info(ctx.t("no_population"), icon=":material/info:")
     with st.spinner(ctx.t("loading")):
-        unit = unit_picker(ctx, "waste")
+        unit = unit_picker(ctx, "waste", busiest_province_path(ctx, METRIC))
     years = {ctx.next_fy: "forecast", ctx.this_fy: "forecast", ctx.this_fy - 1: "history"}
     fiscal_year = st.radio(ctx.t("source_year"), list(years), key="waste_fy", horizontal=True, format_func=ctx.fy)
     if unit["level"] in ("nation", "region"):
