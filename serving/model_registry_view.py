@@ -83,6 +83,11 @@ def model_families(catalog: Catalog, settings: Settings, published: Sequence[str
 
     base = mlflow_ui_base(settings)
     uri = settings.mlflow.tracking_uri or local_tracking_uri(catalog)
+    if not settings.mlflow.tracking_uri and not (catalog.mlflow / "mlflow.db").is_file():
+        # Opening a missing SQLite store would create one: the API never writes the tracking store.
+        return [{"family": f, "model_name": registered_model_name(f), "champion": None, "challenger": None,
+                 "accuracy": [], "mlflow_run_url": None, "error": f"no MLflow tracking store at {catalog.mlflow}"}
+                for f in published]
     out = []
     with using_tracking_uri(uri) as client, \
             tempfile.TemporaryDirectory(dir=catalog.tmp) as scratch:

@@ -193,15 +193,19 @@ class Snapshot:
         name = f"store_{metric}"
         with self._lock:
             if name not in self._store_tables:
-                if metric in self.axes:
-                    pattern = str(self.catalog.store / f"metric={metric}" / "fiscal_year=*" / "*.parquet")
-                    self.con.execute(
-                        f"create table {name} as select cast(lao_code as bigint) as lao, period, value, "
-                        f"cast(fiscal_year as integer) as fiscal_year from read_parquet('{_sql_text(pattern)}', "
-                        f"hive_partitioning = true, union_by_name = true) order by lao, period")
-                else:
-                    _empty_table(self.con, name, {"lao": "bigint", "period": "date", "value": "double",
-                                                  "fiscal_year": "integer"})
+                cursor = self.con.cursor()  # requests query on cursors of their own meanwhile
+                try:
+                    if metric in self.axes:
+                        pattern = str(self.catalog.store / f"metric={metric}" / "fiscal_year=*" / "*.parquet")
+                        cursor.execute(
+                            f"create table {name} as select cast(lao_code as bigint) as lao, period, value, "
+                            f"cast(fiscal_year as integer) as fiscal_year from read_parquet('{_sql_text(pattern)}', "
+                            f"hive_partitioning = true, union_by_name = true) order by lao, period")
+                    else:
+                        _empty_table(cursor, name, {"lao": "bigint", "period": "date", "value": "double",
+                                                    "fiscal_year": "integer"})
+                finally:
+                    cursor.close()
                 self._store_tables.add(name)
         return name
 

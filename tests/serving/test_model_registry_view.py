@@ -1,4 +1,5 @@
-"""serving.model_registry_view: coverage joined to the reconciled accuracy rows; the MLflow UI address."""
+"""serving.model_registry_view: coverage joined to the reconciled accuracy rows; the MLflow UI address; a
+missing tracking store is reported, never created."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from serving.model_registry_view import ACCURACY_COLUMNS, accuracy_rows, mlflow_ui_base
+from khlang.catalog import Catalog
+from serving.model_registry_view import ACCURACY_COLUMNS, accuracy_rows, mlflow_ui_base, model_families
 
 
 def test_coverage_goes_beside_the_reconciled_rows_only():
@@ -30,3 +32,11 @@ def test_mlflow_ui_is_the_team_server_or_the_local_ui(settings):
     team = dataclasses.replace(settings, mlflow=dataclasses.replace(settings.mlflow,
                                                                     tracking_uri="https://mlflow.example.org/"))
     assert mlflow_ui_base(team) == "https://mlflow.example.org"
+
+
+def test_no_tracking_store_is_reported_not_created(settings, tmp_path):
+    catalog = Catalog(tmp_path / "work").ensure()
+    families = model_families(catalog, settings.with_work_dir(catalog.root), ["waste"])
+    assert [(f["family"], f["champion"]) for f in families] == [("waste", None)]
+    assert "no MLflow tracking store" in families[0]["error"]
+    assert not (catalog.mlflow / "mlflow.db").exists()
