@@ -15,6 +15,7 @@ __all__ = ["month_axis", "fan_chart", "cumulative_chart", "accuracy_chart"]
 
 _COLOURS = {"history": "#1f4e79", "forecast": "#d9822b", "usual": "#7f7f7f", "actual": "#1f4e79",
             "children_sum": "#2e7d32"}
+_DASHES = {"actual": [1, 0], "usual": [4, 4], "forecast": [6, 3]}
 _FISCAL_MONTHS = (10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9)
 
 
@@ -69,31 +70,34 @@ def cumulative_chart(paths: pd.DataFrame, ctx: Context, unit: str, height: int =
     data["series_name"] = data["series"].map(names)
     data["month"] = [months[_FISCAL_MONTHS[int(m) - 1] - 1] if m >= 1 else "" for m in data["fiscal_month"]]
     data["shown"] = [ctx.qty(v, unit) for v in data["value"]]
-    order = [names[k] for k in ("actual", "usual", "forecast")]
+    present = [k for k in ("actual", "usual", "forecast") if k in set(data["series"])]
+    order = [names[k] for k in present]
     labels = json.dumps([""] + [months[m - 1] for m in _FISCAL_MONTHS], ensure_ascii=False)
     return alt.Chart(data).mark_line(point=True).encode(
         x=alt.X("fiscal_month:Q", scale=alt.Scale(domain=[0, 12]), title=ctx.t("fiscal_year"),
                 axis=alt.Axis(values=list(range(0, 13)), labelExpr=f"{labels}[datum.value]")),
         y=alt.Y("value:Q", title=f"{ctx.t('cumulative')} ({unit})"),
         color=alt.Color("series_name:N", title=None, sort=order, legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=order, range=[_COLOURS["actual"], _COLOURS["usual"],
-                                                             _COLOURS["forecast"]])),
+                        scale=alt.Scale(domain=order, range=[_COLOURS[k] for k in present])),
         strokeDash=alt.StrokeDash("series_name:N", sort=order, legend=None,
-                                  scale=alt.Scale(domain=order, range=[[1, 0], [4, 4], [6, 3]])),
+                                  scale=alt.Scale(domain=order, range=[_DASHES[k] for k in present])),
         tooltip=[alt.Tooltip("month:N", title=ctx.t("date")), alt.Tooltip("series_name:N", title=" "),
                  alt.Tooltip("shown:N", title=ctx.t("value"))],
     ).properties(height=height)
 
 
 def accuracy_chart(accuracy: pd.DataFrame, ctx: Context, measure: str = "mase") -> alt.Chart:
-    """MASE (or another measure) per level and model, champions marked."""
+    """MASE (or another measure) per level, one bar per model, the champion's outlined."""
     data = accuracy.dropna(subset=[measure]).copy()
     data["label"] = data["model"] + data["stage"].map(lambda s: " (reconciled)" if s == "reconciled" else "")
+    data["is_champion"] = data["champion"].fillna(False).astype(bool) | (data["stage"] == "reconciled")
+    levels = [lv for lv in ("nation", "region", "province", "district", "lao") if lv in set(data["level"])]
     return alt.Chart(data).mark_bar().encode(
-        y=alt.Y("label:N", title=ctx.t("model"), sort="x"),
-        x=alt.X(f"{measure}:Q", title=measure.upper()),
-        color=alt.Color("champion:N", title=ctx.t("champion"), scale=alt.Scale(domain=[True, False],
-                                                                               range=["#d9822b", "#9fb3c8"])),
-        row=alt.Row("level:N", title=ctx.t("level"), sort=["nation", "region", "province", "district", "lao"]),
-        tooltip=["metric", "level", "model", "stage", alt.Tooltip(f"{measure}:Q", format=".3f")],
-    ).properties(height=alt.Step(14), width=420)
+        x=alt.X("level:N", title=ctx.t("level"), sort=levels, axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("label:N"),
+        y=alt.Y(f"{measure}:Q", title=measure.upper()),
+        color=alt.Color("label:N", title=ctx.t("model"), legend=alt.Legend(orient="right")),
+        stroke=alt.condition(alt.datum.is_champion, alt.value("black"), alt.value(None)),
+        strokeWidth=alt.condition(alt.datum.is_champion, alt.value(2), alt.value(0)),
+        tooltip=["metric", "level", "model", "stage", "is_champion", alt.Tooltip(f"{measure}:Q", format=".3f")],
+    ).properties(height=300)

@@ -12,7 +12,7 @@ from khlang.domain.calendar import BE_OFFSET, fiscal_year
 from khlang.domain.thai import MONTHS_EN_ABBR, MONTHS_TH_ABBR, to_thai_digits
 
 __all__ = [
-    "UNIT_LABELS", "format_number", "format_quantity", "format_change", "format_share", "format_month",
+    "UNIT_LABELS", "unit_label", "format_number", "format_quantity", "format_change", "format_share", "format_month",
     "format_fiscal_year", "year_label", "to_date", "fiscal_year_of",
 ]
 
@@ -21,6 +21,11 @@ UNIT_LABELS = {"baht": ("บาท", "baht"), "million_baht": ("ล้านบ�
                "tonnes/day": ("ตัน/วัน", "tonnes/day"), "persons": ("คน", "persons"),
                "kg/person/day": ("กก./คน/วัน", "kg/person/day")}
 _DASH = "–"
+
+
+def unit_label(unit: str, lang: str = "th") -> str:
+    """'baht' -> 'บาท' / 'baht'; 'million_baht' -> 'ล้านบาท'; unknown units as they are."""
+    return UNIT_LABELS.get(unit, (unit, unit))[0 if lang == "th" else 1]
 
 
 def _missing(value: object) -> bool:

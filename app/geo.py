@@ -43,7 +43,7 @@ def province_features(thailand_dir: Path) -> list[dict]:
 
 
 def choropleth(features: list[dict], values: pd.DataFrame, title: str, lang: str = "th",
-               percent: bool = False, height: int = 560) -> alt.Chart:
+               percent: bool = False, height: int = 600) -> alt.LayerChart:
     """Provinces coloured by `values` (province_code, value, label): grey where a province has no value;
     a point selection named `province` on province_code (click to pick). `label` is the tooltip text."""
     by_code = values.set_index("province_code")
@@ -58,17 +58,18 @@ def choropleth(features: list[dict], values: pd.DataFrame, title: str, lang: str
         enriched.append({"type": "Feature", "geometry": feature["geometry"], "properties": props})
     pick = alt.selection_point(fields=["province_code"], name="province", on="click")
     scale = alt.Scale(scheme="redblue", reverse=True, domainMid=0) if percent else alt.Scale(scheme="yellowgreenblue")
-    colour = alt.condition("datum.value === null", alt.value("#d9d9d9"),
-                           alt.Color("value:Q", title=title, scale=scale,
-                                     legend=alt.Legend(format="+.0%" if percent else "~s")))
-    return (
-        alt.Chart(alt.Data(values=enriched))
-        .transform_calculate(province_code="datum.properties.province_code", value="datum.properties.value",
-                             name="datum.properties.name", label="datum.properties.label")
-        .mark_geoshape(stroke="white", strokeWidth=0.4)
-        .encode(color=colour, tooltip=[alt.Tooltip("name:N"), alt.Tooltip("label:N")],
-                opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)))
-        .add_params(pick)
-        .project(type="mercator")
-        .properties(height=height)
-    )
+    with_value = [f for f in enriched if f["properties"]["value"] is not None]
+    fields = {"province_code": "datum.properties.province_code", "value": "datum.properties.value",
+              "name": "datum.properties.name", "label": "datum.properties.label"}
+    tooltip = [alt.Tooltip("name:N", title=" "), alt.Tooltip("label:N", title=" ")]
+    # Every province in grey underneath (and fixing the projection to the whole country); the provinces
+    # with a value coloured on top: a null colour would drop a polygon from the chart altogether.
+    country = (alt.Chart(alt.Data(values=enriched)).transform_calculate(**fields)
+               .mark_geoshape(fill="#d9d9d9", stroke="white", strokeWidth=0.4).encode(tooltip=tooltip))
+    coloured = (alt.Chart(alt.Data(values=with_value or enriched[:1])).transform_calculate(**fields)
+                .mark_geoshape(stroke="white", strokeWidth=0.4)
+                .encode(color=alt.Color("value:Q", title=title, scale=scale,
+                                        legend=alt.Legend(format="+.0%" if percent else ",.1f")),
+                        tooltip=tooltip, opacity=alt.condition(pick, alt.value(1.0), alt.value(0.6)))
+                .add_params(pick))
+    return alt.layer(country, coloured).project(type="mercator").properties(height=height)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from khlang.domain.metrics import METRICS
 from khlang.domain.reference import LAO_TYPES
 
-__all__ = ["LANGS", "STRINGS", "t", "metric_label", "level_label", "lao_type_label", "family_label",
+__all__ = ["LANGS", "STRINGS", "t", "metric_label", "tier_label", "level_label", "lao_type_label", "family_label",
            "unit_name"]
 
 LANGS = ("th", "en")
@@ -92,7 +92,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "(เบี้ยความพิการไม่เปลี่ยน)",
                     "The income test excludes elderly people above the income line: assumed here to remove this "
                     "share of every age tier (the disability allowance is unchanged)"),
-    "welfare_scope": ("เบี้ยยังชีพปีงบประมาณหน้า: {unit}", "Next fiscal year's allowances: {unit}"),
+    "welfare_scope": ("งบเบี้ยยังชีพ: {unit}", "Allowance budget: {unit}"),
     "total": ("รวม", "Total"),
     "band_note": ("ช่วง 95% เป็นผลรวมขอบเขตรายเดือน (ระมัดระวัง)", "95% band: sum of the monthly bounds (conservative)"),
     "per_unit": ("งบรายหน่วยย่อย", "Budget per child unit"),
@@ -115,6 +115,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pick_province": ("เลือกจังหวัด อำเภอ หรือ อปท. เพื่อดูรายชื่อ อปท. ที่ถูกแจ้งเตือน",
                       "Choose a province, district or LAO to list the flagged LAOs"),
     "none_flagged": ("ไม่มี อปท. ที่ถูกแจ้งเตือน", "No LAO is flagged"),
+    "months_reported": ("เดือนที่รายงาน", "Months reported"),
+    "actual_share": ("สัดส่วนของยอดปีก่อนที่เบิกแล้ว", "Share of last year's total disbursed"),
+    "gap_pp": ("ส่วนต่าง (จุดร้อยละ)", "Gap (percentage points)"),
+    "projected_year_end": ("คาดการณ์สิ้นปีตามจังหวะปกติ", "Year-end at the usual pace"),
     "flagged": ("อปท. ที่ถูกแจ้งเตือน", "Flagged LAOs"),
     "all_laos": ("อปท. ทั้งหมด", "All LAOs"),
     "share_of_forecast": ("สัดส่วนของพยากรณ์ทั้งปี", "Share of the year's forecast"),
@@ -155,6 +159,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "records_stored": ("จัดเก็บ", "Stored"),
     "records_quarantined": ("กักกัน", "Quarantined"),
     "reasons": ("เหตุผลที่กักกัน", "Quarantine reasons"),
+    "per_file_reason": ("ระเบียนที่กักกัน รายไฟล์และเหตุผล", "Quarantined records by file and reason"),
     "per_file": ("รายไฟล์", "Per file"),
     "file": ("ไฟล์", "File"),
     "only_quarantined": ("เฉพาะไฟล์ที่มีระเบียนถูกกักกัน", "Only files with quarantined records"),
@@ -187,6 +192,18 @@ def metric_label(name: str, lang: str = "th") -> str:
         m = METRICS[name]
         return m.label_th if lang == "th" else m.label_en
     return _pick(_ITEMS[name], lang) if name in _ITEMS else name
+
+
+def tier_label(item: str, lang: str = "th") -> str:
+    """A short label of an allowance tier: elderly_70_79 -> 'ผู้สูงอายุ 70–79 ปี' / 'Elderly 70–79',
+    disability_higher -> 'ผู้พิการ อัตรา 1,000' / 'Disability, 1,000 rate'; totals and others as metric_label."""
+    if item.startswith("elderly_") and item in METRICS:
+        ages = item.removeprefix("elderly_").replace("_plus", "+").replace("_", "–")
+        return f"ผู้สูงอายุ {ages} ปี" if lang == "th" else f"Elderly {ages}"
+    if item.startswith("disability_") and item in METRICS:
+        rate = f"{METRICS[item].monthly_rate_baht:,.0f}"
+        return f"ผู้พิการ อัตรา {rate}" if lang == "th" else f"Disability, {rate} rate"
+    return metric_label(item, lang)
 
 
 def level_label(level: str, lang: str = "th") -> str:

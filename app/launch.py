@@ -21,7 +21,7 @@ def streamlit_command(port: int = DEFAULT_PORT, python: str | None = None) -> li
     return [python or sys.executable, "-m", "streamlit", "run", str(MAIN_SCRIPT),
             "--server.headless", "true", "--server.address", HOST, "--server.port", str(port),
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-            "--global.developmentMode", "false"]
+            "--global.developmentMode", "false", "--client.toolbarMode", "viewer"]
 
 
 def streamlit_environment(api: str | None = None, base: Mapping[str, str] | None = None) -> dict[str, str]:

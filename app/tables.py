@@ -38,11 +38,9 @@ def show_table(frame: pd.DataFrame, name: str, download_label: tuple[str, str], 
     """st.dataframe of `frame` plus two downloads, `name`.csv and `name`.xlsx; download_label is
     (CSV label, Excel label); `key` makes the widgets unique on the page."""
     st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config, height=height)
-    left, right, _ = st.columns([1, 1, 4])
-    with left:
+    with st.container(horizontal=True):
         st.download_button(download_label[0], csv_bytes(frame), f"{name}.csv", "text/csv", key=f"{key}_csv",
                            on_click="ignore", icon=":material/download:")
-    with right:
         st.download_button(download_label[1], xlsx_bytes(frame, name), f"{name}.xlsx",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
                            on_click="ignore", icon=":material/table_view:")

@@ -19,7 +19,7 @@ from khlang.domain.thai import MONTHS_EN_ABBR, MONTHS_TH_ABBR
 __all__ = ["MAX_LAOS", "fiscal_month_label", "render"]
 
 MAX_LAOS = 400  # LAOs read one by one; above a province the page asks for a narrower unit
-_STATUS_ICON = {"lagging": "🔻", "overspending": "🔺", "on_track": "✅", "no_history": "–"}
+_STATUS_ICON = {"lagging": "▼", "overspending": "▲", "on_track": "●", "no_history": "–"}
 
 
 def fiscal_month_label(position: int, lang: str) -> str:
@@ -87,7 +87,7 @@ def render() -> None:
     curve, curve_years = usual_curve(table, fiscal_year)
     last_total = float(table.loc[fiscal_year - 1].sum()) if fiscal_year - 1 in table.index else np.nan
     scope = track_units(own.assign(code=unit["code"]), fiscal_year, cutoff, tolerance).iloc[0]
-    cards = st.columns(4)
+    cards = [column for _ in range(2) for column in st.columns(2)]
     cards[0].metric(ctx.t("spent_so_far"), ctx.qty(scope["so_far"], "baht"), border=True,
                     delta=f"{ctx.share(scope['actual_share'])} / {ctx.share(scope['usual_share'])}", delta_color="off",
                     help=f"{ctx.t('share_of_forecast')} / {ctx.t('usual_curve')}")
@@ -127,12 +127,13 @@ def _laos(ctx: Context, unit: dict, metric: str, fiscal_year: int, cutoff: int, 
     st.caption(" · ".join(f"{_status_label(ctx, s)} {int(counts.get(s, 0))}" for s in ("lagging", "on_track", "overspending")))
     config = {"code": st.column_config.NumberColumn(format="%d"), "name": ctx.t("unit"), "lao_type": ctx.t("lao_type"),
               "so_far": number_column(ctx.t("spent_so_far") + " (baht)"),
-              "months_reported": st.column_config.NumberColumn(format="%d"),
+              "months_reported": st.column_config.NumberColumn(ctx.t("months_reported"), format="%d"),
               "last_year_total": number_column(ctx.fy(fiscal_year - 1) + " (baht)"),
               "expected_so_far": number_column(ctx.t("expected_by_now") + " (baht)"),
-              "actual_share": st.column_config.NumberColumn(format="percent"),
+              "actual_share": st.column_config.NumberColumn(ctx.t("actual_share"), format="percent"),
               "usual_share": st.column_config.NumberColumn(ctx.t("usual_curve"), format="percent"),
-              "gap_pp": number_column("gap (pp)", 1), "projected_year_end": number_column("year-end (baht)"),
+              "gap_pp": number_column(ctx.t("gap_pp"), 1),
+              "projected_year_end": number_column(ctx.t("projected_year_end") + " (baht)"), "curve_years": None,
               "status": None, "status_label": ctx.t("status")}
     if flagged.empty:
         st.success(ctx.t("none_flagged"))

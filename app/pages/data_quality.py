@@ -68,13 +68,12 @@ def render() -> None:
                column_config={"source_file": ctx.t("file"), "records_in": number_column(ctx.t("records_in")),
                               "records_stored": number_column(ctx.t("records_stored")),
                               "records_quarantined": number_column(ctx.t("records_quarantined"))})
-    chosen = st.selectbox(ctx.t("file"), sorted(reasons["source_file"].unique()), key="quality_file",
-                          index=None, placeholder=ctx.t("reasons"))
-    if chosen:
-        part = reasons[reasons["source_file"] == chosen].copy()
-        part["meaning"] = part["reason"].map(lambda r: reason_text(r, ctx.lang))
-        show_table(part, "quarantine_" + chosen.replace("/", "_"), (ctx.t("download_csv"), ctx.t("download_xlsx")),
-                   key="quality_file_reasons", column_config={"records": number_column(ctx.t("records_quarantined"))})
+    if not reasons.empty:
+        st.subheader(ctx.t("per_file_reason"))
+        pivot = reasons.pivot_table(index="source_file", columns="reason", values="records", aggfunc="sum",
+                                    fill_value=0).reset_index()
+        show_table(pivot, "quarantine_by_file", (ctx.t("download_csv"), ctx.t("download_xlsx")),
+                   key="quality_file_reasons", column_config={"source_file": ctx.t("file")})
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ def _version(ctx: Context, label: str, version: dict | None) -> None:
 
 
 def _family(ctx: Context, family: dict) -> None:
-    st.header(f"{family_label(family['family'], ctx.lang)} · {family['model_name']}")
+    st.subheader(f"{family_label(family['family'], ctx.lang)} · {family['model_name']}")
     if family.get("error"):
         st.warning(ctx.t("family_error", error=family["error"]))
     left, right, link = st.columns([1, 1, 1], vertical_alignment="center")
@@ -84,7 +84,7 @@ def _family(ctx: Context, family: dict) -> None:
     metric = st.selectbox(ctx.t("metric"), sorted(accuracy["metric"].unique()), key=f"models_{family['family']}_metric",
                           format_func=lambda m: metric_label(m, ctx.lang))
     chosen = accuracy[accuracy["metric"] == metric]
-    st.altair_chart(accuracy_chart(chosen, ctx), key=f"models_{family['family']}_chart")
+    st.altair_chart(accuracy_chart(chosen, ctx), key=f"models_{family['family']}_chart", width="stretch")
     with st.expander(ctx.t("accuracy")):
         show_table(chosen, f"models_{family['family']}_{metric}_accuracy", (ctx.t("download_csv"), ctx.t("download_xlsx")),
                    key=f"models_{family['family']}_accuracy")
@@ -98,8 +98,10 @@ def render() -> None:
     if not families:
         st.info(ctx.t("no_data"))
         return
-    for family in families:
-        _family(ctx, family)
+    tabs = st.tabs([family_label(f["family"], ctx.lang) for f in families])
+    for tab, family in zip(tabs, families, strict=True):
+        with tab:
+            _family(ctx, family)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app.context import Context, current_context
+from app.format import unit_label as format_unit
 from app.geo import choropleth, province_features
 from app.i18n import family_label, metric_label
 from app.picker import set_picker_path
@@ -101,10 +102,12 @@ def _map(ctx: Context, metrics: list[str]) -> None:
     provinces = metric_totals(ctx, metric, "province")
     provinces["province_code"] = provinces["province"].astype(int)
     percent = mode == "change"
-    provinces["value"] = provinces["change"] if percent else provinces["next_year"]
+    millions = unit == "baht" and not percent  # the legend reads in million baht
+    provinces["value"] = provinces["change"] if percent else provinces["next_year"] / (1e6 if millions else 1.0)
     provinces["label"] = [ctx.change(n, t_) if percent else ctx.qty(n, unit)
                           for n, t_ in zip(provinces["next_year"], provinces["this_year"], strict=True)]
-    title = ctx.t("map_change") if percent else f"{ctx.fy(ctx.next_fy)} ({unit})"
+    shown_unit = format_unit("million_baht" if millions else unit, ctx.lang)
+    title = ctx.t("map_change") if percent else f"{ctx.fy(ctx.next_fy)} ({shown_unit})"
     chart = choropleth(_features(), provinces[["province_code", "value", "label"]], title, ctx.lang, percent)
     st.altair_chart(chart, key="ov_map", on_select=_on_map_select, selection_mode="province", width="stretch")
     st.caption(ctx.t("map_caption"))

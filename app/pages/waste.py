@@ -57,13 +57,14 @@ def _national_by_type(ctx: Context, fiscal_year: int, source: str) -> pd.DataFra
 
 
 def _chart(ctx: Context, compared: pd.DataFrame) -> alt.LayerChart:
-    base = alt.Chart(compared).encode(y=alt.Y("name:N", sort="-x", title=None))
+    base = alt.Chart(compared).encode(y=alt.Y("name:N", sort="-x", title=None,
+                                              axis=alt.Axis(labelOverlap=False, labelLimit=220)))
     bars = base.mark_bar(color="#2e7d32").encode(
         x=alt.X("tonnes_day:Q", title="tonnes/day"),
         tooltip=["name", "lao_type_label", alt.Tooltip("tonnes_day:Q", format=",.1f"),
                  alt.Tooltip("peer_median:Q", format=",.1f"), alt.Tooltip("vs_peers:Q", format="+.0%")])
     ticks = base.mark_tick(color="#d9822b", thickness=3, size=14).encode(x="peer_median:Q")
-    return alt.layer(bars, ticks).properties(height=alt.Step(18))
+    return alt.layer(bars, ticks).properties(height=alt.Step(22))
 
 
 def render() -> None:
@@ -96,7 +97,10 @@ def render() -> None:
     cards = st.columns(3)
     cards[0].metric(f"{unit_name(unit, ctx.lang)} · {ctx.fy(fiscal_year)}", ctx.qty(total, "tonnes/day"), border=True)
     cards[1].metric(ctx.t("lao_type"), ctx.num(compared["lao_type"].nunique()), border=True)
-    cards[2].metric(ctx.t("per_capita"), ctx.qty(compared["per_capita"].median(), "kg/person/day"), border=True)
+    if compared["per_capita"].notna().any():
+        cards[2].metric(ctx.t("per_capita"), ctx.qty(compared["per_capita"].median(), "kg/person/day"), border=True)
+    else:
+        cards[2].metric(ctx.t("peer_group"), ctx.num(compared["peer_group"].nunique()), border=True)
     st.altair_chart(_chart(ctx, compared), width="stretch", key="waste_chart")
     st.caption(ctx.t("peer_tick"))
     columns = ["code", "name", "lao_type_label", "area_km2", "area_band_label", "tonnes_day", "per_km2", "per_capita",

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app.context import Context, current_context
-from app.i18n import metric_label, unit_name
+from app.i18n import metric_label, tier_label, unit_name
 from app.picker import unit_picker
 from app.tables import number_column, show_table
 from app.whatif import DEFAULT_RATES, TIER_ITEMS, WelfareScenario, welfare_whatif, whatif_totals
@@ -31,9 +31,9 @@ def _controls(ctx: Context) -> WelfareScenario:
         rates = {}
         for column, item in zip(rate_columns, TIER_ITEMS, strict=True):
             with column:
-                rates[item] = st.number_input(metric_label(item, ctx.lang), min_value=0.0, max_value=10_000.0,
+                rates[item] = st.number_input(tier_label(item, ctx.lang), min_value=0.0, max_value=10_000.0,
                                               value=DEFAULT_RATES[item], step=50.0, key=CONTROL_KEYS[item],
-                                              help=ctx.t("rate"))
+                                              format="%.0f", help=ctx.t("rate"))
         left, middle, right = st.columns(3)
         with left:
             ageing = st.slider(ctx.t("ageing_pct"), -30.0, 30.0, 0.0, 0.5, key=CONTROL_KEYS["ageing"],
@@ -65,7 +65,7 @@ def _cards(ctx: Context, totals: pd.DataFrame) -> None:
 
 def _tier_chart(ctx: Context, tiers: pd.DataFrame) -> alt.Chart:
     data = pd.concat([
-        pd.DataFrame({"tier": tiers["item"].map(lambda i: metric_label(i, ctx.lang)), "budget": ctx.t(name),
+        pd.DataFrame({"tier": tiers["item"].map(lambda i: tier_label(i, ctx.lang)), "budget": ctx.t(name),
                       "baht": tiers[column]})
         for name, column in (("baseline_budget", "baht"), ("scenario_budget", "scenario_baht"))], ignore_index=True)
     return alt.Chart(data).mark_bar().encode(
@@ -76,7 +76,7 @@ def _tier_chart(ctx: Context, tiers: pd.DataFrame) -> alt.Chart:
 
 def _tier_table(ctx: Context, tiers: pd.DataFrame, name: str) -> None:
     table = tiers.drop(columns=["group"]).copy()
-    table.insert(1, "tier", table["item"].map(lambda i: metric_label(i, ctx.lang)))
+    table.insert(1, "tier", table["item"].map(lambda i: tier_label(i, ctx.lang)))
     show_table(table, name, (ctx.t("download_csv"), ctx.t("download_xlsx")), key="welfare_tiers",
                column_config={"item": None, "tier": ctx.t("tier"), "months": st.column_config.NumberColumn(format="%d"),
                               "recipients": number_column(ctx.t("recipients")), "rate_baht": number_column(ctx.t("rate")),
@@ -110,7 +110,7 @@ def _per_child(ctx: Context, unit: dict, fiscal_year: int, scenario: WelfareScen
     config = {"code": st.column_config.NumberColumn(format="%d"), "name": ctx.t("unit"),
               "total": number_column(ctx.t("scenario_budget") + " (baht)"),
               "baseline_total": number_column(ctx.t("baseline_budget") + " (baht)")}
-    config.update({item: number_column(metric_label(item, ctx.lang) + " (baht)") for item in TIER_ITEMS})
+    config.update({item: number_column(tier_label(item, ctx.lang) + " (baht)") for item in TIER_ITEMS})
     show_table(table, f"welfare_children_{unit['level']}_{unit['code']}_{fiscal_year}",
                (ctx.t("download_csv"), ctx.t("download_xlsx")), key="welfare_children", column_config=config)
 
@@ -131,7 +131,7 @@ def render() -> None:
     st.subheader(ctx.t("welfare_scope", unit=unit_name(unit, ctx.lang)) + f" · {ctx.fy(fiscal_year)}")
     scenario = _controls(ctx)
     tiers = welfare_whatif(rows[rows["fiscal_year"] == fiscal_year], scenario)
-    missing = [metric_label(i, ctx.lang) for i in TIER_ITEMS if i not in set(tiers["item"])]
+    missing = [tier_label(i, ctx.lang) for i in TIER_ITEMS if i not in set(tiers["item"])]
     _cards(ctx, whatif_totals(tiers))
     st.altair_chart(_tier_chart(ctx, tiers), width="stretch", key="welfare_chart")
     _tier_table(ctx, tiers, f"welfare_{unit['level']}_{unit['code']}_{fiscal_year}")
