@@ -28,10 +28,24 @@ $(STAMP): requirements/lock.txt pyproject.toml
 
 setup: $(STAMP) ## create .venv and install the pinned dependencies (requirements/lock.txt)
 
-demo: setup ## set up, generate the small data set, ingest it, build the panels, print what was made
-	$(KHLANG) demo --scale $(SCALE)
+# The end-to-end tests drive Debian's chromium (and Thai fonts for readable screenshots); installed when
+# missing and we may (root), else say how.
+browser: ## install Debian's chromium and Thai fonts if missing (for the end-to-end tests)
+	@if command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi garuda; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "installing chromium and fonts-thai-tlwg (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-thai-tlwg >/dev/null; \
+	else echo "chromium missing: run 'sudo apt-get install chromium fonts-thai-tlwg' (end-to-end tests skip without it)"; fi
 
-test: setup ## set up and run the test suite
+demo: setup ## set up, run the whole pipeline on the small data set, then start the API, the app and the MLflow UI
+	$(KHLANG) demo --scale $(SCALE)
+	$(KHLANG) serve up
+	$(KHLANG) mlflow up
+	$(KHLANG) app up
+	@echo "running on 127.0.0.1 (make stop stops them all):"
+	@$(KHLANG) serve status; $(KHLANG) app status; $(KHLANG) mlflow status
+
+test: setup browser ## set up and run the test suite
 	@mkdir -p $(TMPDIR)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -48,8 +62,14 @@ bench: setup ## run the benchmarks (long; not part of the tests)
 cluster-up: setup ## start a local dask scheduler + workers on 127.0.0.1
 	$(KHLANG) cluster up
 
-stop: ## stop everything the project started (local dask cluster)
-	-@test -x $(KHLANG) && $(KHLANG) cluster down || true
+stop: ## stop everything the project started (app, API, MLflow UI, local dask cluster)
+	-@test -x $(KHLANG) && { $(KHLANG) app down; $(KHLANG) serve down; $(KHLANG) mlflow down; $(KHLANG) cluster down; } || true
+
+serve: setup ## the API in the foreground on 127.0.0.1 (port: KHLANG_SERVE_PORT, default 8000)
+	$(KHLANG) serve
+
+bench-api: setup ## API latency p50/p95/p99 under a bounded load on the work folder's data
+	$(BIN)/python -m benchmarks.api_latency --work-dir work
 
 lock: ## re-pin requirements/lock.txt from requirements/requirements.in
 	$(BIN)/uv pip compile -q --python-version 3.11 requirements/requirements.in -o requirements/lock.txt --no-header --annotation-style line
@@ -60,4 +80,4 @@ clean: stop ## remove the work folder (generated data, store, caches)
 distclean: clean ## also remove the virtualenv
 	rm -rf $(VENV)
 
-.PHONY: help setup demo test test-fast lint bench cluster-up stop lock clean distclean
+.PHONY: help setup browser demo test test-fast lint bench bench-api serve cluster-up stop lock clean distclean
