@@ -1,13 +1,12 @@
 """The province choropleth, drawn offline: the OCHA province polygons of the reference data (properties
-ADM1_EN/ADM1_TH, names only) joined to TIS-1099 codes by Thai name, coloured with altair's geoshape (no
-base map, no tile server)."""
+ADM1_EN/ADM1_TH, names only) joined to TIS-1099 codes by Thai name, coloured with a Vega-Lite geoshape
+(no base map, no tile server)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import altair as alt
 import pandas as pd
 
 __all__ = ["BOUNDARIES_FILE", "province_features", "choropleth"]
@@ -43,9 +42,10 @@ def province_features(thailand_dir: Path) -> list[dict]:
 
 
 def choropleth(features: list[dict], values: pd.DataFrame, title: str, lang: str = "th",
-               percent: bool = False, height: int = 600) -> alt.LayerChart:
-    """Provinces coloured by `values` (province_code, value, label): grey where a province has no value;
-    a point selection named `province` on province_code (click to pick). `label` is the tooltip text."""
+               percent: bool = False, height: int = 600) -> dict:
+    """A Vega-Lite spec (for st.vega_lite_chart; a plain dict, as altair takes seconds over 77 polygons):
+    every province in grey, those in `values` (province_code, value, label) coloured on top, and a
+    point selection named `province` on province_code (click to pick). `label` is the tooltip text."""
     by_code = values.set_index("province_code")
     enriched = []
     for feature in features:
@@ -56,20 +56,23 @@ def choropleth(features: list[dict], values: pd.DataFrame, title: str, lang: str
         props["label"] = str(by_code.at[code, "label"]) if has else "–"
         props["name"] = props["name_th"] if lang == "th" else (props["name_en"] or props["name_th"])
         enriched.append({"type": "Feature", "geometry": feature["geometry"], "properties": props})
-    pick = alt.selection_point(fields=["province_code"], name="province", on="click")
-    scale = alt.Scale(scheme="redblue", reverse=True, domainMid=0) if percent else alt.Scale(scheme="yellowgreenblue")
-    with_value = [f for f in enriched if f["properties"]["value"] is not None]
-    fields = {"province_code": "datum.properties.province_code", "value": "datum.properties.value",
-              "name": "datum.properties.name", "label": "datum.properties.label"}
-    tooltip = [alt.Tooltip("name:N", title=" "), alt.Tooltip("label:N", title=" ")]
-    # Every province in grey underneath (and fixing the projection to the whole country); the provinces
+    fields = ("province_code", "value", "name", "label")
+    calculate = [{"calculate": f"datum.properties.{f}", "as": f} for f in fields]
+    tooltip = [{"field": "name", "type": "nominal", "title": " "}, {"field": "label", "type": "nominal", "title": " "}]
+    scale = ({"scheme": "redblue", "reverse": True, "domainMid": 0} if percent else {"scheme": "yellowgreenblue"})
+    # Every province in grey underneath (which also fits the projection to the whole country), the ones
     # with a value coloured on top: a null colour would drop a polygon from the chart altogether.
-    country = (alt.Chart(alt.Data(values=enriched)).transform_calculate(**fields)
-               .mark_geoshape(fill="#d9d9d9", stroke="white", strokeWidth=0.4).encode(tooltip=tooltip))
-    coloured = (alt.Chart(alt.Data(values=with_value or enriched[:1])).transform_calculate(**fields)
-                .mark_geoshape(stroke="white", strokeWidth=0.4)
-                .encode(color=alt.Color("value:Q", title=title, scale=scale,
-                                        legend=alt.Legend(format="+.0%" if percent else ",.1f")),
-                        tooltip=tooltip, opacity=alt.condition(pick, alt.value(1.0), alt.value(0.6)))
-                .add_params(pick))
-    return alt.layer(country, coloured).project(type="mercator").properties(height=height)
+    country = {"data": {"name": "provinces"}, "transform": calculate, "encoding": {"tooltip": tooltip},
+               "mark": {"type": "geoshape", "fill": "#d9d9d9", "stroke": "white", "strokeWidth": 0.4}}
+    coloured = {
+        "data": {"name": "coloured"}, "transform": calculate,
+        "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 0.4},
+        "params": [{"name": "province", "select": {"type": "point", "fields": ["province_code"], "on": "click"}}],
+        "encoding": {"color": {"field": "value", "type": "quantitative", "title": title, "scale": scale,
+                               "legend": {"format": "+.0%" if percent else ",.1f"}},
+                     "opacity": {"condition": {"param": "province", "value": 1.0}, "value": 0.6},
+                     "tooltip": tooltip}}
+    return {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "height": height,
+            "projection": {"type": "mercator"}, "layer": [country, coloured],
+            "datasets": {"provinces": enriched,
+                         "coloured": [f for f in enriched if f["properties"]["value"] is not None]}}

@@ -3,6 +3,8 @@ through the Khlang API at KHLANG_API_URL; Thai by default, English from the side
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from app.client import ApiError, KhlangClient, api_url
@@ -11,15 +13,16 @@ from app.i18n import t
 
 __all__ = ["PAGES", "main"]
 
-# (script relative to this file, title key, icon, url path); the first is the default page
+# (script relative to this file, title key, icon); the first is the default page. The URL path of a page
+# is its file's stem (/welfare_planner), which is also how AppTest finds a page before the first run.
 PAGES = (
-    ("pages/overview.py", "page_overview", ":material/map:", "overview"),
-    ("pages/drilldown.py", "page_drilldown", ":material/account_tree:", "drilldown"),
-    ("pages/welfare_planner.py", "page_welfare", ":material/elderly:", "welfare"),
-    ("pages/budget_tracker.py", "page_tracker", ":material/account_balance:", "tracker"),
-    ("pages/waste.py", "page_waste", ":material/delete:", "waste"),
-    ("pages/model_board.py", "page_models", ":material/model_training:", "models"),
-    ("pages/data_quality.py", "page_quality", ":material/fact_check:", "quality"),
+    ("pages/overview.py", "page_overview", ":material/map:"),
+    ("pages/drilldown.py", "page_drilldown", ":material/account_tree:"),
+    ("pages/welfare_planner.py", "page_welfare", ":material/elderly:"),
+    ("pages/budget_tracker.py", "page_tracker", ":material/account_balance:"),
+    ("pages/waste.py", "page_waste", ":material/delete:"),
+    ("pages/model_board.py", "page_models", ":material/model_training:"),
+    ("pages/data_quality.py", "page_quality", ":material/fact_check:"),
 )
 
 
@@ -36,8 +39,8 @@ def _sidebar() -> str:
 def main() -> None:
     st.set_page_config(page_title="Khlang", page_icon=":material/account_balance:", layout="wide")
     lang = _sidebar()
-    pages = [st.Page(path, title=t(title, lang), icon=icon, url_path=url, default=i == 0)
-             for i, (path, title, icon, url) in enumerate(PAGES)]
+    pages = [st.Page(path, title=t(title, lang), icon=icon, url_path=Path(path).stem, default=i == 0)
+             for i, (path, title, icon) in enumerate(PAGES)]
     page = st.navigation(pages)
     try:  # not cached: the page says at once when the API has gone away
         st.session_state["api_health"] = KhlangClient(timeout_s=10).health()

@@ -41,18 +41,15 @@ def usual_curve(table: pd.DataFrame, before_fy: int, years: int = _YEARS) -> tup
     return shares.median(axis=0).to_numpy(dtype=float), [int(y) for y in complete.index]
 
 
-def track_units(points: pd.DataFrame, fiscal_year: int, cutoff: int, tolerance_pp: float = 10.0,
-                fallback_curve: np.ndarray | None = None) -> pd.DataFrame:
+def track_units(points: pd.DataFrame, fiscal_year: int, cutoff: int, tolerance_pp: float = 10.0) -> pd.DataFrame:
     """Per unit `code` of `points` (code, date, fiscal_year, value): disbursed so far (months 1..cutoff of
     `fiscal_year`), last year's total, actual and usual share of it by the cut-off, the gap in percentage
-    points, the pace projection of the year-end (so far / usual share) and the status. Units without
-    complete past years use `fallback_curve` (e.g. their province's)."""
+    points, the pace projection of the year-end (so far / usual share) and the status; `no_history` when
+    last year is incomplete (nothing to compare with)."""
     rows = []
     for code, unit_points in points.groupby("code", sort=True):
         table = monthly_by_fiscal_month(unit_points)
         curve, years = usual_curve(table, fiscal_year)
-        if not years and fallback_curve is not None:
-            curve = np.asarray(fallback_curve, dtype=float)
         this = table.loc[fiscal_year] if fiscal_year in table.index else pd.Series(np.nan, index=range(1, 13))
         so_far = float(this.loc[1:cutoff].sum(min_count=1)) if cutoff >= 1 else 0.0
         last = table.loc[fiscal_year - 1] if fiscal_year - 1 in table.index else None

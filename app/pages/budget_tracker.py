@@ -98,11 +98,10 @@ def render() -> None:
     paths = cumulative_paths(own, forecast_points, fiscal_year, cutoff, curve, last_total)
     st.altair_chart(cumulative_chart(paths, ctx, "baht"), width="stretch", key="tracker_chart")
     st.caption(f"{ctx.t('history_years')}: {', '.join(ctx.fy(y) for y in curve_years) or '–'}")
-    _laos(ctx, unit, metric, fiscal_year, cutoff, tolerance, curve)
+    _laos(ctx, unit, metric, fiscal_year, cutoff, tolerance)
 
 
-def _laos(ctx: Context, unit: dict, metric: str, fiscal_year: int, cutoff: int, tolerance: float,
-          curve: np.ndarray) -> None:
+def _laos(ctx: Context, unit: dict, metric: str, fiscal_year: int, cutoff: int, tolerance: float) -> None:
     if unit["level"] in ("nation", "region"):
         st.info(ctx.t("pick_province"))
         return
@@ -116,7 +115,7 @@ def _laos(ctx: Context, unit: dict, metric: str, fiscal_year: int, cutoff: int, 
     if points.empty:
         st.info(ctx.t("no_data"))
         return
-    tracked = track_units(points, fiscal_year, cutoff, tolerance, fallback_curve=curve)
+    tracked = track_units(points, fiscal_year, cutoff, tolerance)
     names = {lao["code"]: lao for lao in laos}
     tracked.insert(1, "name", tracked["code"].map(lambda c: unit_name(names[c], ctx.lang)))
     tracked.insert(2, "lao_type", tracked["code"].map(lambda c: lao_type_label(names[c].get("lao_type"), ctx.lang)))

@@ -109,7 +109,8 @@ def _map(ctx: Context, metrics: list[str]) -> None:
     shown_unit = format_unit("million_baht" if millions else unit, ctx.lang)
     title = ctx.t("map_change") if percent else f"{ctx.fy(ctx.next_fy)} ({shown_unit})"
     chart = choropleth(_features(), provinces[["province_code", "value", "label"]], title, ctx.lang, percent)
-    st.altair_chart(chart, key="ov_map", on_select=_on_map_select, selection_mode="province", width="stretch")
+    st.vega_lite_chart(spec=chart, key="ov_map", on_select=_on_map_select, selection_mode="province",
+                       width="stretch")
     st.caption(ctx.t("map_caption"))
     picked = st.session_state.pop("ov_picked_province", None)
     names = {f["properties"]["province_code"]: f["properties"] for f in _features()}

@@ -1,0 +1,70 @@
+"""Fixtures of the app tests: the real Khlang API (serving.api.create_app) over the session's served world,
+under uvicorn in a thread on a free port of 127.0.0.1, and a way to open the app's pages with AppTest."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from streamlit.testing.v1 import AppTest
+
+from serving.api import create_app
+from serving.config import ServeConfig
+
+MAIN = Path(__file__).resolve().parents[2] / "app" / "main.py"
+_START_S = 120.0
+
+
+@pytest.fixture(scope="session")
+def api_url(served_world) -> Iterator[str]:
+    """http://127.0.0.1:PORT of the real API over the served world (read-only; deposits disabled)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(served_world.settings, ServeConfig(deposit_token=None)),
+                                           log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="khlang-api", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + _START_S
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the API did not start under uvicorn")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def api(api_url) -> Iterator[httpx.Client]:
+    """A plain HTTP client of the API, for the numbers the pages must show."""
+    with httpx.Client(base_url=api_url, trust_env=False, timeout=60) as client:
+        yield client
+
+
+@pytest.fixture
+def open_app(api_url, monkeypatch) -> Callable[..., AppTest]:
+    """open_app(page=None, **session_state): the app opened on pages/<page>.py (default: the overview) and
+    run once, with no uncaught exception."""
+    monkeypatch.setenv("KHLANG_API_URL", api_url)
+
+    def _open(page: str | None = None, **state: object) -> AppTest:
+        at = AppTest.from_file(str(MAIN), default_timeout=120)
+        for key, value in state.items():
+            at.session_state[key] = value
+        if page:
+            at.switch_page(f"pages/{page}.py")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return _open
