@@ -116,8 +116,9 @@ class Context:
 
 
 def current_context() -> Context:
-    """The context of this run, from the sidebar preferences in the session (set by app.main)."""
+    """The context of this run: the sidebar preferences in the session and the API's health (read by
+    app.main on every run; read here again, cached, when a page runs without it)."""
     state = st.session_state
     return Context(lang=state.get(PREF_KEYS["lang"], "th"), era=state.get(PREF_KEYS["era"], "BE"),
                    thai_digits=bool(state.get(PREF_KEYS["digits"], False)),
-                   health=state.get("api_health") or {})
+                   health=state.get("api_health") or api_call("health"))

@@ -51,6 +51,23 @@ def api(api_url) -> Iterator[httpx.Client]:
         yield client
 
 
+_SHARED: dict[str, object] = {}
+
+
+def _share_component_scan(at: AppTest) -> None:
+    # AppTest scans every installed distribution for custom components once per instance (1-2 s here);
+    # the page tests open ~40 instances of one environment, so the first scan is handed to the others.
+    if not hasattr(at, "_bidi_component_manager"):
+        return
+    if "manager" in _SHARED:
+        at._bidi_component_manager = _SHARED["manager"]
+
+
+def _keep_component_scan(at: AppTest) -> None:
+    if "manager" not in _SHARED and getattr(at, "_bidi_component_manager", None) is not None:
+        _SHARED["manager"] = at._bidi_component_manager
+
+
 @pytest.fixture
 def open_app(api_url, monkeypatch) -> Callable[..., AppTest]:
     """open_app(page=None, **session_state): the app opened on pages/<page>.py (default: the overview) and
@@ -59,11 +76,13 @@ def open_app(api_url, monkeypatch) -> Callable[..., AppTest]:
 
     def _open(page: str | None = None, **state: object) -> AppTest:
         at = AppTest.from_file(str(MAIN), default_timeout=120)
+        _share_component_scan(at)
         for key, value in state.items():
             at.session_state[key] = value
         if page:
             at.switch_page(f"pages/{page}.py")
         at.run()
+        _keep_component_scan(at)
         assert not at.exception, [e.value for e in at.exception]
         return at
 
