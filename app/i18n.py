@@ -56,6 +56,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # drill-down
     "level": ("ระดับ", "Level"),
     "unit": ("หน่วย", "Unit"),
+    "code": ("รหัส", "Code"),
     "all_of": ("ทั้งหมด: {name}", "All of {name}"),
     "search": ("ค้นหาชื่อหรือรหัส", "Search name or code"),
     "children": ("หน่วยย่อย", "Children"),
@@ -144,6 +145,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "per_area": ("ต่อพื้นที่ (ตัน/วัน/ตร.กม.)", "Per area (tonnes/day/km²)"),
     "source_year": ("ปีงบประมาณของข้อมูล", "Fiscal year of the data"),
     # models
+    "best_other": ("แบบจำลองอื่นที่ดีที่สุด (base)", "Best other model (base)"),
     "champion": ("แชมป์", "Champion"),
     "challenger": ("ผู้ท้าชิง", "Challenger"),
     "none": ("ไม่มี", "none"),

@@ -124,7 +124,7 @@ def _laos(ctx: Context, unit: dict, metric: str, fiscal_year: int, cutoff: int, 
     counts = tracked["status"].value_counts()
     st.subheader(f"{ctx.t('flagged')}: {len(flagged)} / {len(tracked)}")
     st.caption(" · ".join(f"{_status_label(ctx, s)} {int(counts.get(s, 0))}" for s in ("lagging", "on_track", "overspending")))
-    config = {"code": st.column_config.NumberColumn(format="%d"), "name": ctx.t("unit"), "lao_type": ctx.t("lao_type"),
+    config = {"code": st.column_config.NumberColumn(ctx.t("code"), format="%d"), "name": ctx.t("unit"), "lao_type": ctx.t("lao_type"),
               "so_far": number_column(ctx.t("spent_so_far") + " (baht)"),
               "months_reported": st.column_config.NumberColumn(ctx.t("months_reported"), format="%d"),
               "last_year_total": number_column(ctx.fy(fiscal_year - 1) + " (baht)"),

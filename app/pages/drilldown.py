@@ -75,7 +75,7 @@ def _children(ctx: Context, unit: dict, metric: str) -> None:
     table = pd.DataFrame(rows)
     show_table(table, f"children_{unit['level']}_{unit['code']}_{metric}", (ctx.t("download_csv"), ctx.t("download_xlsx")),
                key="drill_children",
-               column_config={"level": ctx.t("level"), "code": st.column_config.NumberColumn(format="%d"),
+               column_config={"level": ctx.t("level"), "code": st.column_config.NumberColumn(ctx.t("code"), format="%d"),
                               "name": ctx.t("unit"), "lao_type": ctx.t("lao_type"),
                               "this_year": number_column(f"{ctx.fy(ctx.this_fy)} ({measure})", 2),
                               "next_year": number_column(f"{ctx.fy(ctx.next_fy)} ({measure})", 2),

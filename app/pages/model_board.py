@@ -79,7 +79,7 @@ def _family(ctx: Context, family: dict) -> None:
                               "champion_smape": number_column("sMAPE", 2),
                               "coverage80": st.column_config.NumberColumn("cov 80%", format="percent"),
                               "coverage95": st.column_config.NumberColumn("cov 95%", format="percent"),
-                              "best_other_model": ctx.t("challenger") + " (base)",
+                              "best_other_model": ctx.t("best_other"),
                               "best_other_mase": number_column("MASE", 3)})
     metric = st.selectbox(ctx.t("metric"), sorted(accuracy["metric"].unique()), key=f"models_{family['family']}_metric",
                           format_func=lambda m: metric_label(m, ctx.lang))

@@ -108,7 +108,7 @@ def render() -> None:
     show_table(compared[columns].sort_values("vs_peers", ascending=False),
                f"waste_peers_{unit['level']}_{unit['code']}_{fiscal_year}", (ctx.t("download_csv"), ctx.t("download_xlsx")),
                key="waste_table",
-               column_config={"code": st.column_config.NumberColumn(format="%d"), "name": ctx.t("unit"),
+               column_config={"code": st.column_config.NumberColumn(ctx.t("code"), format="%d"), "name": ctx.t("unit"),
                               "lao_type_label": ctx.t("lao_type"), "area_km2": number_column("km²", 1),
                               "area_band_label": ctx.t("area_band"), "tonnes_day": number_column("tonnes/day", 2),
                               "per_km2": number_column(ctx.t("per_area"), 3),

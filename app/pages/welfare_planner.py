@@ -107,7 +107,7 @@ def _per_child(ctx: Context, unit: dict, fiscal_year: int, scenario: WelfareScen
         return
     st.subheader(ctx.t("per_unit"))
     table = pd.DataFrame(rows).fillna(0.0)
-    config = {"code": st.column_config.NumberColumn(format="%d"), "name": ctx.t("unit"),
+    config = {"code": st.column_config.NumberColumn(ctx.t("code"), format="%d"), "name": ctx.t("unit"),
               "total": number_column(ctx.t("scenario_budget") + " (baht)"),
               "baseline_total": number_column(ctx.t("baseline_budget") + " (baht)")}
     config.update({item: number_column(tier_label(item, ctx.lang) + " (baht)") for item in TIER_ITEMS})

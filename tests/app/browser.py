@@ -21,12 +21,13 @@ __all__ = ["CHROMIUM_NAMES", "SETTLED", "Browser", "chromium_path", "free_port",
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 _POLL_S = 0.1
-# Streamlit has run the script and drawn every element: no skeleton left, every chart drawn.
+# Streamlit has run the script and drawn every element: no skeleton left, every visible chart drawn.
 SETTLED = """(() => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.dataset.testScriptState !== 'notRunning' || app.dataset.testConnectionState !== 'CONNECTED') return false;
   if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]')) return false;
-  const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+  const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+    .filter(c => c.getClientRects().length > 0);  // a chart in a hidden tab is drawn when shown
   return charts.every(c => c.querySelector('canvas, svg.marks'));
 })()"""
 

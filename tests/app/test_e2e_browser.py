@@ -1,0 +1,147 @@
+"""End to end: `khlang serve` and `khlang app` as processes on free ports of 127.0.0.1, every page opened in a
+headless chromium driven over the DevTools protocol; each page is waited for until its content has come
+over the websocket, checked for its key numbers and for any error block, and saved as a screenshot in
+work/artifacts/screenshots/. Needs Debian's chromium (and fonts-thai-tlwg for readable screenshots)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from khlang.catalog import Catalog
+from khlang.runtime import runtime_environment
+from serving.service import serve_command, wait_healthy
+from tests.app.browser import SETTLED, Browser, chromium_path, free_port, launch_chromium
+from tests.app.expect import fiscal_year_total, next_fiscal_year
+from tests.conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+SCREENSHOTS = PROJECT_ROOT / "work" / "artifacts" / "screenshots"
+ERRORS = ('[...document.querySelectorAll(\'[data-testid="stException"], [data-testid="stAlertContentError"]\')]'
+          '.map(e => e.innerText)')
+_START_S = 180.0
+
+
+@contextlib.contextmanager
+def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        process = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_streamlit(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + _START_S
+    with httpx.Client(trust_env=False, timeout=2) as http:
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if http.get(f"{url}/_stcore/health").text.strip() == "ok":
+                    return
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"`khlang app` did not come up at {url}:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def servers(served_world, tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """(API URL, app URL): `khlang serve` over the served world and `khlang app` reading it."""
+    logs = tmp_path_factory.mktemp("e2e-logs")
+    catalog = Catalog(served_world.settings.work_dir)
+    env = {**os.environ, **runtime_environment(catalog)}
+    env.pop("KHLANG_DEPOSIT_TOKEN", None)
+    api_port, app_port = free_port(), free_port()
+    api_url, app_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{app_port}"
+    with _process(serve_command(served_world.settings, api_port), env, logs / "api.log") as api:
+        wait_healthy(api_url, lambda: api.poll() is None, _START_S)
+        app_args = [sys.executable, "-m", "khlang.cli", "app", "--port", str(app_port), "--api-url", api_url]
+        with _process(app_args, env, logs / "app.log") as app:
+            _wait_streamlit(app_url, app, logs / "app.log")
+            yield api_url, app_url
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory) -> Iterator[Browser]:
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium fonts-thai-tlwg)")
+    with launch_chromium(executable, tmp_path_factory.mktemp("chromium-profile")) as chromium:
+        yield chromium
+
+
+def _open(browser: Browser, url: str, title: str, *texts: str) -> str:
+    """Navigate, wait until the page's title and `texts` have arrived and the app has settled; the page text."""
+    browser.navigate(url)
+    return _settle(browser, title, *texts)
+
+
+def _settle(browser: Browser, title: str, *texts: str, shot: str | None = None) -> str:
+    wanted = json.dumps([title, *texts], ensure_ascii=False)
+    browser.wait_for(f"(() => {{ const h = document.querySelector('h1'); const body = document.body.innerText;"
+                     f" return !!h && h.innerText.includes({json.dumps(title, ensure_ascii=False)})"
+                     f" && {wanted}.every(t => body.includes(t)); }})()", 120, f"{title} with {texts}")
+    browser.wait_for(SETTLED, 120, f"{title} to settle")
+    assert browser.evaluate(ERRORS) == []
+    if shot:
+        browser.screenshot(SCREENSHOTS / f"{shot}.png")
+    return browser.text()
+
+
+def _click(browser: Browser, selector: str, text: str) -> None:
+    """Click the first `selector` whose text ends with `text` (after any icon ligature)."""
+    found = browser.evaluate(f"(() => {{ const e = [...document.querySelectorAll({json.dumps(selector)})]"
+                             f".find(e => e.innerText.trim().endsWith({json.dumps(text, ensure_ascii=False)}));"
+                             f" if (e) e.click(); return !!e; }})()")
+    assert found, f"no {selector} reading {text!r}"
+
+
+def test_every_page_in_a_real_browser(servers, browser):
+    api_url, app_url = servers
+    with httpx.Client(base_url=api_url, trust_env=False, timeout=60) as api:
+        fy = next_fiscal_year(api)
+        nation = api.get("/v1/forecasts", params={"metric": "budget_operations", "level": "nation", "code": 0}).json()
+        budget = f"{fiscal_year_total(nation['points'], fy) / 1e6:,.2f} ล้านบาท"
+        welfare = {r["item"]: r["baht"] for r in api.get("/v1/welfare", params={"fiscal_year": fy}).json()["rows"]}
+        quality = api.get("/v1/quality").json()["totals"]
+        families = api.get("/v1/models").json()["families"]
+
+    _open(browser, f"{app_url}/", "ภาพรวม", budget, f"ปีงบประมาณ {fy}")
+    browser.screenshot(SCREENSHOTS / "overview.png")
+    _click(browser, "button", "เปิด")  # drill into the province chosen under the map (Phuket)
+    text = _settle(browser, "เจาะลึกรายหน่วย", "ภูเก็ต", "ผลรวมพยากรณ์หน่วยย่อยเท่ากับหน่วยแม่", shot="drilldown_phuket")
+    assert "ส่วนต่างสูงสุด" in text
+
+    elderly = f"{welfare['elderly_allowance'] / 1e6:,.2f} ล้านบาท"
+    _open(browser, f"{app_url}/welfare_planner", "วางแผนงบเบี้ยยังชีพ", elderly, "สมมติฐาน")
+    browser.screenshot(SCREENSHOTS / "welfare_planner.png")
+    _open(browser, f"{app_url}/budget_tracker", "ติดตามการเบิกจ่าย", "อปท. ที่ถูกแจ้งเตือน", "/ 19")  # Phuket's 19 LAOs
+    browser.screenshot(SCREENSHOTS / "budget_tracker.png")
+    _open(browser, f"{app_url}/waste", "ขยะมูลฝอย", "ตัน/วัน", "ไม่มีจำนวนประชากร")
+    browser.screenshot(SCREENSHOTS / "waste.png")
+    _open(browser, f"{app_url}/model_board", "แบบจำลอง", families[0]["model_name"], "เปิดการรันใน MLflow")
+    browser.screenshot(SCREENSHOTS / "model_board.png")
+    _open(browser, f"{app_url}/data_quality", "คุณภาพข้อมูล", f"{quality['records_in']:,}",
+          f"{quality['records_quarantined']:,}")
+    browser.screenshot(SCREENSHOTS / "data_quality.png")
+
+    _click(browser, '[data-testid="stSidebar"] label', "English")
+    text = _settle(browser, "Data quality", "Records in", f"{quality['records_in']:,}", "Quarantine reasons",
+                   shot="data_quality_en")
+    assert "คุณภาพข้อมูล" not in text.split("\n", 3)[-1]  # the page itself is in English now
