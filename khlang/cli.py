@@ -473,17 +473,53 @@ def serve_status() -> None:
     console.print(json.dumps(api_server_status(catalog), default=str))
 
 
-@app.command("app")
-def app_command(
-    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8501,
-    api_url: Annotated[str | None, typer.Option(help="the Khlang API (default KHLANG_API_URL or http://127.0.0.1:8000)")] = None,
-) -> None:
+app_app = typer.Typer(help="The planners' Streamlit app on 127.0.0.1, reading the API: in the foreground without a "
+                      "command, detached with up|down|status.")
+app.add_typer(app_app, name="app")
+AppPortOpt = Annotated[int, typer.Option(help="port on 127.0.0.1")]
+ApiUrlOpt = Annotated[str | None, typer.Option(help="the Khlang API (default KHLANG_API_URL or http://127.0.0.1:8000)")]
+
+
+@app_app.callback(invoke_without_command=True)
+def app_command(ctx: typer.Context, port: AppPortOpt = 8501, api_url: ApiUrlOpt = None) -> None:
     """The planners' Streamlit app on 127.0.0.1 (headless, usage statistics off), reading the API."""
+    if ctx.invoked_subcommand is not None:
+        return
     from app.launch import run_app
 
     _settings()
     console.print(f"app at [bold]http://127.0.0.1:{port}[/] reading the API at {api_url or 'KHLANG_API_URL'}")
     run_app(port, api_url)
+
+
+@app_app.command("up")
+def app_up(port: AppPortOpt = 8501, api_url: ApiUrlOpt = None) -> None:
+    """Start the app detached (log and pid in work/run)."""
+    from app.service import start_app_server
+
+    _, catalog = _settings()
+    with console.status("starting the app"):
+        url = start_app_server(catalog, port, api_url)
+    console.print(f"app at [bold]{url}[/]")
+
+
+@app_app.command("down")
+def app_down() -> None:
+    """Stop the app started by `khlang app up`."""
+    from app.service import stop_app_server
+
+    _, catalog = _settings()
+    stop_app_server(catalog)
+    console.print("app stopped")
+
+
+@app_app.command("status")
+def app_status() -> None:
+    """Say whether the app runs, and where."""
+    from app.service import app_server_status
+
+    _, catalog = _settings()
+    console.print(json.dumps(app_server_status(catalog), default=str))
 
 
 def main() -> None:
