@@ -3,6 +3,7 @@ through the Khlang API at KHLANG_API_URL; Thai by default, English from the side
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -16,20 +17,31 @@ __all__ = ["PAGES", "main"]
 # (script relative to this file, title key, icon); the first is the default page. The URL path of a page
 # is its file's stem (/welfare_planner), which is also how AppTest finds a page before the first run.
 PAGES = (
-    ("pages/overview.py", "page_overview", ":material/map:"),
-    ("pages/drilldown.py", "page_drilldown", ":material/account_tree:"),
-    ("pages/welfare_planner.py", "page_welfare", ":material/elderly:"),
-    ("pages/budget_tracker.py", "page_tracker", ":material/account_balance:"),
-    ("pages/waste.py", "page_waste", ":material/delete:"),
-    ("pages/model_board.py", "page_models", ":material/model_training:"),
-    ("pages/data_quality.py", "page_quality", ":material/fact_check:"),
+    ("views/overview.py", "page_overview", ":material/map:"),
+    ("views/drilldown.py", "page_drilldown", ":material/account_tree:"),
+    ("views/welfare_planner.py", "page_welfare", ":material/elderly:"),
+    ("views/budget_tracker.py", "page_tracker", ":material/account_balance:"),
+    ("views/waste.py", "page_waste", ":material/delete:"),
+    ("views/model_board.py", "page_models", ":material/model_training:"),
+    ("views/data_quality.py", "page_quality", ":material/fact_check:"),
 )
+
+
+# Widgets whose option labels depend on the language. A browser keeps a widget's choice as its label, so
+# when the language changes each is set again from the script, which sends the choice with its new label.
+_RELABELLED = re.compile(r"^(pref_era|\w+_step\d|ov_family|ov_map_metric|ov_map_mode|ov_drill_province|drill_metric"
+                         r"|welfare_fy|tracker_metric|tracker_fy|tracker_cutoff|waste_fy|models_\w+_metric)$")
+
+
+def _relabel() -> None:
+    for key in [k for k in st.session_state if _RELABELLED.match(str(k))]:
+        st.session_state[key] = st.session_state[key]
 
 
 def _sidebar() -> str:
     """Language, year era and digits; returns the language."""
     lang = st.sidebar.radio("ภาษา / Language", ["th", "en"], key=PREF_KEYS["lang"], horizontal=True,
-                            format_func=lambda code: "ไทย" if code == "th" else "English")
+                            format_func=lambda code: "ไทย" if code == "th" else "English", on_change=_relabel)
     st.sidebar.radio(t("era", lang), ["BE", "CE"], key=PREF_KEYS["era"], horizontal=True,
                      format_func=lambda era: t("era_be" if era == "BE" else "era_ce", lang))
     st.sidebar.toggle(t("thai_digits", lang), key=PREF_KEYS["digits"])

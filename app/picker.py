@@ -8,9 +8,10 @@ import streamlit as st
 from app.context import Context
 from app.i18n import lao_type_label, level_label, unit_name
 
-__all__ = ["MAX_STEPS", "busiest_province_path", "lao_units", "unit_picker", "set_picker_path", "step_key"]
+__all__ = ["ALL", "MAX_STEPS", "busiest_province_path", "lao_units", "unit_picker", "set_picker_path", "step_key"]
 
 MAX_STEPS = 4
+ALL = "all"  # the "all of the unit above" choice (a string: a None choice shows as an empty box once relabelled)
 
 
 def step_key(prefix: str, step: int) -> str:
@@ -23,7 +24,7 @@ def _option(unit: dict) -> str:
 
 def _clear_below(prefix: str, step: int) -> None:
     for below in range(step + 1, MAX_STEPS):
-        st.session_state.pop(step_key(prefix, below), None)
+        st.session_state[step_key(prefix, below)] = ALL
 
 
 def set_picker_path(prefix: str, path: list[tuple[str, int]]) -> None:
@@ -33,7 +34,7 @@ def set_picker_path(prefix: str, path: list[tuple[str, int]]) -> None:
             level, code = path[step]
             st.session_state[step_key(prefix, step)] = f"{level}:{int(code)}"
         else:
-            st.session_state.pop(step_key(prefix, step), None)
+            st.session_state[step_key(prefix, step)] = ALL
 
 
 def busiest_province_path(ctx: Context, metric: str) -> list[tuple[str, int]]:
@@ -58,17 +59,17 @@ def unit_picker(ctx: Context, prefix: str, default_path: list[tuple[str, int]] |
         children = current.get("children") or []
         if not children:
             break
-        options: list[str | None] = [None, *(_option(c) for c in children)]
+        options = [ALL, *(_option(c) for c in children)]
         by_option = {_option(c): c for c in children}
         key = step_key(prefix, step)
         if st.session_state.get(key) not in options:
-            st.session_state[key] = None
+            st.session_state[key] = ALL
         levels = sorted({c["level"] for c in children}, key=["region", "province", "district", "lao"].index)
         label = " / ".join(level_label(lv, ctx.lang) for lv in levels)
         everything = ctx.t("all_of", name=unit_name(current, ctx.lang))
 
-        def show(option: str | None, by_option: dict = by_option, everything: str = everything) -> str:
-            if option is None:
+        def show(option: str, by_option: dict = by_option, everything: str = everything) -> str:
+            if option == ALL:
                 return everything
             unit = by_option[option]
             kind = f" ({lao_type_label(unit['lao_type'], ctx.lang)})" if unit["level"] == "lao" else ""
@@ -77,7 +78,7 @@ def unit_picker(ctx: Context, prefix: str, default_path: list[tuple[str, int]] |
         with columns[step]:
             choice = st.selectbox(label, options, format_func=show, key=key, on_change=_clear_below,
                                   args=(prefix, step))
-        if choice is None:
+        if choice == ALL:
             break
         level, code = choice.split(":")
         current = ctx.call("unit", level, int(code))

@@ -86,6 +86,15 @@ class Browser:
                 raise TimeoutError(f"waited {timeout_s:.0f} s for {what or expression}; page text:\n{text}")
             time.sleep(_POLL_S)
 
+    def click(self, element: str) -> None:
+        """A real mouse click (press and release) at the centre of the element a JavaScript expression
+        returns; AssertionError when it returns none."""
+        box = self.evaluate(f"(() => {{ const e = {element}; if (!e) return null; e.scrollIntoView({{block: 'center'}});"
+                            f" const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()")
+        assert box, f"nothing to click: {element}"
+        for kind in ("mousePressed", "mouseReleased"):
+            self.send("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left", clickCount=1)
+
     def text(self) -> str:
         return str(self.evaluate("document.body.innerText"))
 

@@ -80,7 +80,7 @@ def open_app(api_url, monkeypatch) -> Callable[..., AppTest]:
         for key, value in state.items():
             at.session_state[key] = value
         if page:
-            at.switch_page(f"pages/{page}.py")
+            at.switch_page(f"views/{page}.py")
         at.run()
         _keep_component_scan(at)
         assert not at.exception, [e.value for e in at.exception]

@@ -31,17 +31,26 @@ def test_english_switch(open_app, api):
 
 
 def test_years_in_ce_and_thai_digits(open_app, api):
-    # AppTest drops the sidebar of st.navigation apps from the tree after the first run, so each
-    # preference is set on a fresh session rather than clicked twice on one.
     fy = next_fiscal_year(api)
-    assert f"ปีงบประมาณ {fy}" in open_app().subheader[0].value
     at = open_app()
+    assert f"ปีงบประมาณ {fy}" in at.subheader[0].value
     at.sidebar.radio(key="pref_era").set_value("CE").run()
     assert f"ปีงบประมาณ {fy - 543}" in at.subheader[0].value
-    digits = open_app()
-    digits.sidebar.toggle(key="pref_digits").set_value(True).run()
-    assert any(c in digits.metric[0].value for c in "๐๑๒๓๔๕๖๗๘๙")
-    assert not any(c in digits.metric[0].value for c in "0123456789")
+    at.sidebar.toggle(key="pref_digits").set_value(True).run()
+    assert any(c in at.metric[0].value for c in "๐๑๒๓๔๕๖๗๘๙")
+    assert not any(c in at.metric[0].value for c in "0123456789")
+
+
+def test_choices_survive_a_language_switch(open_app):
+    at = open_app("drilldown")
+    at.selectbox(key="drill_step0").select("region:6").run()
+    at.sidebar.radio(key="pref_era").set_value("CE").run()
+    at.sidebar.radio(key="pref_lang").set_value("en").run()
+    assert not at.exception
+    assert at.selectbox(key="drill_step0").value == "region:6"
+    assert at.sidebar.radio(key="pref_era").value == "CE"
+    assert at.main.markdown[0].value == "**Region** · Thailand › South"
+    assert at.selectbox(key="drill_step1").value == "all"
 
 
 def test_api_down_is_said_on_the_page(monkeypatch):

@@ -112,6 +112,17 @@ def _click(browser: Browser, selector: str, text: str) -> None:
     assert found, f"no {selector} reading {text!r}"
 
 
+def _choose(browser: Browser, label: str, option: str) -> None:
+    """Open the select box labelled `label` with the mouse and pick `option`."""
+    box = (f"[...document.querySelectorAll('[data-testid=\"stSelectbox\"]')]"
+           f".find(b => b.innerText.split('\\n')[0].trim() === {json.dumps(label, ensure_ascii=False)})")
+    browser.click(f"{box}?.querySelector('input')")
+    choice = (f"[...document.querySelectorAll('[role=\"option\"]')]"
+              f".find(o => o.innerText.trim() === {json.dumps(option, ensure_ascii=False)})")
+    browser.wait_for(f"!!{choice}", 30, f"the option {option!r}")
+    browser.click(choice)
+
+
 def test_every_page_in_a_real_browser(servers, browser):
     api_url, app_url = servers
     with httpx.Client(base_url=api_url, trust_env=False, timeout=60) as api:
@@ -127,6 +138,8 @@ def test_every_page_in_a_real_browser(servers, browser):
     _click(browser, "button", "เปิด")  # drill into the province chosen under the map (Phuket)
     text = _settle(browser, "เจาะลึกรายหน่วย", "ภูเก็ต", "ผลรวมพยากรณ์หน่วยย่อยเท่ากับหน่วยแม่", shot="drilldown_phuket")
     assert "ส่วนต่างสูงสุด" in text
+    _choose(browser, "อำเภอ / อปท.", "กะทู้")  # a widget's rerun runs the page through main.py again
+    _settle(browser, "เจาะลึกรายหน่วย", "ภูเก็ต › กะทู้", "ภาษา / Language", shot="drilldown_kathu")
 
     elderly = f"{welfare['elderly_allowance'] / 1e6:,.2f} ล้านบาท"
     _open(browser, f"{app_url}/welfare_planner", "วางแผนงบเบี้ยยังชีพ", elderly, "สมมติฐาน")
@@ -145,3 +158,5 @@ def test_every_page_in_a_real_browser(servers, browser):
     text = _settle(browser, "Data quality", "Records in", f"{quality['records_in']:,}", "Quarantine reasons",
                    shot="data_quality_en")
     assert "คุณภาพข้อมูล" not in text.split("\n", 3)[-1]  # the page itself is in English now
+    checked = "[...document.querySelectorAll('[data-testid=\"stSidebar\"] input[type=radio]:checked')].length"
+    assert browser.evaluate(checked) == 2  # language and era both still chosen after the relabelling

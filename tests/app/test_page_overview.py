@@ -78,4 +78,4 @@ def test_drill_into_a_province_opens_the_drill_down(open_app):
     assert at.title[0].value == "เจาะลึกรายหน่วย"
     assert at.selectbox(key="drill_step0").value == "region:6"
     assert at.selectbox(key="drill_step1").value == "province:83"
-    assert "ภูเก็ต" in at.markdown[0].value
+    assert "ภูเก็ต" in at.main.markdown[0].value

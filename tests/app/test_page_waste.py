@@ -11,7 +11,7 @@ def test_next_years_waste_per_lao_against_peers(open_app, api):
     fy = next_fiscal_year(api)
     at = open_app("waste")
     assert at.title[0].value == "ขยะมูลฝอย"
-    assert "ไม่มีจำนวนประชากร" in at.info[0].value  # per capita needs a population the reference lacks
+    assert "ไม่มีจำนวนประชากร" in at.main.info[0].value  # per capita needs a population the reference lacks
     assert at.selectbox(key="waste_step1").value == "province:83"
     assert at.radio(key="waste_fy").value == fy
     table = at.dataframe[0].value

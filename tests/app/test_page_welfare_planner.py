@@ -33,7 +33,7 @@ def test_next_years_budget_by_tier(open_app, api):
     tiers = at.dataframe[0].value.set_index("item")
     assert tiers.loc["elderly_60_69", "baht"] == pytest.approx(rows["elderly_60_69"]["baht"])
     assert tiers["change_baht"].abs().max() == pytest.approx(0.0)
-    assert "ผู้สูงอายุ 70–79 ปี" in at.caption[-1].value  # tiers without a forecast are named
+    assert "ผู้สูงอายุ 70–79 ปี" in at.main.caption[-1].value  # tiers without a forecast are named
 
 
 def test_rate_change_is_recomputed_at_once(open_app, api):

@@ -29,14 +29,14 @@ def _metric_choice(ctx: Context) -> str | None:
 
 def _summary(ctx: Context, series: pd.DataFrame, forecast: dict | None, unit: str) -> None:
     this_year, next_year = (unit_annual(series, unit, fy) for fy in (ctx.this_fy, ctx.next_fy))
-    left, middle, right = st.columns(3)
+    left, right = st.columns(2)
     left.metric(ctx.fy(ctx.next_fy), ctx.qty(next_year, unit),
                 delta=f"{ctx.change(next_year, this_year)} {ctx.t('vs_fy', fy=ctx.fy(ctx.this_fy))}",
                 delta_color="off", border=True)
-    middle.metric(ctx.fy(ctx.this_fy), ctx.qty(this_year, unit), border=True)
+    right.metric(ctx.fy(ctx.this_fy), ctx.qty(this_year, unit), border=True)
     if forecast:
-        right.metric(ctx.t("model"), f"{forecast.get('model_name')} v{forecast.get('model_version')}", border=True,
-                     help=f"run {forecast.get('run_id')}")
+        st.caption(ctx.t("model_used", model=forecast.get("model_name"), version=forecast.get("model_version"))
+                   + f" · run {forecast.get('run_id')}")
 
 
 def _coherence(ctx: Context, forecast: dict, unit: str, name: str) -> None:

@@ -19,7 +19,7 @@ from khlang.domain.reference import REGIONS
 
 __all__ = ["DRILL_PAGE", "metric_totals", "render"]
 
-DRILL_PAGE = "pages/drilldown.py"
+DRILL_PAGE = "views/drilldown.py"
 _LEVEL_KEY = {"nation": (), "region": ("region",), "province": ("province",)}
 
 
@@ -41,7 +41,7 @@ def metric_totals(ctx: Context, metric: str, level: str, **filters: object) -> p
 
 def _cards(ctx: Context, family: str, metrics: list[str]) -> None:
     national = {m: metric_totals(ctx, m, "nation").iloc[0] for m in metrics}
-    columns = st.columns(min(len(metrics), 4) or 1)
+    columns = st.columns(min(len(metrics), 3) or 1)
     for i, metric in enumerate(metrics):
         row, unit = national[metric], METRICS[metric].unit
         with columns[i % len(columns)]:
