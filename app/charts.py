@@ -14,8 +14,8 @@ from khlang.domain.thai import MONTHS_EN_ABBR, MONTHS_TH_ABBR
 __all__ = ["month_axis", "fan_chart", "cumulative_chart", "accuracy_chart"]
 
 _COLOURS = {"history": "#1f4e79", "forecast": "#d9822b", "usual": "#7f7f7f", "actual": "#1f4e79",
-            "children_sum": "#2e7d32"}
-_DASHES = {"actual": [1, 0], "usual": [4, 4], "forecast": [6, 3]}
+            "children_sum": "#2e7d32", "next_forecast": "#f0b27a"}
+_DASHES = {"actual": [1, 0], "usual": [4, 4], "forecast": [6, 3], "next_forecast": [2, 2]}
 _FISCAL_MONTHS = (10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9)
 
 
@@ -62,22 +62,24 @@ def fan_chart(series: pd.DataFrame, ctx: Context, unit: str, title: str, height:
     return alt.layer(*layers).properties(height=height)
 
 
-def cumulative_chart(paths: pd.DataFrame, ctx: Context, unit: str, height: int = 360) -> alt.Chart:
-    """Cumulative disbursement by fiscal month (Oct … Sep): actual, usual curve, forecast."""
+def cumulative_chart(paths: pd.DataFrame, ctx: Context, unit: str, fiscal_year: int, height: int = 360) -> alt.Chart:
+    """Cumulative disbursement by fiscal month (Oct … Sep) of `fiscal_year`: actual, usual curve, forecast
+    (and the next year's forecast path when the forecast starts after the year)."""
     months = MONTHS_TH_ABBR if ctx.lang == "th" else MONTHS_EN_ABBR
     data = paths.copy()
-    names = {"actual": ctx.t("spent_so_far"), "usual": ctx.t("usual_curve"), "forecast": ctx.t("forecast")}
+    names = {"actual": ctx.t("spent_so_far"), "usual": ctx.t("usual_curve"), "forecast": ctx.t("forecast"),
+             "next_forecast": f"{ctx.t('forecast')} {ctx.fy(fiscal_year + 1)}"}
     data["series_name"] = data["series"].map(names)
     data["month"] = [months[_FISCAL_MONTHS[int(m) - 1] - 1] if m >= 1 else "" for m in data["fiscal_month"]]
     data["shown"] = [ctx.qty(v, unit) for v in data["value"]]
-    present = [k for k in ("actual", "usual", "forecast") if k in set(data["series"])]
+    present = [k for k in ("actual", "usual", "forecast", "next_forecast") if k in set(data["series"])]
     order = [names[k] for k in present]
     labels = json.dumps([""] + [months[m - 1] for m in _FISCAL_MONTHS], ensure_ascii=False)
     return alt.Chart(data).mark_line(point=True).encode(
         x=alt.X("fiscal_month:Q", scale=alt.Scale(domain=[0, 12]), title=ctx.t("fiscal_year"),
                 axis=alt.Axis(values=list(range(0, 13)), labelExpr=f"{labels}[datum.value]")),
         y=alt.Y("value:Q", title=f"{ctx.t('cumulative')} ({unit})"),
-        color=alt.Color("series_name:N", title=None, sort=order, legend=alt.Legend(orient="top"),
+        color=alt.Color("series_name:N", title=None, sort=order, legend=alt.Legend(orient="top", labelLimit=320),
                         scale=alt.Scale(domain=order, range=[_COLOURS[k] for k in present])),
         strokeDash=alt.StrokeDash("series_name:N", sort=order, legend=None,
                                   scale=alt.Scale(domain=order, range=[_DASHES[k] for k in present])),

@@ -79,7 +79,8 @@ def cumulative_paths(history: pd.DataFrame, forecast: pd.DataFrame, fiscal_year:
                      curve: np.ndarray, reference_total: float) -> pd.DataFrame:
     """Long frame (fiscal_month, series, value) of one unit's cumulative disbursement in `fiscal_year`:
     'actual' (months 1..cutoff), 'usual' (the usual curve x reference_total, 12 months) and 'forecast'
-    (the actual cumulative at the cut-off plus the forecast of later months of the year, when published)."""
+    (the actual cumulative at the cut-off plus the forecast of later months of the year, when published);
+    when the forecast starts after the year, 'next_forecast': the following year's forecast path."""
     parts = []
     table = monthly_by_fiscal_month(history)
     if fiscal_year in table.index and cutoff >= 1:
@@ -100,6 +101,10 @@ def cumulative_paths(history: pd.DataFrame, forecast: pd.DataFrame, fiscal_year:
                 path = start + months.cumsum()
                 parts.append(pd.DataFrame({"fiscal_month": [cutoff, *path.index],
                                            "series": "forecast", "value": [start, *path.to_numpy()]}))
+        elif fiscal_year + 1 in later.index:
+            path = later.loc[fiscal_year + 1].dropna().cumsum()
+            parts.append(pd.DataFrame({"fiscal_month": [0, *path.index], "series": "next_forecast",
+                                       "value": [0.0, *path.to_numpy()]}))
     if not parts:
         return pd.DataFrame(columns=["fiscal_month", "series", "value"])
     return pd.concat(parts, ignore_index=True)

@@ -93,10 +93,15 @@ def render() -> None:
                     help=f"{ctx.t('share_of_forecast')} / {ctx.t('usual_curve')}")
     cards[1].metric(ctx.t("expected_by_now"), ctx.qty(scope["expected_so_far"], "baht"), border=True)
     forecast_points = _points(forecast)
-    cards[2].metric(ctx.t("forecast_year"), ctx.qty(_year_end(own, forecast_points, fiscal_year), "baht"), border=True)
+    year_end = _year_end(own, forecast_points, fiscal_year)
+    following = forecast_points[forecast_points["fiscal_year"] == fiscal_year + 1]["value"]
+    if year_end is None and len(following) == 12:  # the year is reported in full: show the next one's forecast
+        cards[2].metric(f"{ctx.t('forecast')} {ctx.fy(fiscal_year + 1)}", ctx.qty(following.sum(), "baht"), border=True)
+    else:
+        cards[2].metric(ctx.t("forecast_year"), ctx.qty(year_end, "baht"), border=True)
     cards[3].metric(ctx.t("status"), _status_label(ctx, scope["status"]), border=True)
     paths = cumulative_paths(own, forecast_points, fiscal_year, cutoff, curve, last_total)
-    st.altair_chart(cumulative_chart(paths, ctx, "baht"), width="stretch", key="tracker_chart")
+    st.altair_chart(cumulative_chart(paths, ctx, "baht", fiscal_year), width="stretch", key="tracker_chart")
     st.caption(f"{ctx.t('history_years')}: {', '.join(ctx.fy(y) for y in curve_years) or '–'}")
     _laos(ctx, unit, metric, fiscal_year, cutoff, tolerance)
 

@@ -103,7 +103,8 @@ def render() -> None:
         cards[2].metric(ctx.t("peer_group"), ctx.num(compared["peer_group"].nunique()), border=True)
     st.altair_chart(_chart(ctx, compared), width="stretch", key="waste_chart")
     st.caption(ctx.t("peer_tick"))
-    columns = ["code", "name", "lao_type_label", "area_km2", "area_band_label", "tonnes_day", "per_km2", "per_capita",
+    per_capita = ["per_capita"] if compared["per_capita"].notna().any() else []  # no population: no column
+    columns = ["code", "name", "lao_type_label", "area_km2", "area_band_label", "tonnes_day", "per_km2", *per_capita,
                "peers", "peer_median", "vs_peers", *(["national_mean", "vs_national"] if not national.empty else [])]
     show_table(compared[columns].sort_values("vs_peers", ascending=False),
                f"waste_peers_{unit['level']}_{unit['code']}_{fiscal_year}", (ctx.t("download_csv"), ctx.t("download_xlsx")),

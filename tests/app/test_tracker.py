@@ -90,6 +90,17 @@ def test_cumulative_paths_actual_usual_and_forecast():
     assert ahead["value"].iloc[-1] == pytest.approx(1200.0)
 
 
+def test_cumulative_paths_show_next_years_forecast_after_a_complete_year():
+    history = _unit(1, 1.0, months=12)
+    forecast = pd.DataFrame(_year(2569, 1320.0))
+    curve, _ = usual_curve(monthly_by_fiscal_month(history), 2568)
+    paths = cumulative_paths(history, forecast, 2568, 12, curve, 1200.0)
+    assert set(paths["series"]) == {"actual", "usual", "next_forecast"}
+    ahead = paths[paths["series"] == "next_forecast"]
+    assert ahead["fiscal_month"].tolist() == list(range(13))
+    assert ahead["value"].iloc[-1] == pytest.approx(1320.0)
+
+
 def test_cumulative_paths_without_forecast_or_history():
     paths = cumulative_paths(pd.DataFrame(columns=["date", "fiscal_year", "value"]),
                              pd.DataFrame(columns=["date", "fiscal_year", "value"]), 2568, 6,
