@@ -7,6 +7,7 @@ import base64
 import contextlib
 import itertools
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -128,7 +129,9 @@ def launch_chromium(executable: str, profile_dir: Path, width: int = 1400, heigh
             "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--disable-extensions", "--lang=th-TH",
             f"--window-size={width},{height}", "about:blank"]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # chromium writes crash reports and dconf beside the profile, not in the home folder
+    env = {**os.environ, "XDG_CONFIG_HOME": str(profile_dir / "xdg-config"), "XDG_CACHE_HOME": str(profile_dir / "xdg-cache")}
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     try:
         page_ws = _page_websocket(port, process)
         with connect(page_ws, max_size=64 * 2**20, open_timeout=30) as ws:
