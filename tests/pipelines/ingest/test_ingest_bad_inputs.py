@@ -193,9 +193,8 @@ def test_no_recognisable_header(ingest_files):
 
 
 def test_excel_with_merged_header_rows(ingest_files, codes, tmp_path):
-    from conftest import write_merged_header_xlsx
-
     from khlang.domain.calendar import fiscal_year_months
+    from tests.pipelines.ingest.conftest import write_merged_header_xlsx
     path = tmp_path / "x.xlsx"
     n = write_merged_header_xlsx(path, codes["local"][:3], fiscal_year_months(2567)[:4])
     report, store, q = ingest_files({"x.xlsx": path.read_bytes()})

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import AS_OF, write_corpus  # noqa: I001
 
 from khlang.catalog import Catalog
 from pipelines.ingest import ingest, open_store, quarantine_digest, store_digest
 from pipelines.ingest.commit import CRASH_ENV
 from pipelines.schema import MANIFEST_SCHEMA, STORE_SCHEMA
+from tests.pipelines.ingest.conftest import AS_OF, write_corpus
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
