@@ -68,7 +68,7 @@ PAGES = (
     PageSpec("model_board", "model_board", "แบบจำลอง", ("ความแม่นยำ backtest รายระดับ",)),
     PageSpec("data_quality", "data_quality", "คุณภาพข้อมูล", ("ระเบียนเข้า",), ("เหตุผลที่กักกัน",), chart=True),
 )
-ENGLISH = PageSpec("overview_en", "", "Overview", ("Next year FY",), ("National total", "By region", "By province"),
+ENGLISH = PageSpec("overview_en", "", "Overview", ("Next year",), ("National total", "By region", "By province"),
                    chart=True, lang="en")
 TIMED = ("overview", "drilldown")
 
