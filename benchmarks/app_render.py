@@ -84,7 +84,7 @@ def _content(spec: PageSpec) -> str:
     return (f"(() => {{ const h = document.querySelector('h1'); if (!h || !h.innerText.includes({title})) return false;"
             f" const body = document.body.innerText; if (!{texts}.every(t => body.includes(t))) return false;"
             f" const hs = [...document.querySelectorAll('h2, h3')].map(e => e.innerText.trim());"
-            f" if (!{headings}.every(t => hs.includes(t))) return false;"
+            f" if (!{headings}.every(t => hs.some(h => h.startsWith(t)))) return false;"
             f" if (!({chart})) return false; return {SETTLED}; }})()")
 
 
