@@ -43,7 +43,9 @@ demo: setup ## set up, run the whole pipeline on the small data set, then start 
 	$(KHLANG) mlflow up
 	$(KHLANG) app up
 	@echo "running on 127.0.0.1 (make stop stops them all):"
-	@$(KHLANG) serve status; $(KHLANG) app status; $(KHLANG) mlflow status
+	@echo "  API (OpenAPI at /docs): $$($(KHLANG) serve status)"
+	@echo "  app:                    $$($(KHLANG) app status)"
+	@echo "  MLflow UI:              $$($(KHLANG) mlflow status)"
 
 test: setup browser ## set up and run the test suite
 	@mkdir -p $(TMPDIR)
