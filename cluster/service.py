@@ -6,10 +6,8 @@ khlang.runtime, so their temp files and caches stay in the work folder."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -20,7 +18,14 @@ import psutil
 
 from khlang.catalog import Catalog
 from khlang.config import Settings
-from khlang.processes import live_process, log_tail, read_pid_record
+from khlang.processes import (
+    live_process,
+    log_tail,
+    port_taken,
+    read_pid_record,
+    terminate_group,
+    wait_or_kill,
+)
 from khlang.runtime import runtime_environment
 
 __all__ = ["ClusterServiceError", "start_local_cluster", "stop_local_cluster", "cluster_status", "dask_program"]
@@ -116,7 +121,7 @@ def start_local_cluster(settings: Settings, catalog: Catalog, timeout_s: float =
     # case: keep it on 127.0.0.1 and the configured port rather than its default :8787 on every interface.
     dashboard = ["--dashboard-address", f"127.0.0.1:{config.dashboard_port}",
                  "--dashboard" if _dashboard_available() else "--no-dashboard"]
-    if _accepts(config.scheduler_port):
+    if port_taken(config.scheduler_port):
         raise ClusterServiceError(f"port {config.scheduler_port} on 127.0.0.1 is taken by another program "
                                   "(set KHLANG_SCHEDULER_PORT)")
     scheduler = _spawn(catalog, _SCHEDULER, ["scheduler", "--host", "127.0.0.1", "--port",
@@ -124,7 +129,7 @@ def start_local_cluster(settings: Settings, catalog: Catalog, timeout_s: float =
     scheduler["address"] = address
     (catalog.run / f"dask-{_SCHEDULER}.pid").write_text(json.dumps(scheduler))
     try:
-        _wait_until(lambda: _accepts(config.scheduler_port), timeout_s, "dask scheduler",
+        _wait_until(lambda: port_taken(config.scheduler_port), timeout_s, "dask scheduler",
                     lambda: None if live_process(scheduler) else f"exited; log:\n{log_tail(Path(scheduler['log']))}")
         workers = [_spawn(catalog, f"worker-{i}", [
             "worker", address, "--host", "127.0.0.1", "--name", f"worker-{i}",
@@ -145,14 +150,6 @@ def start_local_cluster(settings: Settings, catalog: Catalog, timeout_s: float =
     return address
 
 
-def _accepts(port: int) -> bool:
-    import socket
-
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
 def stop_local_cluster(catalog: Catalog, timeout_s: float = 30.0) -> list[int]:
     """SIGTERM every process started by `start_local_cluster` (workers first), wait with a deadline,
     SIGKILL what is left; remove the pid files. Idempotent. Returns the pids that were running."""
@@ -161,18 +158,8 @@ def stop_local_cluster(catalog: Catalog, timeout_s: float = 30.0) -> list[int]:
     for path in paths:
         proc = live_process(read_pid_record(path))
         if proc is not None:
-            # Each was started in its own session: signal the group, so a nanny's worker goes too.
-            group = [proc]
-            with contextlib.suppress(psutil.NoSuchProcess):
-                group += proc.children(recursive=True)
-            with contextlib.suppress(ProcessLookupError, psutil.NoSuchProcess):
-                os.killpg(proc.pid, signal.SIGTERM)
-            procs += group
-    _, alive = psutil.wait_procs(procs, timeout=timeout_s)
-    for proc in alive:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            proc.kill()
-    psutil.wait_procs(alive, timeout=5)
+            procs += terminate_group(proc)
+    wait_or_kill(procs, timeout_s)
     for path in paths:
         path.unlink(missing_ok=True)
     return sorted({p.pid for p in procs})

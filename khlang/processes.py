@@ -20,7 +20,7 @@ from typing import Any
 import psutil
 
 __all__ = ["read_pid_record", "live_process", "log_tail", "HttpService", "ServiceError", "port_taken", "http_ok",
-           "start_http_service", "stop_service", "service_status"]
+           "start_http_service", "stop_service", "service_status", "terminate_group", "wait_or_kill"]
 
 HOST = "127.0.0.1"
 _POLL_S = 0.2
@@ -129,22 +129,32 @@ def start_http_service(service: HttpService, args: Sequence[str], env: Mapping[s
     return url
 
 
-def stop_service(service: HttpService, timeout_s: float = 30.0) -> list[int]:
-    """SIGTERM the service's process group, SIGKILL what outlives the deadline, remove the pid record.
-    Idempotent. Returns the pids that were running."""
-    proc = live_process(read_pid_record(service.pid_file))
-    procs: list[psutil.Process] = []
-    if proc is not None:
-        procs = [proc]
-        with contextlib.suppress(psutil.NoSuchProcess):
-            procs += proc.children(recursive=True)
-        with contextlib.suppress(ProcessLookupError, psutil.NoSuchProcess):
-            os.killpg(proc.pid, signal.SIGTERM)
+def terminate_group(proc: psutil.Process) -> list[psutil.Process]:
+    """SIGTERM the process group a detached service leads (it was started in its own session, so a
+    nanny's worker or a server's children go too); the processes signalled."""
+    group = [proc]
+    with contextlib.suppress(psutil.NoSuchProcess):
+        group += proc.children(recursive=True)
+    with contextlib.suppress(ProcessLookupError, psutil.NoSuchProcess):
+        os.killpg(proc.pid, signal.SIGTERM)
+    return group
+
+
+def wait_or_kill(procs: list[psutil.Process], timeout_s: float) -> None:
+    """Wait for `procs` to exit, SIGKILL those alive after `timeout_s`."""
     _, alive = psutil.wait_procs(procs, timeout=timeout_s)
     for survivor in alive:
         with contextlib.suppress(psutil.NoSuchProcess):
             survivor.kill()
     psutil.wait_procs(alive, timeout=5)
+
+
+def stop_service(service: HttpService, timeout_s: float = 30.0) -> list[int]:
+    """SIGTERM the service's process group, SIGKILL what outlives the deadline, remove the pid record.
+    Idempotent. Returns the pids that were running."""
+    proc = live_process(read_pid_record(service.pid_file))
+    procs = terminate_group(proc) if proc is not None else []
+    wait_or_kill(procs, timeout_s)
     if proc is not None:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(proc.pid, os.WNOHANG)  # our own child (started in this process): reap it

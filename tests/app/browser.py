@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 from websockets.sync.client import ClientConnection, connect
 
-__all__ = ["CHROMIUM_NAMES", "SETTLED", "Browser", "chromium_path", "free_port", "launch_chromium"]
+__all__ = ["CHROMIUM_NAMES", "SETTLED", "Browser", "chromium_path", "free_port", "launch_chromium", "stop_process"]
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 _POLL_S = 0.1
@@ -141,14 +141,19 @@ def launch_chromium(executable: str, profile_dir: Path, width: int = 1400, heigh
                          mobile=False)
             yield browser
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 10)
         if process.stderr:
             process.stderr.close()
+
+
+def stop_process(process: subprocess.Popen, timeout_s: float) -> None:
+    """SIGTERM, then SIGKILL after `timeout_s`; reaped either way."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _page_websocket(port: int, process: subprocess.Popen, timeout_s: float = 30.0) -> str:

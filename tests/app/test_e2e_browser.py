@@ -20,7 +20,7 @@ import pytest
 from khlang.catalog import Catalog
 from khlang.runtime import runtime_environment
 from serving.service import serve_command, wait_healthy
-from tests.app.browser import SETTLED, Browser, chromium_path, free_port, launch_chromium
+from tests.app.browser import SETTLED, Browser, chromium_path, free_port, launch_chromium, stop_process
 from tests.app.expect import fiscal_year_total, next_fiscal_year
 from tests.conftest import PROJECT_ROOT
 
@@ -40,12 +40,7 @@ def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subpro
         try:
             yield process
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, 20)
 
 
 def _wait_streamlit(url: str, process: subprocess.Popen, log: Path) -> None:
