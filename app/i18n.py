@@ -127,15 +127,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "history_years": ("ปีที่ใช้คำนวณเส้นปกติ", "Years behind the usual curve"),
     # waste
     "per_capita": ("ต่อหัว", "Per capita"),
-    "no_population": ("ข้อมูลอ้างอิงไม่มีจำนวนประชากร จึงคำนวณขยะต่อหัวไม่ได้; กลุ่มเปรียบเทียบใช้ประเภท อปท. "
+    "no_population": ("ยังไม่มีจำนวนประชากรที่ อปท. รายงาน จึงคำนวณขยะต่อหัวไม่ได้; กลุ่มเปรียบเทียบใช้ประเภท อปท. "
                       "และขนาดพื้นที่ (ตร.กม.) แทน",
-                      "The reference data has no population, so waste per capita cannot be computed; peers are "
-                      "LAOs of the same type and area band (km²) instead"),
+                      "No unit here has reported its registered population yet, so waste per capita cannot be "
+                      "computed; peers are LAOs of the same type and area band (km²) instead"),
+    "population": ("ประชากรตามทะเบียนราษฎร์", "Registered population"),
+    "population_fy": ("ปีงบประมาณของข้อมูลประชากร", "Population as of FY"),
+    "population_band": ("ขนาดประชากร", "Population band"),
+    "peer_median_per_capita": ("มัธยฐานกลุ่ม ต่อหัว", "Peer median per capita"),
+    "vs_peers_per_capita": ("ต่อหัวเทียบกับกลุ่ม", "Per capita vs peers"),
     "peer_group": ("กลุ่มเปรียบเทียบ", "Peer group"),
     "peer_median": ("มัธยฐานกลุ่ม", "Peer median"),
     "vs_peers": ("เทียบกับกลุ่ม", "vs peers"),
-    "peer_tick": ("ขีดสีส้ม = มัธยฐานของกลุ่มเปรียบเทียบ (ประเภทและขนาดพื้นที่เดียวกัน)",
-                  "Orange tick = the peer median (same type and area band)"),
+    "peer_tick": ("ขีดสีส้ม = มัธยฐานของกลุ่มเปรียบเทียบ (ประเภทและขนาดประชากรเดียวกัน; ขนาดพื้นที่เมื่อไม่มีข้อมูลประชากร)",
+                  "Orange tick = the peer median (same type and population band; area band where no population)"),
     "national_type_mean": ("ค่าเฉลี่ยทั้งประเทศของประเภทเดียวกัน (ตัน/วัน ต่อ อปท.)",
                            "National mean of the type (tonnes/day per LAO)"),
     "vs_national": ("เทียบค่าเฉลี่ยประเทศ", "vs national mean"),
@@ -151,6 +156,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "none": ("ไม่มี", "none"),
     "score": ("คะแนน backtest (MASE เฉลี่ย)", "Backtest score (mean MASE)"),
     "mlflow_link": ("เปิดการรันใน MLflow", "Open the run in MLflow"),
+    "mlflow_link_challenger": ("เปิดการรันของผู้ท้าชิงใน MLflow", "Open the challenger's run in MLflow"),
+    "head_to_head": ("แชมป์เทียบผู้ท้าชิง รายระดับ (พยากรณ์หลังปรับให้สอดคล้อง)",
+                     "Champion vs challenger per level (reconciled forecasts)"),
+    "mase_change": ("MASE ผู้ท้าชิงเทียบแชมป์", "Challenger MASE vs champion"),
     "accuracy": ("ความแม่นยำ backtest รายระดับ", "Backtest accuracy per level"),
     "stage": ("ขั้น", "Stage"),
     "model": ("แบบจำลอง", "Model"),

@@ -1,6 +1,7 @@
-"""Waste per LAO against its peers: LAOs of the same type and size. Size is the population when the
-reference data has it (waste per capita, kg/person/day); it has none today, so size is the register's
-area band (features.static edges) and the comparison is tonnes/day and tonnes/day per km2."""
+"""Waste per LAO against its peers: LAOs of the same type and size. Size is the registered population
+band when the unit reports its population (the store's `population_registered`), so the comparison is
+waste per capita (kg/person/day) among units of the same type and population band; a unit without a
+population falls back to the register's area band (features.static edges), compared in tonnes/day."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import pandas as pd
 
 from features.static import AREA_BAND_EDGES_KM2
 
-__all__ = ["AREA_BAND_EDGES_KM2", "area_band", "area_band_label", "peer_comparison"]
+__all__ = ["AREA_BAND_EDGES_KM2", "POPULATION_BAND_EDGES", "area_band", "area_band_label", "population_band",
+           "population_band_label", "peer_comparison"]
+
+POPULATION_BAND_EDGES = (2_500, 5_000, 10_000, 25_000, 50_000, 100_000)  # registered residents
 
 _AREA_MAX_KM2 = 25_000.0  # beyond it a register "area" is not an area (see features.static)
 
@@ -31,21 +35,45 @@ def area_band_label(band: int | None) -> str:
     return f"≥ {low:,.0f} km²" if np.isinf(high) else f"{low:,.0f}–{high:,.0f} km²"
 
 
+def population_band(population: pd.Series) -> pd.Series:
+    """Band 0 (< 2,500 residents) … 6 (>= 100,000) on POPULATION_BAND_EDGES; <NA> when unknown or not positive."""
+    people = pd.to_numeric(population, errors="coerce").astype(float)
+    band = pd.Series(np.searchsorted(POPULATION_BAND_EDGES, people.fillna(0), side="right"), index=people.index)
+    return band.where(people > 0).astype("Int64")
+
+
+def population_band_label(band: int | None) -> str:
+    """2 -> '5,000–10,000'; None -> '?'."""
+    if band is None or pd.isna(band):
+        return "?"
+    edges = (0, *POPULATION_BAND_EDGES, np.inf)
+    low, high = edges[int(band)], edges[int(band) + 1]
+    return f"≥ {low:,.0f}" if np.isinf(high) else f"{low:,.0f}–{high:,.0f}"
+
+
 def peer_comparison(laos: pd.DataFrame) -> pd.DataFrame:
     """`laos` has code, lao_type, area_km2, tonnes_day and optionally population (persons). Adds area_band,
-    per_km2 (tonnes/day/km2), per_capita (kg/person/day, NaN without population), the peer group (type and
-    band), its size, the peer median tonnes/day and per km2, and `vs_peers` = tonnes_day / peer median - 1."""
+    population_band, per_km2 (tonnes/day/km2), per_capita (kg/person/day, NaN without population), the
+    peer group (type and population band, or type and area band for a unit without population), its size,
+    the peer medians of tonnes/day, per km2 and per capita, `vs_peers` = tonnes_day / peer median - 1 and
+    `vs_peers_per_capita` = per_capita / peer median per capita - 1."""
     out = laos.copy()
     out["area_band"] = area_band(out["area_km2"])
     area = pd.to_numeric(out["area_km2"], errors="coerce").where(out["area_band"].notna())
     out["per_km2"] = out["tonnes_day"] / area
-    population = pd.to_numeric(out["population"], errors="coerce") if "population" in out else np.nan
-    out["per_capita"] = out["tonnes_day"] * 1000.0 / population
-    band_key = out["area_band"].astype("string").fillna("?")
-    out["peer_group"] = out["lao_type"].astype(str) + " · " + band_key
+    population = pd.to_numeric(out["population"], errors="coerce") if "population" in out else pd.Series(
+        np.nan, index=out.index)
+    out["population_band"] = population_band(population)
+    out["per_capita"] = out["tonnes_day"] * 1000.0 / population.where(population > 0)
+    by_area = "area " + out["area_band"].astype("string").fillna("?")
+    by_people = "population " + out["population_band"].astype("string")
+    out["peer_group"] = out["lao_type"].astype(str) + " · " + by_people.where(out["population_band"].notna(), by_area)
     grouped = out.groupby("peer_group")
     out["peers"] = grouped["code"].transform("size")
     out["peer_median"] = grouped["tonnes_day"].transform("median")
     out["peer_median_per_km2"] = grouped["per_km2"].transform("median")
+    out["peer_median_per_capita"] = grouped["per_capita"].transform("median")
     out["vs_peers"] = out["tonnes_day"] / out["peer_median"].where(out["peer_median"] > 0) - 1.0
+    median_pc = out["peer_median_per_capita"]
+    out["vs_peers_per_capita"] = out["per_capita"] / median_pc.where(median_pc > 0) - 1.0
     return out

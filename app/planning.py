@@ -70,6 +70,20 @@ def series_frame(history: dict | None, forecast: dict | None) -> pd.DataFrame:
     return out.sort_values(["date", "kind"], ignore_index=True)
 
 
+def latest_reported(history: dict | None, fiscal_year: int) -> tuple[float, int | None]:
+    """(value, its fiscal year) of an annual series' latest reported point in or before `fiscal_year`
+    (a population is reported once a year and not forecast: next year's planning uses this year's);
+    (NaN, None) when there is none."""
+    points = pd.DataFrame((history or {}).get("points") or [])
+    if points.empty:
+        return float("nan"), None
+    points = points[(points["fiscal_year"] <= fiscal_year) & points["value"].notna()]
+    if points.empty:
+        return float("nan"), None
+    last = points.sort_values("fiscal_year").iloc[-1]
+    return float(last["value"]), int(last["fiscal_year"])
+
+
 def unit_annual(series: pd.DataFrame, unit: str, fiscal_year: int) -> float:
     """The annual figure of one unit's series_frame in a fiscal year (BE): the months reported and the
     months forecast together (baht summed, other units averaged); NaN when no month has a value."""

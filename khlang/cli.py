@@ -205,16 +205,20 @@ def _print_training(result) -> None:
     cov = result.coverage()
     table = Table(title=f"{result.family}: backtest (origins x series), champion per level, after reconciliation")
     for name in ("metric", "level", "champion", "MASE base", "MASE reconciled", "seasonal naive", "sMAPE",
-                 "cover 80", "cover 95"):
+                 "cover 80", "cover 95", "last origin 80/95"):
         table.add_column(name, justify="left" if name in ("metric", "level", "champion") else "right")
     for (metric, level), rows in acc.groupby(["metric", "level"], sort=False):
         base = rows[rows["stage"] == "base"].set_index("model")
         rec = rows[rows["stage"] == "reconciled"].iloc[0]
-        c = cov[(cov["metric"] == metric) & (cov["level"] == level)].set_index("interval")["coverage"]
+        rows_cov = cov[(cov["metric"] == metric) & (cov["level"] == level)].set_index("interval")
+        c, last = rows_cov["coverage"], rows_cov["coverage_last_origin"]
         table.add_row(metric, level, str(rec["model"]), f"{base.loc[rec['model'], 'mase']:.3f}", f"{rec['mase']:.3f}",
                       f"{base.loc['seasonal_naive', 'mase']:.3f}", f"{rec['smape']:.1f}",
-                      f"{c.get(0.8, float('nan')):.3f}", f"{c.get(0.95, float('nan')):.3f}")
+                      f"{c.get(0.8, float('nan')):.3f}", f"{c.get(0.95, float('nan')):.3f}",
+                      f"{last.get(0.8, float('nan')):.2f}/{last.get(0.95, float('nan')):.2f}")
     console.print(table)
+    console.print("cover: intervals calibrated on all origins but one, scored on that one, each origin in turn "
+                  "(pooled); last origin: calibrated on the earlier origins, scored on the last alone")
     reg = result.registration
     console.print(f"{result.family}: score (mean reconciled LAO MASE) {result.score:.4f}; coherence gap "
                   f"{result.coherence_gap:.3g}; registered {reg.name} v{reg.version} as [bold]{reg.alias}[/] "

@@ -3,7 +3,7 @@
 A data scientist brings a CSV or Parquet file of one row per (series, period) at a frequency M, Q, W, D,
 H or Y. `read_long` checks it and lays it out as a dense float64 [series, period] block on a regular
 period axis (NaN = gap); `evaluate` backtests every candidate at rolling origins (models.backtest),
-scores the conformal intervals on the last origin after calibrating on the others (models.intervals)
+scores the conformal intervals of each origin calibrated on the other origins, pooled (models.intervals)
 and returns an `EvaluateReport`: one row per model, best MASE first, that prints as a rich table and
 logs to MLflow (experiment khlang-evaluate). MASE scales by the seasonal difference of the frequency's
 season (12 months, 4 quarters, 52 weeks, 7 days, 24 hours; a year has none: naive differences).
@@ -37,7 +37,7 @@ from cluster.engine import Engine
 from khlang.catalog import Catalog
 from models.backtest import MIN_ORIGINS, Backtest, rolling_origin_backtest
 from models.baselines import Forecaster, HistoricMean, Naive, SeasonalNaive, check_history
-from models.intervals import LEVELS, holdout_coverage
+from models.intervals import LEVELS, cross_origin_coverage
 from models.prophet_model import MIN_OBSERVED, ProphetForecaster
 from models.tracking import (
     TAG,
@@ -403,10 +403,11 @@ def _log_table(client: MlflowClient, run_id: str, table: pd.DataFrame, staging: 
 # --- the evaluation ------------------------------------------------------------------------------------
 
 def _coverage(backtest: Backtest, model: str) -> tuple[dict[float, float], dict[float, int]]:
-    """Held-out coverage per interval level, and {level: fewest calibration residuals of a step} for the
+    """Cross-origin coverage per interval level (each origin scored with intervals calibrated on the
+    others: models.intervals.cross_origin_coverage), and {level: fewest calibration residuals of a step} for the
     levels whose interval is unbounded (too few residuals for the level): their coverage is NaN, not a
     trivial 100 %."""
-    holdout = holdout_coverage(backtest.actual, backtest.forecasts[model], backtest.scale, LEVELS)
+    holdout = cross_origin_coverage(backtest.actual, backtest.forecasts[model], backtest.scale, LEVELS)
     coverage, unbounded = {}, {}
     for level, row in holdout.iterrows():
         bounded = np.isfinite(row["mean_scaled_width"]) or not row["n_pairs"]

@@ -145,8 +145,11 @@ def train_family(family: str, catalog: Catalog, reference: ReferenceData, config
         rec = accuracy[accuracy["stage"] == "reconciled"]
         parent.log_level_metrics({lv: {f"mase_reconciled__{r.metric}": r.mase, f"smape_reconciled__{r.metric}": r.smape}
                                   for lv, group in rec.groupby("level") for r in group.itertuples()})
-        parent.log_level_metrics({f"{r.level}__{r.metric}": {f"coverage{round(r.interval * 100)}": r.coverage}
-                                  for r in coverage.itertuples() if np.isfinite(r.coverage)})
+        parent.log_level_metrics({f"{r.level}__{r.metric}": {
+            f"coverage{round(r.interval * 100)}": r.coverage,
+            **({f"coverage{round(r.interval * 100)}_last_origin": r.coverage_last_origin}
+               if np.isfinite(r.coverage_last_origin) else {})}
+            for r in coverage.itertuples() if np.isfinite(r.coverage)})
         parent._log_metrics({"score_mase_lao_reconciled": score, "coherence_gap": gap})
         for name, training in trainings.items():
             parent.log_figure(_backtest_figure(training), f"backtest_{name}")

@@ -24,9 +24,10 @@ from models.reconcile import reconcile
 from models.xgb_global import XGBGlobalForecaster, _predict_direct, _predict_recursive
 
 __all__ = ["ENSEMBLE", "ENSEMBLE_MEMBERS", "LevelFit", "FittedMetric", "fill_base", "median_ensemble",
-           "FORECAST_COLUMNS"]
+           "FORECAST_COLUMNS", "coherent", "seasonal_error_variances", "VARIANCE_WINDOW"]
 
 ENSEMBLE = "ensemble"
+VARIANCE_WINDOW = 36  # months of seasonal differences behind wls_var's per-node error variances
 ENSEMBLE_MEMBERS = ("naive", "seasonal_naive", "seasonal_mean", "seasonal_drift", "xgb_global", "prophet")
 _BASELINES = {m.name: m for m in (Naive(), SeasonalNaive(), HistoricMean(), SeasonalDrift(), SeasonalMean())}
 FORECAST_COLUMNS = ["metric", "level", "key", "step", "period", "date", "forecast", "base_forecast",
@@ -54,6 +55,36 @@ def fill_base(h: Hierarchy, stacked: np.ndarray, fallback: np.ndarray) -> np.nda
     y[bottom] = np.nan_to_num(y[bottom], nan=0.0)
     summed = h.aggregate(y[bottom])
     return np.where(np.isnan(y), summed, y)
+
+
+def seasonal_error_variances(h: Hierarchy, blocks: dict[str, np.ndarray], window: int = VARIANCE_WINDOW) -> np.ndarray:
+    """Per node [n_nodes] (stacked order), the mean squared in-sample error of seasonal naive
+    (y[t] - y[t-12]) over the last `window` months of the history `blocks` (level -> [series, month]):
+    the error variance wls_var weights each node's base forecast by, from history alone, so a backtest
+    origin uses nothing after its cut. Gaps are skipped; a node without any difference (or a flat
+    one) gets a tiny positive floor so the system stays non-singular."""
+    parts = {}
+    for level in h.levels:
+        block = np.asarray(blocks[level], dtype=np.float64)
+        diff = block[:, 12:] - block[:, :-12] if block.shape[1] > 12 else np.full((block.shape[0], 1), np.nan)
+        recent = diff[:, -window:]
+        counts = (~np.isnan(recent)).sum(axis=1)
+        sums = np.nansum(recent * recent, axis=1)
+        parts[level] = (h.keys(level), np.where(counts > 0, sums / np.maximum(counts, 1), np.nan))
+    variances = h.stack(parts)
+    positive = variances[np.isfinite(variances) & (variances > 0)]
+    floor = positive.max() * 1e-8 if positive.size else 1.0
+    return np.where(np.isfinite(variances) & (variances > floor), variances, floor)
+
+
+def coherent(h: Hierarchy, base: np.ndarray, fallback: np.ndarray, method: str,
+             blocks: dict[str, np.ndarray]) -> np.ndarray:
+    """Stacked base forecasts [n_nodes, horizon] (NaN where a champion had none) reconciled with
+    `method` and clipped at 0; `blocks` is the history the forecasts were made from (wls_var's
+    variances come from it)."""
+    stacked = fill_base(h, base, fallback)
+    variances = seasonal_error_variances(h, blocks) if method == "wls_var" else None
+    return reconcile(h, stacked, method, variances=variances, nonnegative=True).values
 
 
 @dataclass(frozen=True)
@@ -111,8 +142,7 @@ class FittedMetric:
         base = {level: (h.keys(level), self.base_forecast(level)) for level in h.levels}
         fallback = {level: (h.keys(level), _BASELINES["seasonal_naive"].fit_predict(self.blocks[level], self.horizon))
                     for level in h.levels}
-        stacked = h.stack(base)
-        values = reconcile(h, fill_base(h, stacked, h.stack(fallback)), self.method, nonnegative=True).values
+        values = coherent(h, h.stack(base), h.stack(fallback), self.method, self.blocks)
         out = {}
         for level, (_, forecast) in h.unstack(values).items():
             scale = mase_scale(self.blocks[level])

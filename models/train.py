@@ -8,9 +8,11 @@ global XGBoost model of the level (models.xgb_global), Prophet per series at the
 seasonal drift, XGBoost and (where fitted) Prophet. The
 champion of a level has the lowest mean MASE over the backtest (origins x series). At each origin the
 champions of all levels are stacked and reconciled (TrainConfig.reconciliation; "auto" tries bottom-up,
-WLS-structural and OLS and keeps the one with the lowest MASE averaged over levels), and the intervals of a
-level come from split-conformal calibration on the reconciled residuals of that level, so they are
-intervals around the coherent forecasts that are published.
+WLS-structural, WLS with each node's in-sample seasonal-naive error variance (models.fitted.coherent) and
+OLS, and keeps the one with the lowest geometric mean of MASE over levels), and the intervals of a level
+come from split-conformal calibration on the reconciled residuals of that level, so they are intervals
+around the coherent forecasts that are published. Their coverage is measured leaving one origin out at a
+time (models.intervals.cross_origin_coverage) and, separately, on the last origin alone.
 
 Heavy fits go to the cluster engine: one task per (level, origin) XGBoost fit (each fit single-threaded
 and seeded, so Dask, Ray and in-process give the same trees) and Prophet batches (models.prophet_model).
@@ -32,18 +34,17 @@ from khlang.config import TrainConfig
 from khlang.domain.calendar import fiscal_month, month_from_index
 from models.backtest import Backtest, backtest_from_forecasts, origin_cuts
 from models.baselines import HistoricMean, Naive, SeasonalDrift, SeasonalMean, SeasonalNaive
-from models.fitted import ENSEMBLE, ENSEMBLE_MEMBERS, FittedMetric, LevelFit, fill_base, median_ensemble
+from models.fitted import ENSEMBLE, ENSEMBLE_MEMBERS, FittedMetric, LevelFit, coherent, median_ensemble
 from models.history import MetricHistory
-from models.intervals import LEVELS, calibrate, holdout_coverage
+from models.intervals import LEVELS, calibrate, cross_origin_coverage, holdout_coverage
 from models.prophet_model import ProphetForecaster
-from models.reconcile import reconcile
 from models.xgb_global import XGBGlobalForecaster
 
 __all__ = ["BASELINE_MODELS", "XGB", "PROPHET", "MetricTraining", "forecast_horizon", "train_metric", "xgb_spec"]
 
 BASELINE_MODELS = (Naive(), SeasonalNaive(), HistoricMean(), SeasonalDrift(), SeasonalMean())
 XGB, PROPHET = "xgb_global", "prophet"
-RECONCILIATION_CANDIDATES = ("bottom_up", "wls_struct", "ols")  # TrainConfig.reconciliation "auto"
+RECONCILIATION_CANDIDATES = ("bottom_up", "wls_struct", "wls_var", "ols")  # TrainConfig.reconciliation "auto"
 MIN_CALIBRATION = 60  # residuals per step: a finite 95 % conformal bound needs at least 19
 
 
@@ -74,7 +75,7 @@ class MetricTraining:
     reconciliation: str  # the method used
     reconciliation_methods: pd.DataFrame  # every candidate method's reconciled MASE / sMAPE per level
     reconciled: dict[str, Backtest]  # level -> backtest of "base" (the champion) and "reconciled"
-    coverage: pd.DataFrame  # per level and interval level: held-out coverage of the reconciled intervals
+    coverage: pd.DataFrame  # per level and interval: cross-origin coverage (+ coverage_last_origin) of the intervals
     fitted: FittedMetric
     forecasts: pd.DataFrame  # the published forecasts: every node, every step, with intervals
     importance: dict[str, dict[str, float]]  # level -> XGBoost gain per design column (final fit)
@@ -196,18 +197,19 @@ def _champion(bt: Backtest) -> str:
 
 
 def _reconcile_origins(history: MetricHistory, backtests: dict[str, Backtest], champions: dict[str, str],
-                       n_origins: int, method: str) -> dict[str, np.ndarray]:
+                       cuts: np.ndarray, method: str) -> dict[str, np.ndarray]:
     """level -> [origin, series, step]: the champions of every level reconciled at each origin."""
     h = history.hierarchy
     horizon = next(iter(backtests.values())).actual.shape[2]
+    n_origins = len(cuts)
     rec = {level: np.empty((n_origins, len(history.keys(level)), horizon)) for level in history.levels}
-    for o in range(n_origins):
+    for o, cut in enumerate(cuts):
         base = {level: (history.keys(level), backtests[level].forecasts[champions[level]][o])
                 for level in history.levels}
         fallback = {level: (history.keys(level), backtests[level].forecasts["seasonal_naive"][o])
                     for level in history.levels}
-        stacked = fill_base(h, h.stack(base), h.stack(fallback))
-        values = reconcile(h, stacked, method, nonnegative=True).values
+        seen = {level: history.blocks[level][:, :cut] for level in history.levels}
+        values = coherent(h, h.stack(base), h.stack(fallback), method, seen)
         for level, (_, block) in h.unstack(values).items():
             rec[level][o] = block
     return rec
@@ -216,18 +218,20 @@ def _reconcile_origins(history: MetricHistory, backtests: dict[str, Backtest], c
 def _reconciled_backtest(history: MetricHistory, backtests: dict[str, Backtest], champions: dict[str, str],
                          cuts: np.ndarray, config: TrainConfig):
     """Reconcile the champions at every origin with each candidate method, keep the method with the
-    lowest MASE averaged over the levels (each level counts the same), and calibrate its intervals."""
+    lowest geometric mean of MASE over the levels (each level counts the same, and scale-free: the
+    nation's larger MASE does not outweigh the LAOs'), and calibrate its intervals."""
     n_origins = len(cuts)
     horizon = next(iter(backtests.values())).actual.shape[2]
     methods = RECONCILIATION_CANDIDATES if config.reconciliation == "auto" else (config.reconciliation,)
     by_method, scores = {}, {}
     for method in methods:
-        rec = _reconcile_origins(history, backtests, champions, n_origins, method)
+        rec = _reconcile_origins(history, backtests, champions, cuts, method)
         by_method[method] = {level: backtest_from_forecasts(
             history.blocks[level], cuts, {"base": backtests[level].forecasts[champions[level]],
                                           "reconciled": rec[level]}, history.keys(level))
             for level in history.levels}
-        scores[method] = float(np.nanmean([bt.summary.loc["reconciled", "mase"] for bt in by_method[method].values()]))
+        mase = np.array([bt.summary.loc["reconciled", "mase"] for bt in by_method[method].values()], dtype=np.float64)
+        scores[method] = float(np.exp(np.nanmean(np.log(np.maximum(mase, 1e-12))))) if np.isfinite(mase).any() else np.nan
     method = min(methods, key=lambda m: (np.nan_to_num(scores[m], nan=np.inf), methods.index(m)))
     reconciled = by_method[method]
     coverage, calibrations = [], {}
@@ -238,7 +242,10 @@ def _reconciled_backtest(history: MetricHistory, backtests: dict[str, Backtest],
         residuals = np.concatenate([(b.actual - b.forecasts["reconciled"]).reshape(-1, horizon) for b in used])
         scales = np.concatenate([b.scale.reshape(-1) for b in used])
         calibrations[level] = calibrate(residuals, scales, LEVELS)
-        table = holdout_coverage(*_holdout(used, n_origins), LEVELS, non_negative=True)
+        arrays = _holdout(used, n_origins)
+        table = cross_origin_coverage(*arrays, LEVELS, non_negative=True)
+        last = holdout_coverage(*arrays, LEVELS, non_negative=True)
+        table = table.assign(coverage_last_origin=last["coverage"])
         coverage.append(table.reset_index().assign(level_name=level,
                                                    calibrated_on=",".join(history.levels[k:k + len(used)])))
     frame = pd.concat(coverage, ignore_index=True).rename(columns={"level": "interval", "level_name": "level"})

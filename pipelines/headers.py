@@ -50,6 +50,8 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
     **{f"budget_{t}": (t.replace("_", " "), _BUDGET_TH[t], f"disbursed_{t}", f"เบิกจ่าย{_BUDGET_TH[t]}")
        for t in BUDGET_TYPES},
     "budget_appropriation": ("appropriation", "งบประมาณรายจ่ายประจำปี", "annual budget", "งบประมาณที่ได้รับ"),
+    "population_registered": ("registered population", "ประชากรตามทะเบียนราษฎร์", "population", "จำนวนประชากร",
+                              "ประชากร"),
     "waste_generated": ("waste (tonnes/day)", "ปริมาณขยะ (ตัน/วัน)", "waste_tpd", "ขยะมูลฝอย (ตัน/วัน)",
                         "waste generated"),
     **{f"elderly_{tier}": (f"elderly {tier.replace('_plus', '+').replace('_', '-')}",

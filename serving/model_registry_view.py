@@ -1,6 +1,7 @@
 """What the API says about the models: per family the registered champion and challenger (version, run,
-backtest score and key) and the champion's backtest accuracy per metric, level and model, read from the
-MLflow registry and the parent run's `backtest/accuracy.parquet` and `backtest/coverage.parquet`."""
+backtest score and key), the champion's backtest accuracy per metric, level and model, and the
+challenger's accuracy of its published (reconciled) forecasts per metric and level, read from the MLflow
+registry and each parent run's `backtest/accuracy.parquet` and `backtest/coverage.parquet`."""
 
 from __future__ import annotations
 
@@ -86,7 +87,8 @@ def model_families(catalog: Catalog, settings: Settings, published: Sequence[str
     if not settings.mlflow.tracking_uri and not (catalog.mlflow / "mlflow.db").is_file():
         # Opening a missing SQLite store would create one: the API never writes the tracking store.
         return [{"family": f, "model_name": registered_model_name(f), "champion": None, "challenger": None,
-                 "accuracy": [], "mlflow_run_url": None, "error": f"no MLflow tracking store at {catalog.mlflow}"}
+                 "accuracy": [], "mlflow_run_url": None, "challenger_accuracy": [], "challenger_run_url": None,
+                 "error": f"no MLflow tracking store at {catalog.mlflow}"}
                 for f in published]
     out = []
     with using_tracking_uri(uri) as client, \
@@ -94,7 +96,8 @@ def model_families(catalog: Catalog, settings: Settings, published: Sequence[str
         for family in FAMILIES:
             name = registered_model_name(family)
             entry: dict[str, Any] = {"family": family, "model_name": name, "champion": None, "challenger": None,
-                                     "accuracy": [], "mlflow_run_url": None, "error": None}
+                                     "accuracy": [], "mlflow_run_url": None, "challenger_accuracy": [],
+                                     "challenger_run_url": None, "error": None}
             try:
                 aliases = client.get_registered_model(name).aliases
             except MlflowException:
@@ -103,14 +106,18 @@ def model_families(catalog: Catalog, settings: Settings, published: Sequence[str
                 continue
             entry["champion"] = _version(client, name, aliases.get(CHAMPION))
             entry["challenger"] = _version(client, name, aliases.get(CHALLENGER))
-            champion = entry["champion"]
-            if champion is not None:
-                run_id = champion["parent_run_id"] or champion["run_id"]
-                entry["mlflow_run_url"] = f"{base}/#/experiments/{champion['experiment_id']}/runs/{run_id}"
+            for alias, key, url_key in ((CHAMPION, "accuracy", "mlflow_run_url"),
+                                        (CHALLENGER, "challenger_accuracy", "challenger_run_url")):
+                version = entry[alias]
+                if version is None:
+                    continue
+                run_id = version["parent_run_id"] or version["run_id"]
+                entry[url_key] = f"{base}/#/experiments/{version['experiment_id']}/runs/{run_id}"
                 try:
-                    accuracy, coverage = _backtest_tables(run_id, Path(scratch) / family, uri)
-                    entry["accuracy"] = accuracy_rows(accuracy, coverage).to_dict("records")
+                    accuracy, coverage = _backtest_tables(run_id, Path(scratch) / family / alias, uri)
+                    rows = accuracy_rows(accuracy, coverage)
+                    entry[key] = (rows if alias == CHAMPION else rows[rows["stage"] == "reconciled"]).to_dict("records")
                 except (MlflowException, OSError) as error:
-                    entry["error"] = f"no backtest accuracy for run {run_id}: {error}"
+                    entry["error"] = f"no backtest accuracy for the {alias}'s run {run_id}: {error}"
             out.append(entry)
     return out

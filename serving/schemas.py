@@ -156,8 +156,11 @@ class ModelFamily(BaseModel):
     model_name: str
     champion: ModelVersion | None
     challenger: ModelVersion | None
-    accuracy: list[AccuracyRow]
+    accuracy: list[AccuracyRow] = Field(description="the champion's backtest: every model at every level")
     mlflow_run_url: str | None
+    challenger_accuracy: list[AccuracyRow] = Field(
+        default_factory=list, description="the challenger's published (reconciled) forecasts per metric and level")
+    challenger_run_url: str | None = None
     error: str | None = None
 
 

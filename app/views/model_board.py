@@ -1,5 +1,6 @@
-"""Models: per family the champion and the challenger (version, backtest score, MLflow run) and the
-champion's backtest accuracy per metric, level and model, with the link to its MLflow run."""
+"""Models: per family the champion and the challenger (version, backtest score, MLflow runs), the two
+head to head per metric and level (MASE, sMAPE and interval coverage of their published forecasts), and
+the champion's backtest accuracy per metric, level and model, with the links to the MLflow runs."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from app.context import Context, current_context
 from app.i18n import family_label, level_label, metric_label
 from app.tables import number_column, show_table
 
-__all__ = ["render", "level_summary"]
+__all__ = ["render", "level_summary", "head_to_head"]
 
 _LEVEL_ORDER = ("nation", "region", "province", "district", "lao")
 
@@ -42,6 +43,28 @@ def level_summary(accuracy: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["metric", "level_order"]).drop(columns="level_order").reset_index(drop=True)
 
 
+def head_to_head(champion: pd.DataFrame, challenger: pd.DataFrame) -> pd.DataFrame:
+    """Per metric and level, the champion's and the challenger's published (reconciled) forecasts:
+    mase, smape, coverage80, coverage95 of each, and mase_change = challenger / champion - 1 (negative:
+    the challenger is more accurate there). Levels only one of them has are kept, with blanks."""
+    columns = ["mase", "smape", "coverage80", "coverage95"]
+
+    def reconciled(frame: pd.DataFrame, who: str) -> pd.DataFrame:
+        if frame.empty:
+            return pd.DataFrame(columns=["metric", "level", *[f"{who}_{c}" for c in columns]])
+        part = frame[frame["stage"] == "reconciled"]
+        return part[["metric", "level", *columns]].rename(columns={c: f"{who}_{c}" for c in columns})
+
+    out = reconciled(champion, "champion").merge(reconciled(challenger, "challenger"), on=["metric", "level"],
+                                                 how="outer")
+    if out.empty:
+        return out
+    champion_mase = pd.to_numeric(out["champion_mase"], errors="coerce")
+    out["mase_change"] = pd.to_numeric(out["challenger_mase"], errors="coerce") / champion_mase.where(champion_mase > 0) - 1
+    out["level_order"] = out["level"].map(lambda level: _LEVEL_ORDER.index(level) if level in _LEVEL_ORDER else 99)
+    return out.sort_values(["metric", "level_order"]).drop(columns="level_order").reset_index(drop=True)
+
+
 def _version(ctx: Context, label: str, version: dict | None) -> None:
     if not version:
         st.metric(label, ctx.t("none"), border=True)
@@ -64,10 +87,29 @@ def _family(ctx: Context, family: dict) -> None:
     with link:
         if family.get("mlflow_run_url"):
             st.link_button(ctx.t("mlflow_link"), family["mlflow_run_url"], icon=":material/open_in_new:")
+        if family.get("challenger_run_url"):
+            st.link_button(ctx.t("mlflow_link_challenger"), family["challenger_run_url"], icon=":material/open_in_new:")
     accuracy = pd.DataFrame(family.get("accuracy") or [])
     if accuracy.empty:
         st.info(ctx.t("no_data"))
         return
+    challenger = pd.DataFrame(family.get("challenger_accuracy") or [])
+    if not challenger.empty:
+        st.subheader(ctx.t("head_to_head"))
+        duel = head_to_head(accuracy, challenger)
+        duel.insert(1, "metric_label", duel["metric"].map(lambda m: metric_label(m, ctx.lang)))
+        duel["level"] = duel["level"].map(lambda lv: level_label(lv, ctx.lang))
+        percent = {f"{who}_coverage{c}": st.column_config.NumberColumn(f"{ctx.t(who)} cov {c}%", format="percent")
+                   for who in ("champion", "challenger") for c in (80, 95)}
+        show_table(duel, f"models_{family['family']}_champion_vs_challenger",
+                   (ctx.t("download_csv"), ctx.t("download_xlsx")), key=f"models_{family['family']}_duel",
+                   column_config={"metric": None, "metric_label": ctx.t("metric"), "level": ctx.t("level"),
+                                  "champion_mase": number_column(f"{ctx.t('champion')} MASE", 3),
+                                  "challenger_mase": number_column(f"{ctx.t('challenger')} MASE", 3),
+                                  "champion_smape": number_column(f"{ctx.t('champion')} sMAPE", 2),
+                                  "challenger_smape": number_column(f"{ctx.t('challenger')} sMAPE", 2),
+                                  "mase_change": st.column_config.NumberColumn(ctx.t("mase_change"), format="percent"),
+                                  **percent})
     st.subheader(ctx.t("accuracy"))
     summary = level_summary(accuracy)
     summary.insert(1, "metric_label", summary["metric"].map(lambda m: metric_label(m, ctx.lang)))

@@ -44,6 +44,10 @@ _METRICS: list[Metric] = [
            "Annual appropriation", 2e11),
     Metric("waste_generated", "waste", "tonnes/day", "M", "ปริมาณขยะมูลฝอยชุมชน",
            "Community solid waste generated", 20_000.0),
+    # Registered residents (ทะเบียนราษฎร์) as the unit reports them with its waste survey, once per fiscal
+    # year: the denominator of waste per capita. Not forecast (annual).
+    Metric("population_registered", "waste", "persons", "A", "ประชากรตามทะเบียนราษฎร์",
+           "Registered population", 1e7),
     *(Metric(f"elderly_{tier}", "welfare", "persons", "M", f"ผู้รับเบี้ยยังชีพผู้สูงอายุ {tier.replace('_plus', '+').replace('_', '-')} ปี",
              f"Elderly allowance recipients aged {tier.replace('_plus', '+').replace('_', '-')}", 2e6, rate)
       for tier, rate in ELDERLY_TIERS.items()),

@@ -27,8 +27,8 @@ from pipelines.generate.layouts import (
     wide_metrics_table,
     wide_months_table,
 )
-from pipelines.generate.population import lao_table, province_population
-from pipelines.generate.scales import SCALES, MonthAxis, month_axis, provinces_of_scale
+from pipelines.generate.population import lao_table, population_by_fy, province_population
+from pipelines.generate.scales import FIRST_FY, SCALES, MonthAxis, month_axis, provinces_of_scale
 from pipelines.generate.styles import XLSX_MAX_CELLS, balanced, draw_styles
 from pipelines.generate.truth import mask_table, records_table, write_parquet
 from pipelines.generate.waste import province_targets, waste_series
@@ -38,7 +38,7 @@ from pipelines.generate.writers import atomic_write_bytes, write_table
 __all__ = ["GenerateReport", "generate_dataset", "FAMILY_FOLDERS"]
 
 Progress = Callable[[str, int, int], None]
-FAMILY_FOLDERS = ("budget", "appropriation", "waste", "welfare", "late")
+FAMILY_FOLDERS = ("budget", "appropriation", "population", "waste", "welfare", "late")
 _METRIC_INDEX = {name: k for k, name in enumerate(METRIC_NAMES)}
 _DISBURSEMENT = [f"budget_{t}" for t in BUDGET_TYPES]
 _WELFARE = [m.name for m in metrics_of_family("welfare")]
@@ -147,9 +147,10 @@ def _province_tables(code: str, idx: np.ndarray, monthly: dict[str, np.ndarray],
 
 
 def _build_tables(units: pd.DataFrame, monthly: dict[str, np.ndarray], appropriation: np.ndarray,
-                  delivery: dict[str, Delivery], rng: np.random.Generator) -> tuple[list[RawTable], dict[int, int]]:
-    """Main files per family and province, appropriation and late files per region; late_of links
-    each main monthly table to its family's late file of the same region."""
+                  population: np.ndarray, delivery: dict[str, Delivery], rng: np.random.Generator
+                  ) -> tuple[list[RawTable], dict[int, int]]:
+    """Main files per family and province, appropriation, population and late files per region; late_of
+    links each main monthly table to its family's late file of the same region."""
     tables: list[RawTable] = []
     region_of_table: list[int] = []
     province = units["province_code"].to_numpy()
@@ -173,6 +174,11 @@ def _build_tables(units: pd.DataFrame, monthly: dict[str, np.ndarray], appropria
         tables.append(long_table(f"appropriation/appropriation_region{r}", "budget", lao,
                                  np.full(len(lao), _METRIC_INDEX["budget_appropriation"]), fy * 12,
                                  appropriation[idx].ravel()))
+        residents = idx[np.isfinite(population[idx, 0])]
+        if len(residents):
+            tables.append(long_table(f"population/population_region{r}", "waste", np.repeat(residents, n_fy),
+                                     np.full(len(residents) * n_fy, _METRIC_INDEX["population_registered"]),
+                                     np.tile(np.arange(n_fy), len(residents)) * 12, population[residents].ravel()))
         for family, metrics in families.items():
             records = _records(idx, metrics, monthly, delivery[family].late)
             if len(records[0]) == 0:
@@ -206,7 +212,7 @@ def generate_dataset(reference: ReferenceData, thailand_dir: Path, scale: str, s
     raw_dir, truth_dir = Path(raw_dir), Path(truth_dir)
     provinces = provinces_of_scale(scale, list(reference.provinces["province_code"]))
     ref = reference if SCALES[scale] is None else reference.subset(provinces)
-    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9)]  # spawn(9)[:8] == spawn(8)
     axis = month_axis()
     waste_yearly = _read_real_waste(thailand_dir)
     say("simulate", 0, 3)
@@ -217,7 +223,8 @@ def generate_dataset(reference: ReferenceData, thailand_dir: Path, scale: str, s
                 "waste": plan_delivery(units, np.isfinite(monthly["waste_generated"]), rngs[4]),
                 "welfare": plan_delivery(units, np.isfinite(monthly["elderly_60_69"]), rngs[4])}
     say("simulate", 3, 3)
-    tables, late_of = _build_tables(units, monthly, appropriation, delivery, rngs[5])
+    population = population_by_fy(units, appropriation.shape[1], 2565 - FIRST_FY, rngs[8])
+    tables, late_of = _build_tables(units, monthly, appropriation, population, delivery, rngs[5])
     for table, style in zip(tables, draw_styles(len(tables), rngs[6]), strict=True):
         table.style = style
         if style.is_xlsx and table.n_cells() > XLSX_MAX_CELLS:
@@ -248,7 +255,8 @@ def generate_dataset(reference: ReferenceData, thailand_dir: Path, scale: str, s
     say("write", len(tables), len(tables))
     say("truth", 0, 1)
     codes = units["lao_code"].to_numpy()
-    records = records_table(codes, monthly, appropriation, axis)
+    records = records_table(codes, monthly, {"budget_appropriation": appropriation,
+                                             "population_registered": population}, axis)
     write_parquet(records, truth_dir / "records.parquet")
     write_parquet(pa.Table.from_pandas(units, preserve_index=False), truth_dir / "laos.parquet")
     write_parquet(_dirt_table(dirt, tables, positions, codes, axis), truth_dir / "dirt.parquet")

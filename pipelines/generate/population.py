@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["KG_PER_PERSON_DAY", "TOURISM", "province_population", "lao_table"]
+__all__ = ["KG_PER_PERSON_DAY", "TOURISM", "province_population", "lao_table", "population_by_fy"]
 
 KG_PER_PERSON_DAY = 1.1
 # Province tourism intensity 0..1 (share of waste swing in the high season, COVID exposure).
@@ -60,3 +60,17 @@ def lao_table(laos: pd.DataFrame, province_pop: pd.Series, rng: np.random.Genera
     prov_share = pd.Series(share).groupby(out["province_code"]).transform("sum").to_numpy()
     out["waste_share"] = share / np.where(prov_share > 0, prov_share, 1.0)
     return out.drop(columns=["area_km2"])
+
+
+def population_by_fy(units: pd.DataFrame, n_fy: int, base_fy_index: int, rng: np.random.Generator) -> np.ndarray:
+    """[unit, fiscal year] registered residents: the unit's population in the base year (FY2565), grown
+    or shrunk by its own yearly rate (about +0.2 %/year, spread 0.8 points: towns grow, remote
+    subdistricts empty), with small registration corrections; NaN for units that report no waste
+    (PAOs: their residents are their LAOs')."""
+    base = units["population"].to_numpy(dtype=float)
+    growth = np.clip(rng.normal(0.002, 0.008, len(units)), -0.02, 0.04)
+    years = np.arange(n_fy, dtype=float) - base_fy_index
+    series = base[:, None] * (1.0 + growth[:, None]) ** years[None, :]
+    series *= rng.lognormal(0.0, 0.002, series.shape)
+    reports = units["reports_waste"].to_numpy(dtype=bool)
+    return np.where(reports[:, None], np.maximum(np.rint(series), 1.0), np.nan)

@@ -36,13 +36,14 @@ def _block(codes: np.ndarray, name: str, array: np.ndarray, days: np.ndarray,
         "value": pa.array(array[keep], pa.float64())})
 
 
-def records_table(codes: np.ndarray, monthly: dict[str, np.ndarray], appropriation: np.ndarray,
+def records_table(codes: np.ndarray, monthly: dict[str, np.ndarray], annual: dict[str, np.ndarray],
                   axis: MonthAxis) -> pa.Table:
-    """Every true record, by metric (catalogue order), unit and month; annual metrics dated October."""
+    """Every true record, by metric (catalogue order), unit and month; annual metrics ([unit, fiscal
+    year] arrays in `annual`) dated October."""
     blocks = []
     for name in METRIC_NAMES:
-        if name == "budget_appropriation":
-            blocks.append(_block(codes, name, appropriation, axis.days[::12]))
+        if name in annual:
+            blocks.append(_block(codes, name, annual[name], axis.days[::12]))
         else:
             blocks.append(_block(codes, name, monthly[name], axis.days))
     return pa.concat_tables(blocks).cast(RECORDS_SCHEMA)

@@ -1,4 +1,5 @@
-"""The waste page against the real API: tonnes/day per LAO against peers of the same type and size."""
+"""The waste page against the real API: tonnes/day and kg/person/day per LAO against peers of the same type
+and population band."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ def test_next_years_waste_per_lao_against_peers(open_app, api):
     fy = next_fiscal_year(api)
     at = open_app("waste")
     assert at.title[0].value == "ขยะมูลฝอย"
-    assert "ไม่มีจำนวนประชากร" in at.main.info[0].value  # per capita needs a population the reference lacks
+    assert not any("ไม่มีจำนวนประชากร" in info.value for info in at.main.info)  # the units report population
     assert at.selectbox(key="waste_step1").value == "province:83"
     assert at.radio(key="waste_fy").value == fy
     table = at.dataframe[0].value
@@ -20,10 +21,18 @@ def test_next_years_waste_per_lao_against_peers(open_app, api):
     assert table["tonnes_day"].sum() == pytest.approx(fiscal_year_total(province["points"], fy, mean=True), rel=1e-4)
     assert number_in(at.metric[0].value) == pytest.approx(table["tonnes_day"].sum(), abs=0.06)
     assert "องค์การบริหารส่วนจังหวัด" not in set(table["lao_type_label"])  # a PAO collects no household waste
-    for _, group in table.groupby(["lao_type_label", "area_band_label"]):
+    # per capita from the population each LAO reported (the latest year up to the one shown)
+    for row in table.head(3).itertuples():
+        people = api.get("/v1/history", params={"metric": "population_registered", "level": "lao",
+                                                "code": row.code}).json()["points"]
+        latest = max((p for p in people if p["fiscal_year"] <= fy), key=lambda p: p["fiscal_year"])
+        assert row.population == pytest.approx(latest["value"]) and row.population_fy == latest["fiscal_year"]
+        assert row.per_capita == pytest.approx(row.tonnes_day * 1000 / latest["value"])
+    assert table["per_capita"].between(0.1, 10).all()  # kg/person/day: plausible for Thai LAOs
+    for _, group in table.groupby(["lao_type_label", "population_band_label"]):
         assert (group["peers"] == len(group)).all()
         assert group["peer_median"].iloc[0] == pytest.approx(group["tonnes_day"].median())
-    assert "per_capita" not in table.columns  # no population in the reference
+        assert group["peer_median_per_capita"].iloc[0] == pytest.approx(group["per_capita"].median())
     assert table["national_mean"].notna().all()
 
 

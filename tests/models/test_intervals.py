@@ -3,7 +3,7 @@ import pytest
 
 from models.backtest import rolling_origin_backtest
 from models.baselines import HistoricMean, SeasonalNaive
-from models.intervals import calibrate, holdout_coverage, prediction_intervals
+from models.intervals import calibrate, cross_origin_coverage, holdout_coverage, prediction_intervals
 
 NAN = np.nan
 
@@ -103,3 +103,39 @@ def test_arguments_are_checked():
         calibrate(np.ones((3, 1)), np.ones(2))
     with pytest.raises(ValueError, match="two origins"):
         holdout_coverage(np.ones((1, 2, 3)), np.ones((1, 2, 3)), np.ones((1, 2)))
+
+
+def test_cross_origin_coverage_holds_out_each_origin_in_turn():
+    block, _ = gaussian_panel(50, 72, seed=3)
+    result = rolling_origin_backtest(block, [SeasonalNaive()], 6, n_origins=4, step=6)
+    actual, forecast, scale = result.actual, result.forecasts["seasonal_naive"], result.scale
+    table = cross_origin_coverage(actual, forecast, scale)
+    # by hand: origin o's intervals come from the residuals of the three other origins only
+    inside, pairs, per_origin = {0.8: 0, 0.95: 0}, 0, {0.8: [], 0.95: []}
+    for o in range(4):
+        others = [i for i in range(4) if i != o]
+        calibration = calibrate((actual[others] - forecast[others]).reshape(-1, 6), scale[others].reshape(-1))
+        for level in (0.8, 0.95):
+            lo, hi = prediction_intervals(forecast[o], scale[o], calibration, level)
+            hit = (actual[o] >= lo) & (actual[o] <= hi)
+            inside[level] += int(hit.sum())
+            per_origin[level].append(hit.mean())
+        pairs += actual[o].size
+    for level in (0.8, 0.95):
+        assert table.loc[level, "coverage"] == pytest.approx(inside[level] / pairs)
+        assert table.loc[level, "min_origin"] == pytest.approx(min(per_origin[level]))
+        assert table.loc[level, "max_origin"] == pytest.approx(max(per_origin[level]))
+    assert (table["n_pairs"] == 4 * 50 * 6).all() and (table["n_calibration"] == 3 * 50).all()
+    # the last-origin holdout is the same computation restricted to the last origin
+    last = holdout_coverage(actual, forecast, scale)
+    assert last.loc[0.8, "coverage"] == pytest.approx(per_origin[0.8][-1])
+
+
+def test_cross_origin_coverage_exposes_a_shift_that_one_origin_hides():
+    """Errors that grow origin after origin: the late origins are under-covered, the early ones over;
+    the pooled figure and its per-origin spread say so."""
+    rng = np.random.default_rng(4)
+    actual = rng.normal(size=(5, 400, 3)) * np.array([0.5, 0.75, 1.0, 1.5, 2.0])[:, None, None]
+    table = cross_origin_coverage(actual, np.zeros_like(actual), np.ones((5, 400)))
+    assert table.loc[0.8, "min_origin"] < 0.7 and table.loc[0.8, "max_origin"] > 0.95
+    assert holdout_coverage(actual, np.zeros_like(actual), np.ones((5, 400))).loc[0.8, "coverage"] < 0.7

@@ -73,8 +73,10 @@ def test_champion_is_the_lowest_mase_and_accuracy_is_reported_per_level(trained)
     # Prophet only where asked
     assert "prophet" in training.backtests["nation"].forecasts
     assert "prophet" not in training.backtests["lao"].forecasts
-    # the chosen reconciliation has the lowest level-averaged MASE among the candidates
-    methods = training.reconciliation_methods.groupby("method")["mase"].mean()
+    # the chosen reconciliation has the lowest geometric mean of MASE over levels among the candidates
+    table = training.reconciliation_methods
+    assert set(table["method"]) == {"bottom_up", "wls_struct", "wls_var", "ols"}
+    methods = table.groupby("method")["mase"].apply(lambda mase: float(np.exp(np.log(mase).mean())))
     assert methods.idxmin() == training.reconciliation
 
 
@@ -98,7 +100,9 @@ def test_intervals_follow_the_calibration(trained, world, reference) -> None:
     np.testing.assert_allclose(lao["hi80"], np.maximum(expected_hi, 0), rtol=1e-12, equal_nan=True)
     cov = training.coverage
     assert set(cov["level"]) == set(fitted.hierarchy.levels)
-    assert cov["coverage"].between(0, 1).all()
+    assert cov["coverage"].between(0, 1).all() and cov["coverage_last_origin"].between(0, 1).all()
+    # the pooled cross-origin coverage lies between its best and worst single origin
+    assert (cov["min_origin"] <= cov["coverage"] + 1e-12).all() and (cov["coverage"] <= cov["max_origin"] + 1e-12).all()
 
 
 def test_the_same_forecasts_in_process_and_on_the_cluster(world, reference) -> None:

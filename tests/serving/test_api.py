@@ -177,6 +177,17 @@ def test_models(client, served_world):
         assert accuracy.loc[accuracy["stage"] == "base", "coverage80"].isna().all()
         assert family["mlflow_run_url"].startswith("http://127.0.0.1:")
         assert family["mlflow_run_url"].endswith(f"/runs/{champion['parent_run_id']}")
+    # the served world trains waste twice: the second, weaker cycle is the challenger, scored on its own run
+    waste = next(f for f in body["families"] if f["family"] == "waste")
+    assert waste["challenger"] is not None and waste["challenger"]["run_id"] != waste["champion"]["run_id"]
+    assert waste["challenger"]["score"] >= waste["champion"]["score"]
+    assert waste["challenger_run_url"].endswith(f"/runs/{waste['challenger']['parent_run_id']}")
+    duel = pd.DataFrame(waste["challenger_accuracy"])
+    assert set(duel["stage"]) == {"reconciled"} and len(duel) == 5  # one metric, five levels
+    challenger_lao = duel.set_index("level").loc["lao", "mase"]
+    assert challenger_lao == pytest.approx(waste["challenger"]["score"])  # the score is the mean reconciled LAO MASE
+    assert duel[["coverage80", "coverage95"]].apply(lambda c: c.between(0, 1)).all().all()
+    assert all(f["challenger"] is None and f["challenger_accuracy"] == [] for f in body["families"] if f["family"] != "waste")
 
 
 def test_quality(client, served_world):

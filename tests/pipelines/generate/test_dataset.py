@@ -43,15 +43,25 @@ def test_truth_covers_every_metric_and_month(tiny):
     laos = tiny.table("laos")
     assert set(records["metric"]) == set(METRIC_NAMES)
     assert records["value"].notna().all() and (records["value"] >= 0).all()
-    monthly = records[records["metric"] != "budget_appropriation"]
+    annual_metrics = ["budget_appropriation", "population_registered"]
+    monthly = records[~records["metric"].isin(annual_metrics)]
     counts = monthly.groupby(["lao_code", "metric"]).size()
     assert (counts == 144).all()  # Oct 2013 .. Sep 2025
     periods = pd.to_datetime(monthly["period"])
     assert periods.min() == pd.Timestamp("2013-10-01") and periods.max() == pd.Timestamp("2025-09-01")
-    annual = pd.to_datetime(records.loc[records["metric"] == "budget_appropriation", "period"])
-    assert (annual.dt.month == 10).all()
+    annual = records[records["metric"].isin(annual_metrics)]
+    assert (pd.to_datetime(annual["period"]).dt.month == 10).all()
+    assert (annual.groupby(["lao_code", "metric"]).size() == 12).all()  # FY2557 .. FY2568
     pao = set(laos.loc[laos["lao_type"] == "provincial_admin_org", "lao_code"])
-    assert pao and not (set(records.loc[records["metric"].str.startswith(("waste", "elderly")), "lao_code"]) & pao)
+    reported_by_laos = records["metric"].str.startswith(("waste", "elderly", "population"))
+    assert pao and not (set(records.loc[reported_by_laos, "lao_code"]) & pao)
+    # registered population: every unit that reports waste, near the population the waste was simulated from
+    people = records[records["metric"] == "population_registered"].set_index("lao_code")["value"]
+    assert set(people.index) == set(laos.loc[laos["reports_waste"], "lao_code"])
+    fy2565 = records[(records["metric"] == "population_registered") & (pd.to_datetime(records["period"]) == pd.Timestamp("2021-10-01"))]
+    base = laos.set_index("lao_code")["population"]
+    ratio = fy2565.set_index("lao_code")["value"] / base.reindex(fy2565["lao_code"]).to_numpy()
+    assert ratio.between(0.98, 1.02).all()
     assert BANGKOK_CODE not in set(laos["lao_code"])
 
 
