@@ -12,7 +12,7 @@ from khlang.domain.calendar import BE_OFFSET, fiscal_year
 from khlang.domain.thai import MONTHS_EN_ABBR, MONTHS_TH_ABBR, to_thai_digits
 
 __all__ = [
-    "UNIT_LABELS", "unit_label", "format_number", "format_quantity", "format_change", "format_share", "format_month",
+    "UNIT_LABELS", "unit_label", "format_number", "million_baht_decimals", "format_quantity", "format_change", "format_share", "format_month",
     "format_fiscal_year", "year_label", "to_date", "fiscal_year_of",
 ]
 
@@ -42,15 +42,24 @@ def format_number(value: float | None, decimals: int = 0, thai_digits: bool = Fa
     return to_thai_digits(text) if thai_digits else text
 
 
+def million_baht_decimals(millions: float) -> int:
+    """Decimals of a figure in million baht: 2 below 10,000 million, 1 below 100,000, none above (a
+    national total reads '198,882 ล้านบาท': a card shows it whole, and a baht more says nothing)."""
+    size = abs(float(millions))
+    return 2 if size < 1e4 else 1 if size < 1e5 else 0
+
+
 def format_quantity(value: float | None, unit: str, lang: str = "th", thai_digits: bool = False) -> str:
-    """A value with its unit: baht >= 1 million in million baht (2 decimals), tonnes/day with 1 decimal,
-    persons whole: '1,234.57 ล้านบาท', '12.3 tonnes/day', '4,321 คน'."""
+    """A value with its unit: baht >= 1 million in million baht (million_baht_decimals), tonnes/day with 1
+    decimal, persons whole: '1,234.57 ล้านบาท', '198,882 ล้านบาท', '12.3 tonnes/day', '4,321 คน'."""
     if _missing(value):
         return _DASH
     value = float(value)
     label_index = 0 if lang == "th" else 1
     if unit == "baht" and abs(value) >= 1e6:
-        return f"{format_number(value / 1e6, 2, thai_digits)} {UNIT_LABELS['million_baht'][label_index]}"
+        millions = value / 1e6
+        return (f"{format_number(millions, million_baht_decimals(millions), thai_digits)} "
+                f"{UNIT_LABELS['million_baht'][label_index]}")
     decimals = {"tonnes/day": 1, "kg/person/day": 2}.get(unit, 0)
     label = UNIT_LABELS.get(unit, (unit, unit))[label_index]
     return f"{format_number(value, decimals, thai_digits)} {label}"

@@ -41,7 +41,9 @@ def metric_totals(ctx: Context, metric: str, level: str, **filters: object) -> p
 
 def _cards(ctx: Context, family: str, metrics: list[str]) -> None:
     national = {m: metric_totals(ctx, m, "nation").iloc[0] for m in metrics}
-    columns = st.columns(min(len(metrics), 3) or 1)
+    # baht totals read long ('198,882 ล้านบาท'): two cards a row keep them whole
+    per_row = 2 if any(METRICS[m].unit == "baht" for m in metrics) else 3
+    columns = st.columns(min(len(metrics), per_row) or 1)
     for i, metric in enumerate(metrics):
         row, unit = national[metric], METRICS[metric].unit
         with columns[i % len(columns)]:
@@ -73,8 +75,12 @@ def _regional_table(ctx: Context, metrics: list[str]) -> None:
     frames = []
     for metric in metrics:
         part = metric_totals(ctx, metric, "region")
+        unit = METRICS[metric].unit
+        if unit == "baht":  # billions of baht read as million baht, like the cards
+            part[["this_year", "next_year"]] = part[["this_year", "next_year"]] / 1e6
+            unit = "million_baht"
         part.insert(0, "metric", metric_label(metric, ctx.lang))
-        part.insert(1, "unit", METRICS[metric].unit)
+        part.insert(1, "unit", format_unit(unit, ctx.lang))
         frames.append(part)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if table.empty:

@@ -25,6 +25,8 @@ def test_format_number(value, decimals, thai, expected):
 @pytest.mark.parametrize(("value", "unit", "lang", "expected"), [
     (1_776_924_965.66, "baht", "th", "1,776.92 ล้านบาท"),
     (1_776_924_965.66, "baht", "en", "1,776.92 million baht"),
+    (31_029_650_000.0, "baht", "th", "31,029.7 ล้านบาท"),  # past 10,000 million: one decimal
+    (198_881_504_000.0, "baht", "th", "198,882 ล้านบาท"),  # past 100,000 million: whole millions
     (999_999.0, "baht", "th", "999,999 บาท"),
     (1035.66, "tonnes/day", "th", "1,035.7 ตัน/วัน"),
     (1035.66, "tonnes/day", "en", "1,035.7 tonnes/day"),

@@ -29,7 +29,8 @@ def test_regional_table_lists_the_south(open_app, api):
     assert table["region"].tolist() == [6]  # the served world is Phuket only
     expected = fiscal_year_total(
         api.get("/v1/forecasts", params={"metric": "budget_operations", "level": "region", "code": 6}).json()["points"], fy)
-    assert table["next_year"].iloc[0] == pytest.approx(expected)
+    assert table["next_year"].iloc[0] == pytest.approx(expected / 1e6)  # baht shown in million baht
+    assert table["unit"].iloc[0] == "ล้านบาท"
     assert [b.label for b in at.get("download_button")][:2] == ["ดาวน์โหลด CSV", "ดาวน์โหลด Excel"]
 
 
