@@ -107,6 +107,23 @@ def _click(browser: Browser, selector: str, text: str) -> None:
     assert found, f"no {selector} reading {text!r}"
 
 
+# The page position (CSS pixels) of a point inside the map's coloured province: Vega draws the map as SVG,
+# one path per province, grey (#d9d9d9) where there is no data; the point is one of a grid over the
+# path's box that the browser says lies on that path (a province is no rectangle); null until drawn.
+_COLOURED_PROVINCE = """(() => {
+  const path = [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg .mark-shape path')]
+    .find(p => (p.getAttribute('fill') || '').toLowerCase() !== '#d9d9d9' && p.getAttribute('fill') !== 'none');
+  if (!path) return null;
+  path.scrollIntoView({block: 'center'});
+  const box = path.getBoundingClientRect();
+  for (let i = 1; i < 16; i++) for (let j = 1; j < 16; j++) {
+    const x = box.left + box.width * i / 16, y = box.top + box.height * j / 16;
+    if (document.elementFromPoint(x, y) === path) return [x, y];
+  }
+  return null;
+})()"""
+
+
 def _choose(browser: Browser, label: str, option: str) -> None:
     """Open the select box labelled `label` with the mouse and pick `option`."""
     box = (f"[...document.querySelectorAll('[data-testid=\"stSelectbox\"]')]"
@@ -130,7 +147,11 @@ def test_every_page_in_a_real_browser(servers, browser):
 
     _open(browser, f"{app_url}/", "ภาพรวม", budget, f"ปีงบประมาณ {fy}")
     browser.screenshot(SCREENSHOTS / "overview.png")
-    _click(browser, "button", "เปิด")  # drill into the province chosen under the map (Phuket)
+    # a real mouse click on the map: Phuket is the one province with data, so the only one coloured
+    browser.wait_for(f"!!({_COLOURED_PROVINCE})", 60, "the map's coloured province")
+    x, y = browser.evaluate(_COLOURED_PROVINCE)
+    for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+        browser.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
     text = _settle(browser, "เจาะลึกรายหน่วย", "ภูเก็ต", "ผลรวมพยากรณ์หน่วยย่อยเท่ากับหน่วยแม่", shot="drilldown_phuket")
     assert "ส่วนต่างสูงสุด" in text
     _choose(browser, "อำเภอ / อปท.", "กะทู้")  # a widget's rerun runs the page through main.py again
@@ -141,7 +162,7 @@ def test_every_page_in_a_real_browser(servers, browser):
     browser.screenshot(SCREENSHOTS / "welfare_planner.png")
     _open(browser, f"{app_url}/budget_tracker", "ติดตามการเบิกจ่าย", "อปท. ที่ถูกแจ้งเตือน", "/ 19")  # Phuket's 19 LAOs
     browser.screenshot(SCREENSHOTS / "budget_tracker.png")
-    _open(browser, f"{app_url}/waste", "ขยะมูลฝอย", "ตัน/วัน", "ไม่มีจำนวนประชากร")
+    _open(browser, f"{app_url}/waste", "ขยะมูลฝอย", "ตัน/วัน", "กก./คน/วัน")  # per capita: LAOs report population
     browser.screenshot(SCREENSHOTS / "waste.png")
     _open(browser, f"{app_url}/model_board", "แบบจำลอง", families[0]["model_name"], "เปิดการรันใน MLflow")
     browser.screenshot(SCREENSHOTS / "model_board.png")
