@@ -1,0 +1,109 @@
+"""The backtest tables of the published champions, per family, metric and level, as Markdown: what an
+ML engineer pastes into a review.
+
+    .venv/bin/python -m benchmarks.backtest_tables [--work-dir work/thailand] [--family budget|waste|welfare]
+
+For each family it reads the registered `champion`'s parent run (models:/khlang-<family>@champion) from
+the work folder's MLflow store: backtest/accuracy.parquet (every model's MASE and sMAPE per level, base
+and reconciled) and backtest/coverage.parquet (the intervals' cross-origin and last-origin coverage), and
+prints one row per (metric, level): the champion, its base and reconciled MASE, seasonal naive's MASE,
+the gain of the reconciled champion over seasonal naive, sMAPE and the 80 / 95 % coverage. It also
+writes the rows to work/benchmarks/backtest-tables.json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from khlang.catalog import Catalog
+from khlang.config import load_settings
+from khlang.domain.metrics import FAMILIES
+from khlang.progress import console
+from khlang.runtime import configure_runtime
+
+__all__ = ["backtest_rows", "markdown", "run"]
+
+LEVELS = ("nation", "region", "province", "district", "lao")
+
+
+def backtest_rows(accuracy: pd.DataFrame, coverage: pd.DataFrame) -> pd.DataFrame:
+    """One row per (metric, level) from a family run's accuracy and coverage tables."""
+    rows = []
+    for (metric, level), part in accuracy.groupby(["metric", "level"], sort=False):
+        base = part[part["stage"] == "base"].set_index("model")
+        reconciled = part[part["stage"] == "reconciled"].iloc[0]
+        champion = str(reconciled["model"])
+        naive = float(base.loc["seasonal_naive", "mase"])
+        cov = coverage[(coverage["metric"] == metric) & (coverage["level"] == level)].set_index("interval")
+        last = cov["coverage_last_origin"] if "coverage_last_origin" in cov else pd.Series(dtype=float)
+        rows.append({"metric": metric, "level": level, "champion": champion,
+                     "mase_base": float(base.loc[champion, "mase"]), "mase_reconciled": float(reconciled["mase"]),
+                     "mase_seasonal_naive": naive, "gain_vs_seasonal_naive": 1.0 - float(reconciled["mase"]) / naive,
+                     "smape": float(reconciled["smape"]),
+                     "coverage80": float(cov["coverage"].get(0.8, float("nan"))),
+                     "coverage95": float(cov["coverage"].get(0.95, float("nan"))),
+                     "coverage80_last_origin": float(last.get(0.8, float("nan"))),
+                     "coverage95_last_origin": float(last.get(0.95, float("nan")))})
+    out = pd.DataFrame(rows)
+    out["order"] = out["level"].map(LEVELS.index)
+    return out.sort_values(["metric", "order"], kind="stable").drop(columns="order").reset_index(drop=True)
+
+
+def markdown(rows: pd.DataFrame) -> str:
+    lines = ["| metric | level | champion | MASE base | MASE reconciled | seasonal naive | gain | sMAPE | "
+             "cov 80 | cov 95 | last origin 80 / 95 |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows.itertuples():
+        lines.append(f"| {r.metric} | {r.level} | {r.champion} | {r.mase_base:.3f} | {r.mase_reconciled:.3f} | "
+                     f"{r.mase_seasonal_naive:.3f} | {r.gain_vs_seasonal_naive:.1%} | {r.smape:.1f} | "
+                     f"{r.coverage80:.3f} | {r.coverage95:.3f} | {r.coverage80_last_origin:.2f} / "
+                     f"{r.coverage95_last_origin:.2f} |")
+    return "\n".join(lines)
+
+
+def run(catalog: Catalog, tracking_uri: str | None, families: list[str]) -> dict[str, pd.DataFrame]:
+    import mlflow.artifacts
+
+    from models.registry import CHAMPION, registered_model_name
+    from models.tracking import local_tracking_uri, using_tracking_uri
+
+    uri = tracking_uri or local_tracking_uri(catalog)
+    out = {}
+    with using_tracking_uri(uri) as client, tempfile.TemporaryDirectory(dir=catalog.tmp) as scratch:
+        for family in families:
+            name = registered_model_name(family)
+            version = client.get_model_version_by_alias(name, CHAMPION)
+            run_id = client.get_run(version.run_id).data.tags.get("mlflow.parentRunId") or version.run_id
+            tables = {}
+            for table in ("accuracy", "coverage"):
+                path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=f"backtest/{table}.parquet",
+                                                           dst_path=str(Path(scratch) / family), tracking_uri=uri)
+                tables[table] = pd.read_parquet(path)
+            out[family] = backtest_rows(tables["accuracy"], tables["coverage"])
+            console.print(f"\n### {family}: {name} v{version.version} (run {run_id})\n")
+            console.print(markdown(out[family]), markup=False, highlight=False, soft_wrap=True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--work-dir", type=Path, default=None, help="the work folder (default: the config's)")
+    parser.add_argument("--family", choices=FAMILIES, action="append", help="one family (repeatable); default all")
+    args = parser.parse_args()
+    settings = load_settings()
+    if args.work_dir:
+        settings = settings.with_work_dir(args.work_dir.resolve())
+    catalog = Catalog.from_settings(settings).ensure()
+    configure_runtime(catalog)
+    tables = run(catalog, settings.mlflow.tracking_uri or None, args.family or list(FAMILIES))
+    target = catalog.root / "benchmarks" / "backtest-tables.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({f: t.to_dict("records") for f, t in tables.items()}, indent=1))
+    console.print(f"\nwritten {target}")
+
+
+if __name__ == "__main__":
+    main()
