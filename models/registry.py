@@ -3,8 +3,13 @@
 A new version takes the alias `champion` only when its backtest score (MASE at a chosen level, lower
 is better) beats the champion's score on the same backtest: same data snapshot, origins and horizon
 (the backtest key). Otherwise it takes `challenger`. Scores of different backtests are not compared:
-a version scored on another backtest than the champion's stays challenger unless the caller passes
-the champion's score re-measured on the new backtest (`champion_rescored`)."""
+a version scored on other origins or another horizon of the same data stays challenger unless the
+caller passes the champion's score re-measured on the new backtest (`champion_rescored`).
+
+New data is the exception: when the store changed since the champion was trained (another data
+snapshot), the champion's fitted models hold the old history and cannot forecast from the new months,
+and its score belongs to a backtest that no longer exists. A version trained on the new snapshot then
+takes `champion` (its decision tag says so); the gate applies again among versions of that snapshot."""
 
 from __future__ import annotations
 
@@ -38,6 +43,12 @@ def backtest_key(snapshot: str, origins: Sequence[Any], horizon: int) -> str:
     return f"snapshot={snapshot};origins={','.join(str(o) for o in origins)};horizon={int(horizon)}"
 
 
+def _snapshot(key: str) -> str:
+    """The data snapshot part of a backtest key ('' when the key has none)."""
+    parts = dict(part.split("=", 1) for part in key.split(";") if "=" in part)
+    return parts.get("snapshot", "")
+
+
 @dataclass(frozen=True)
 class Decision:
     alias: str
@@ -53,7 +64,10 @@ def decide(score: float, key: str, champion: tuple[float, str] | None,
     champion_score, champion_key = champion
     if champion_key != key:
         if champion_rescored is None:
-            return Decision(CHALLENGER, "champion scored on another backtest; not comparable")
+            if _snapshot(champion_key) != _snapshot(key):
+                return Decision(CHAMPION, f"new data: the champion was trained on snapshot "
+                                          f"{_snapshot(champion_key)[:12]}, this version on {_snapshot(key)[:12]}")
+            return Decision(CHALLENGER, "champion scored on another backtest of the same data; not comparable")
         champion_score = champion_rescored
     if score < champion_score:
         return Decision(CHAMPION, f"score {score:.6g} < champion's {champion_score:.6g}")

@@ -29,7 +29,8 @@ from models.registry import (
 from models.tracking import local_tracking_uri, training_cycle
 
 KEY = backtest_key("ab" * 32, [48, 54, 60], 6)
-OTHER_KEY = backtest_key("cd" * 32, [48, 54, 60], 6)
+OTHER_KEY = backtest_key("cd" * 32, [48, 54, 60], 6)  # new data
+OTHER_ORIGINS = backtest_key("ab" * 32, [42, 48, 54, 60], 6)  # the same data, another backtest
 
 
 @dataclass
@@ -67,9 +68,11 @@ def _aliases(store: Store, name: str) -> dict[str, str]:
     (0.8, KEY, (1.0, KEY), None, CHAMPION),  # better on the same backtest
     (1.0, KEY, (1.0, KEY), None, CHALLENGER),  # a tie keeps the champion
     (1.2, KEY, (1.0, KEY), None, CHALLENGER),  # worse
-    (0.1, OTHER_KEY, (1.0, KEY), None, CHALLENGER),  # another backtest: not comparable
-    (0.8, OTHER_KEY, (1.0, KEY), 0.9, CHAMPION),  # … unless the champion was re-scored on it
-    (0.95, OTHER_KEY, (1.0, KEY), 0.9, CHALLENGER),
+    (0.1, OTHER_ORIGINS, (1.0, KEY), None, CHALLENGER),  # another backtest of the same data: not comparable
+    (0.8, OTHER_ORIGINS, (1.0, KEY), 0.9, CHAMPION),  # … unless the champion was re-scored on it
+    (0.95, OTHER_ORIGINS, (1.0, KEY), 0.9, CHALLENGER),
+    (1.5, OTHER_KEY, (1.0, KEY), None, CHAMPION),  # new data: the champion cannot forecast from it
+    (1.5, OTHER_KEY, (1.0, KEY), 0.9, CHALLENGER),  # … but a champion re-scored on the new data still counts
 ])
 def test_decide(score, key, champion, rescored, alias) -> None:
     assert decide(score, key, champion, rescored).alias == alias
@@ -114,12 +117,25 @@ def test_better_takes_champion_worse_is_challenger(store: Store) -> None:
 
 def test_another_backtest_is_challenger_unless_the_champion_is_rescored(store: Store) -> None:
     champion = register_winner(store.model_uris["naive"], "budget", 1.0, KEY, store.catalog)
-    newer_data = register_winner(store.model_uris["seasonal_naive"], "budget", 0.5, OTHER_KEY, store.catalog)
-    assert newer_data.alias == CHALLENGER and "another backtest" in newer_data.reason
-    rescored = register_winner(store.model_uris["historic_mean"], "budget", 0.7, OTHER_KEY, store.catalog,
+    other = register_winner(store.model_uris["seasonal_naive"], "budget", 0.5, OTHER_ORIGINS, store.catalog)
+    assert other.alias == CHALLENGER and "another backtest" in other.reason
+    rescored = register_winner(store.model_uris["historic_mean"], "budget", 0.7, OTHER_ORIGINS, store.catalog,
                                champion_rescored=0.9)
     assert rescored.alias == CHAMPION and rescored.previous_champion == champion.version
-    assert _aliases(store, "khlang-budget") == {CHAMPION: rescored.version, CHALLENGER: newer_data.version}
+    assert _aliases(store, "khlang-budget") == {CHAMPION: rescored.version, CHALLENGER: other.version}
+
+
+def test_a_model_of_new_data_replaces_the_champion(store: Store) -> None:
+    """The store changed: the old champion's models hold the old history, so the version trained on the
+    new snapshot takes over even with a worse score (its backtest is another, harder one); among
+    versions of the new snapshot the score decides again."""
+    old = register_winner(store.model_uris["naive"], "waste", 0.5, KEY, store.catalog)
+    newer_data = register_winner(store.model_uris["seasonal_naive"], "waste", 0.9, OTHER_KEY, store.catalog)
+    assert (newer_data.alias, newer_data.previous_champion) == (CHAMPION, old.version)
+    assert newer_data.reason.startswith("new data") and ("ab" * 6) in newer_data.reason
+    worse = register_winner(store.model_uris["historic_mean"], "waste", 0.95, OTHER_KEY, store.catalog)
+    assert worse.alias == CHALLENGER
+    assert _aliases(store, "khlang-waste") == {CHAMPION: newer_data.version, CHALLENGER: worse.version}
 
 
 @pytest.mark.parametrize("score", [math.nan, math.inf])
