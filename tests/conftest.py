@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from khlang.catalog import Catalog
 from khlang.config import Settings, load_settings
@@ -12,6 +13,12 @@ from khlang.domain.reference import ReferenceData, load_reference
 from khlang.runtime import configure_runtime
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests check results, not speed: on a 2-core machine running the cluster, the app and the
+# browser beside them, one example can take 400 ms (a first call warming a cache) where Hypothesis's
+# default 200 ms deadline calls it flaky. Timings live in benchmarks/.
+hypothesis_settings.register_profile("khlang", deadline=None)
+hypothesis_settings.load_profile("khlang")
 
 
 def pytest_configure(config: pytest.Config) -> None:
