@@ -47,7 +47,7 @@ _METRICS: list[Metric] = [
     # Registered residents (ทะเบียนราษฎร์) as the unit reports them with its waste survey, once per fiscal
     # year: the denominator of waste per capita. Not forecast (annual).
     Metric("population_registered", "waste", "persons", "A", "ประชากรตามทะเบียนราษฎร์",
-           "Registered population", 1e7),
+           "Registered population", 3e7),  # Bangkok is one unit: ~10 million in the synthetic data
     *(Metric(f"elderly_{tier}", "welfare", "persons", "M", f"ผู้รับเบี้ยยังชีพผู้สูงอายุ {tier.replace('_plus', '+').replace('_', '-')} ปี",
              f"Elderly allowance recipients aged {tier.replace('_plus', '+').replace('_', '-')}", 2e6, rate)
       for tier, rate in ELDERLY_TIERS.items()),

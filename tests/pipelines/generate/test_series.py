@@ -88,3 +88,17 @@ def test_elderly_scale_with_population(tiny):
     for fy in (2565, 2566, 2567):
         per_share = calibration["elderly_recipients_by_fy"][fy] / share
         assert 10e6 <= per_share <= 11e6
+
+
+def test_every_units_population_fits_the_ingest_bound(reference, thailand_dir):
+    """The registered population of the largest unit (Bangkok: one unit for its whole province) stays
+    well inside what ingest accepts, growth included, so no true record is quarantined as out of range."""
+    from khlang.domain.metrics import METRICS
+    from pipelines.generate.dataset import _read_real_waste
+    from pipelines.generate.population import lao_table, population_by_fy, province_population
+
+    units = lao_table(reference.laos, province_population(_read_real_waste(thailand_dir)), np.random.default_rng(0))
+    people = population_by_fy(units, 12, 8, np.random.default_rng(1))
+    bound = METRICS["population_registered"].max_per_lao
+    assert np.nanmax(people) > 5e6  # Bangkok is in the register and reports waste
+    assert np.nanmax(people) < 0.8 * bound
