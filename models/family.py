@@ -3,7 +3,9 @@ the cycle to MLflow and register the family's model.
 
 MLflow layout (experiment khlang-<family>): the parent run `<family>/<cycle>` holds the training
 config, the accuracy table of every (metric, level, model) before and after reconciliation, the
-interval coverage, the champions, the coherence gap, backtest plots, the data snapshot and code version.
+reconciliation chosen per metric (param `reconciliation.<metric>`, and every candidate method's MASE per
+level in backtest/reconciliation.parquet), the interval coverage, the champions, the coherence gap,
+backtest plots, the data snapshot and code version.
 One child run per candidate model logs its metrics per metric and level (`mase__<metric>__<level>`)
 and its per-series accuracy (Parquet); the xgb_global child logs its feature importance. The child run
 `champion` logs the family's pyfunc model (models.family_model) with pinned requirements and the
@@ -142,6 +144,10 @@ def train_family(family: str, catalog: Catalog, reference: ReferenceData, config
         parent.log_frame(coverage, "backtest/coverage.parquet")
         parent.log_frame(pd.DataFrame([{"metric": m, "level": lv, "champion": c} for m, t in trainings.items()
                                        for lv, c in t.champions.items()]), "backtest/champions.parquet")
+        # which reconciliation each metric got, and every candidate method's MASE per level behind the choice
+        parent.log_frame(pd.concat([t.reconciliation_methods.assign(metric=m) for m, t in trainings.items()],
+                                   ignore_index=True), "backtest/reconciliation.parquet")
+        parent.log_params({f"reconciliation.{m}": t.reconciliation for m, t in trainings.items()})
         rec = accuracy[accuracy["stage"] == "reconciled"]
         parent.log_level_metrics({lv: {f"mase_reconciled__{r.metric}": r.mase, f"smape_reconciled__{r.metric}": r.smape}
                                   for lv, group in rec.groupby("level") for r in group.itertuples()})

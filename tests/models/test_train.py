@@ -122,7 +122,10 @@ def test_mlflow_holds_the_cycle_and_the_registered_model_reproduces_it(trained, 
     assert parent.data.tags["khlang.data_snapshot"] != "none"
     assert parent.data.tags["khlang.code_version"]
     artifacts = {a.path for a in client.list_artifacts(parent_id, "backtest")}
-    assert {"backtest/accuracy.parquet", "backtest/coverage.parquet", "backtest/champions.parquet"} <= artifacts
+    assert {"backtest/accuracy.parquet", "backtest/coverage.parquet", "backtest/champions.parquet",
+            "backtest/reconciliation.parquet"} <= artifacts
+    training = trained.trainings[METRIC]
+    assert parent.data.params[f"reconciliation.{METRIC}"] == training.reconciliation
     assert any(a.path.endswith(".png") for a in client.list_artifacts(parent_id, "plots"))
     assert parent.data.metrics["coherence_gap"] == pytest.approx(trained.coherence_gap)
     # a child run per candidate, with its MASE per level equal to the backtest's
