@@ -18,37 +18,40 @@ POPULATION_BAND_EDGES = (2_500, 5_000, 10_000, 25_000, 50_000, 100_000)  # regis
 _AREA_MAX_KM2 = 25_000.0  # beyond it a register "area" is not an area (see features.static)
 
 
+def _band(values: pd.Series, edges: tuple[float, ...], valid: pd.Series) -> pd.Series:
+    """Band 0 (below the first edge) … len(edges) (at or above the last); <NA> where not `valid`."""
+    band = pd.Series(np.searchsorted(edges, values.fillna(0), side="right"), index=values.index)
+    return band.where(valid).astype("Int64")
+
+
+def _band_label(band: int | None, edges: tuple[float, ...], unit: str) -> str:
+    if band is None or pd.isna(band):
+        return "?"
+    bounds = (0.0, *edges, np.inf)
+    low, high = bounds[int(band)], bounds[int(band) + 1]
+    return f"≥ {low:,.0f}{unit}" if np.isinf(high) else f"{low:,.0f}–{high:,.0f}{unit}"
+
+
 def area_band(area_km2: pd.Series) -> pd.Series:
     """Band 0 (< 10 km2) … 6 (>= 1,000 km2) on AREA_BAND_EDGES_KM2; <NA> when the area is missing or absurd."""
     area = pd.to_numeric(area_km2, errors="coerce").astype(float)
-    valid = (area > 0) & (area <= _AREA_MAX_KM2)
-    band = pd.Series(np.searchsorted(AREA_BAND_EDGES_KM2, area.fillna(0), side="right"), index=area.index)
-    return band.where(valid).astype("Int64")
+    return _band(area, AREA_BAND_EDGES_KM2, (area > 0) & (area <= _AREA_MAX_KM2))
 
 
 def area_band_label(band: int | None) -> str:
     """2 -> '25–50 km²'; None -> '?'."""
-    if band is None or pd.isna(band):
-        return "?"
-    edges = (0.0, *AREA_BAND_EDGES_KM2, np.inf)
-    low, high = edges[int(band)], edges[int(band) + 1]
-    return f"≥ {low:,.0f} km²" if np.isinf(high) else f"{low:,.0f}–{high:,.0f} km²"
+    return _band_label(band, AREA_BAND_EDGES_KM2, " km²")
 
 
 def population_band(population: pd.Series) -> pd.Series:
     """Band 0 (< 2,500 residents) … 6 (>= 100,000) on POPULATION_BAND_EDGES; <NA> when unknown or not positive."""
     people = pd.to_numeric(population, errors="coerce").astype(float)
-    band = pd.Series(np.searchsorted(POPULATION_BAND_EDGES, people.fillna(0), side="right"), index=people.index)
-    return band.where(people > 0).astype("Int64")
+    return _band(people, POPULATION_BAND_EDGES, people > 0)
 
 
 def population_band_label(band: int | None) -> str:
     """2 -> '5,000–10,000'; None -> '?'."""
-    if band is None or pd.isna(band):
-        return "?"
-    edges = (0, *POPULATION_BAND_EDGES, np.inf)
-    low, high = edges[int(band)], edges[int(band) + 1]
-    return f"≥ {low:,.0f}" if np.isinf(high) else f"{low:,.0f}–{high:,.0f}"
+    return _band_label(band, POPULATION_BAND_EDGES, "")
 
 
 def peer_comparison(laos: pd.DataFrame) -> pd.DataFrame:
