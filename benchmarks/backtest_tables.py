@@ -65,10 +65,9 @@ def markdown(rows: pd.DataFrame) -> str:
 
 
 def run(catalog: Catalog, tracking_uri: str | None, families: list[str]) -> dict[str, pd.DataFrame]:
-    import mlflow.artifacts
-
     from models.registry import CHAMPION, registered_model_name
     from models.tracking import local_tracking_uri, using_tracking_uri
+    from serving.model_registry_view import backtest_tables
 
     uri = tracking_uri or local_tracking_uri(catalog)
     out = {}
@@ -77,12 +76,10 @@ def run(catalog: Catalog, tracking_uri: str | None, families: list[str]) -> dict
             name = registered_model_name(family)
             version = client.get_model_version_by_alias(name, CHAMPION)
             run_id = client.get_run(version.run_id).data.tags.get("mlflow.parentRunId") or version.run_id
-            tables = {}
-            for table in ("accuracy", "coverage"):
-                path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=f"backtest/{table}.parquet",
-                                                           dst_path=str(Path(scratch) / family), tracking_uri=uri)
-                tables[table] = pd.read_parquet(path)
-            out[family] = backtest_rows(tables["accuracy"], tables["coverage"])
+            accuracy, coverage = backtest_tables(run_id, Path(scratch) / family, uri)
+            if coverage is None:
+                raise RuntimeError(f"{name} v{version.version}: run {run_id} logged no backtest/coverage.parquet")
+            out[family] = backtest_rows(accuracy, coverage)
             console.print(f"\n### {family}: {name} v{version.version} (run {run_id})\n")
             console.print(markdown(out[family]), markup=False, highlight=False, soft_wrap=True)
     return out

@@ -16,7 +16,7 @@ from khlang.catalog import Catalog
 from khlang.config import Settings
 from khlang.domain.metrics import FAMILIES
 
-__all__ = ["ACCURACY_COLUMNS", "accuracy_rows", "mlflow_ui_base", "model_families"]
+__all__ = ["ACCURACY_COLUMNS", "accuracy_rows", "backtest_tables", "mlflow_ui_base", "model_families"]
 
 ACCURACY_COLUMNS = ["metric", "level", "model", "stage", "champion", "mase", "smape", "wape", "coverage80",
                     "coverage95"]
@@ -62,7 +62,9 @@ def _version(client: Any, name: str, version: str | None) -> dict | None:
             "experiment_id": run.info.experiment_id}
 
 
-def _backtest_tables(run_id: str, scratch: Path, uri: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def backtest_tables(run_id: str, scratch: Path, uri: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """A family cycle's parent run's backtest/accuracy.parquet and backtest/coverage.parquet (None when
+    an older cycle logged no coverage), downloaded under `scratch`."""
     import mlflow.artifacts
 
     accuracy = pd.read_parquet(mlflow.artifacts.download_artifacts(
@@ -73,6 +75,14 @@ def _backtest_tables(run_id: str, scratch: Path, uri: str) -> tuple[pd.DataFrame
     except Exception:  # an older cycle logged no coverage: accuracy alone is still worth showing
         coverage = None
     return accuracy, coverage
+
+
+def _empty_entry(family: str) -> dict[str, Any]:
+    from models.registry import registered_model_name
+
+    return {"family": family, "model_name": registered_model_name(family), "champion": None, "challenger": None,
+            "accuracy": [], "mlflow_run_url": None, "challenger_accuracy": [], "challenger_run_url": None,
+            "error": None}
 
 
 def model_families(catalog: Catalog, settings: Settings, published: Sequence[str] = ()) -> list[dict]:
@@ -86,18 +96,13 @@ def model_families(catalog: Catalog, settings: Settings, published: Sequence[str
     uri = settings.mlflow.tracking_uri or local_tracking_uri(catalog)
     if not settings.mlflow.tracking_uri and not (catalog.mlflow / "mlflow.db").is_file():
         # Opening a missing SQLite store would create one: the API never writes the tracking store.
-        return [{"family": f, "model_name": registered_model_name(f), "champion": None, "challenger": None,
-                 "accuracy": [], "mlflow_run_url": None, "challenger_accuracy": [], "challenger_run_url": None,
-                 "error": f"no MLflow tracking store at {catalog.mlflow}"}
-                for f in published]
+        return [{**_empty_entry(f), "error": f"no MLflow tracking store at {catalog.mlflow}"} for f in published]
     out = []
     with using_tracking_uri(uri) as client, \
             tempfile.TemporaryDirectory(dir=catalog.tmp) as scratch:
         for family in FAMILIES:
             name = registered_model_name(family)
-            entry: dict[str, Any] = {"family": family, "model_name": name, "champion": None, "challenger": None,
-                                     "accuracy": [], "mlflow_run_url": None, "challenger_accuracy": [],
-                                     "challenger_run_url": None, "error": None}
+            entry = _empty_entry(family)
             try:
                 aliases = client.get_registered_model(name).aliases
             except MlflowException:
@@ -114,7 +119,7 @@ def model_families(catalog: Catalog, settings: Settings, published: Sequence[str
                 run_id = version["parent_run_id"] or version["run_id"]
                 entry[url_key] = f"{base}/#/experiments/{version['experiment_id']}/runs/{run_id}"
                 try:
-                    accuracy, coverage = _backtest_tables(run_id, Path(scratch) / family / alias, uri)
+                    accuracy, coverage = backtest_tables(run_id, Path(scratch) / family / alias, uri)
                     rows = accuracy_rows(accuracy, coverage)
                     entry[key] = (rows if alias == CHAMPION else rows[rows["stage"] == "reconciled"]).to_dict("records")
                 except (MlflowException, OSError) as error:
