@@ -242,7 +242,7 @@ def _reconciled_backtest(history: MetricHistory, backtests: dict[str, Backtest],
         residuals = np.concatenate([(b.actual - b.forecasts["reconciled"]).reshape(-1, horizon) for b in used])
         scales = np.concatenate([b.scale.reshape(-1) for b in used])
         calibrations[level] = calibrate(residuals, scales, LEVELS)
-        arrays = _holdout(used, n_origins)
+        arrays = _pooled_backtest(used, n_origins)
         table = cross_origin_coverage(*arrays, LEVELS, non_negative=True)
         last = holdout_coverage(*arrays, LEVELS, non_negative=True)
         table = table.assign(coverage_last_origin=last["coverage"])
@@ -267,7 +267,7 @@ def _pool_until(pool: list[Backtest], n_origins: int, least: int) -> list[Backte
     return used
 
 
-def _holdout(used: list[Backtest], n_origins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _pooled_backtest(used: list[Backtest], n_origins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """actual, reconciled forecast [origin, series, step] and scale [origin, series] of the pooled levels."""
     actual = np.concatenate([b.actual for b in used], axis=1)
     forecast = np.concatenate([b.forecasts["reconciled"] for b in used], axis=1)
