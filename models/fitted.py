@@ -18,6 +18,7 @@ from khlang.domain.calendar import month_from_index
 from models.baselines import HistoricMean, Naive, SeasonalDrift, SeasonalMean, SeasonalNaive
 from models.design import history_periods
 from models.hierarchy_matrix import Hierarchy
+from models.interval_scale import interval_scale
 from models.intervals import LEVELS, ConformalCalibration, prediction_intervals
 from models.metrics import mase_scale
 from models.reconcile import reconcile
@@ -145,7 +146,7 @@ class FittedMetric:
         values = coherent(h, h.stack(base), h.stack(fallback), self.method, self.blocks)
         out = {}
         for level, (_, forecast) in h.unstack(values).items():
-            scale = mase_scale(self.blocks[level])
+            scale = self._interval_scale(level)
             arrays = {"forecast": forecast, "base_forecast": base[level][1]}
             for interval in LEVELS:
                 lo, hi = prediction_intervals(forecast, scale, self.levels[level].calibration, interval,
@@ -154,6 +155,13 @@ class FittedMetric:
                 arrays[f"lo{pct}"], arrays[f"hi{pct}"] = lo, hi
             out[level] = arrays
         return out
+
+    def _interval_scale(self, level: str) -> np.ndarray:
+        """The scale the level's calibration divided its residuals by, for the forecast's steps
+        (a model calibrated before month profiles existed has none: its plain MASE scale)."""
+        if getattr(self.levels[level].calibration, "scale", "mase") == "mase_month":
+            return interval_scale(self.blocks[level], self.periods, self.horizon)
+        return mase_scale(self.blocks[level])
 
     def forecast_frame(self) -> pd.DataFrame:
         """One row per (level, series, step): FORECAST_COLUMNS."""

@@ -1,9 +1,10 @@
 """Split-conformal prediction intervals per horizon step from backtest residuals.
 
 Calibration pools the residuals (actual - forecast) of one group of series (one hierarchy level of
-one metric, say) over its backtest origins, per step. Each residual is divided by its series' MASE
-scale at that origin (`models.metrics.mase_scale` of the history the forecast saw), so a large LAO
-and a small one add comparable, unitless scores |r| / scale. The interval at level 1 - alpha is the
+one metric, say) over its backtest origins, per step. Each residual is divided by a scale from the
+history the forecast saw, so a large LAO and a small one add comparable, unitless scores |r| / scale:
+one per series (its MASE scale, `models.metrics.mase_scale`) or one per series and step (the MASE
+scale times the month profile of the step's target month, `models.interval_scale`; the training's). The interval at level 1 - alpha is the
 forecast ± q * scale, with q the ceil((n + 1)(1 - alpha))-th smallest of the n scores of that step:
 the split-conformal finite-sample correction, which covers at least 1 - alpha when the scores are
 exchangeable. Where n is too small for that (k > n) q is infinite: an honest "no bound".
@@ -56,25 +57,43 @@ class ConformalCalibration:
     levels: tuple[float, ...]
     quantiles: np.ndarray  # float64 [level, step]; inf where too few residuals for the level
     n: np.ndarray  # int64 [step]: residuals that calibrated each step
+    scale: str = "mase"  # what the scores were divided by: "mase" [series] or "mase_month" [series, step]
 
     def offsets(self, scale: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-        """Lower and upper offsets [series, step] from the point forecast, in the series' unit."""
+        """Lower and upper offsets [series, step] from the point forecast, in the series' unit; scale is
+        [series] or [series, step], the same kind the calibration divided by."""
         row = self.quantiles[self.levels.index(float(level))]
-        half_width = _usable_scale(scale)[:, None] * row[None, :]
+        half_width = _per_step(_usable_scale(scale), row.size) * row[None, :]
         return -half_width, half_width
 
 
-def calibrate(residuals: np.ndarray, scale: np.ndarray, levels: Sequence[float] = LEVELS) -> ConformalCalibration:
-    """Conformal quantiles from residuals [rows, step] (NaN = not scored) and each row's scale [rows];
-    a row is one (origin, series) of the group."""
+def _series_unit(scale: np.ndarray) -> np.ndarray:
+    """[series] mean over the steps of a [series, step] scale (NaN where none is defined): the MASE scale
+    itself for a per-series scale, and near it for a month-profiled one over a whole year of steps."""
+    defined = ~np.isnan(scale)
+    count = defined.sum(axis=1)
+    return np.where(count > 0, np.where(defined, scale, 0.0).sum(axis=1) / np.maximum(count, 1), np.nan)
+
+
+def _per_step(scale: np.ndarray, horizon: int) -> np.ndarray:
+    """A scale [rows] or [rows, step] as [rows, step]."""
+    return np.broadcast_to(scale[:, None], (scale.shape[0], horizon)) if scale.ndim == 1 else scale
+
+
+def calibrate(residuals: np.ndarray, scale: np.ndarray, levels: Sequence[float] = LEVELS,
+              scale_kind: str = "mase") -> ConformalCalibration:
+    """Conformal quantiles from residuals [rows, step] (NaN = not scored) and each row's scale, [rows] or
+    [rows, step]; a row is one (origin, series) of the group. scale_kind names the scale for whoever
+    applies the calibration later (ConformalCalibration.scale)."""
     levels = _check_levels(levels)
     residuals = np.asarray(residuals, dtype=np.float64)
     if residuals.ndim != 2:
         raise ValueError(f"residuals are [rows, step]; got shape {residuals.shape}")
     scale = _usable_scale(scale)
-    if scale.shape != residuals.shape[:1]:
-        raise ValueError(f"scale is [rows] = ({residuals.shape[0]},); got shape {scale.shape}")
-    scores = np.sort(np.abs(residuals) / scale[:, None], axis=0)  # NaN sorts last
+    if scale.shape not in (residuals.shape[:1], residuals.shape):
+        raise ValueError(f"scale is [rows] = ({residuals.shape[0]},) or [rows, step] = {residuals.shape}; "
+                         f"got shape {scale.shape}")
+    scores = np.sort(np.abs(residuals) / _per_step(scale, residuals.shape[1]), axis=0)  # NaN sorts last
     n = (~np.isnan(scores)).sum(axis=0)
     rank = np.ceil((n[None, :] + 1) * np.asarray(levels)[:, None] - _RANK_SLACK).astype(np.int64)
     enough = rank <= n[None, :]
@@ -82,19 +101,20 @@ def calibrate(residuals: np.ndarray, scale: np.ndarray, levels: Sequence[float] 
     if scores.shape[0]:
         picked = np.take_along_axis(scores, np.clip(rank - 1, 0, scores.shape[0] - 1), axis=0)
         quantiles = np.where(enough, picked, np.inf)
-    return ConformalCalibration(levels=levels, quantiles=quantiles, n=n.astype(np.int64))
+    return ConformalCalibration(levels=levels, quantiles=quantiles, n=n.astype(np.int64), scale=scale_kind)
 
 
 def prediction_intervals(forecast: np.ndarray, scale: np.ndarray, calibration: ConformalCalibration,
                          level: float, non_negative: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """[lo, hi] bounds [series, step] around point forecasts [series, step] (the series' unit); with
-    non_negative (counts, tonnes, baht) both bounds are clipped at 0."""
+    """[lo, hi] bounds [series, step] around point forecasts [series, step] (the series' unit), scale
+    [series] or [series, step]; with non_negative (counts, tonnes, baht) both bounds are clipped at 0."""
     forecast = np.asarray(forecast, dtype=np.float64)
     if forecast.ndim != 2 or forecast.shape[1] != calibration.quantiles.shape[1]:
         raise ValueError(f"forecast is [series, {calibration.quantiles.shape[1]}]; got shape {forecast.shape}")
     scale = np.asarray(scale, dtype=np.float64)
-    if scale.shape != forecast.shape[:1]:
-        raise ValueError(f"scale is [series] = ({forecast.shape[0]},); got shape {scale.shape}")
+    if scale.shape not in (forecast.shape[:1], forecast.shape):
+        raise ValueError(f"scale is [series] = ({forecast.shape[0]},) or [series, step] = {forecast.shape}; "
+                         f"got shape {scale.shape}")
     lower, upper = calibration.offsets(scale, level)
     lo, hi = forecast + lower, forecast + upper
     if non_negative:
@@ -106,7 +126,8 @@ def holdout_coverage(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray
                      levels: Sequence[float] = LEVELS, non_negative: bool = False) -> pd.DataFrame:
     """Honest coverage: calibrate on every origin but the last, score the intervals on the last.
 
-    actual and forecast are [origin, series, step], scale [origin, series] (a Backtest's arrays).
+    actual and forecast are [origin, series, step], scale [origin, series] (a Backtest's arrays) or
+    [origin, series, step] (models.interval_scale at each origin).
     One row per level: nominal, coverage (share of the held-out scored months inside their interval),
     mean_scaled_width (over the scored months) and scaled_winkler (mean over series), both divided by
     the series' scale so unitless, n_pairs scored, n_no_interval (series with actuals but no interval: scale
@@ -119,7 +140,7 @@ def holdout_coverage(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray
 def cross_origin_coverage(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray,
                           levels: Sequence[float] = LEVELS, non_negative: bool = False) -> pd.DataFrame:
     """Leave-one-origin-out coverage: each origin's intervals calibrated on all the other origins, the
-    scored months of every origin pooled. Same columns as `holdout_coverage`, plus `min_origin` and
+    scored months of every origin pooled (arrays as for `holdout_coverage`). Same columns as `holdout_coverage`, plus `min_origin` and
     `max_origin`, the lowest and highest coverage of a single held-out origin (how much it varies);
     n_calibration is the fewest residuals behind a step of any origin's calibration."""
     levels = _check_levels(levels)
@@ -131,8 +152,9 @@ def _check_backtest(actual, forecast, scale) -> tuple[np.ndarray, np.ndarray, np
     actual = np.asarray(actual, dtype=np.float64)
     forecast = np.asarray(forecast, dtype=np.float64)
     scale = np.asarray(scale, dtype=np.float64)
-    if actual.ndim != 3 or forecast.shape != actual.shape or scale.shape != actual.shape[:2]:
-        raise ValueError(f"actual, forecast [origin, series, step] and scale [origin, series]; got "
+    if actual.ndim != 3 or forecast.shape != actual.shape or scale.shape not in (actual.shape[:2], actual.shape):
+        raise ValueError(f"actual, forecast [origin, series, step] and scale [origin, series] or [origin, "
+                         f"series, step]; got "
                          f"{actual.shape}, {forecast.shape}, {scale.shape}")
     if actual.shape[0] < 2:
         raise ValueError("holding out an origin needs at least two origins")
@@ -148,11 +170,13 @@ def _score_origins(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray, 
     for o in held_out:
         others = [i for i in range(n_origins) if i != o]
         residuals = (actual[others] - forecast[others]).reshape(len(others) * n_series, horizon)
-        calibration = calibrate(residuals, scale[others].reshape(-1), levels)
+        calibration = calibrate(residuals, scale[others].reshape(len(others) * n_series, *scale.shape[2:]), levels)
         fewest = int(calibration.n.min()) if fewest is None else min(fewest, int(calibration.n.min()))
-        held_actual, held_forecast, held_scale = actual[o], forecast[o], _usable_scale(scale[o])
+        held_actual, held_forecast = actual[o], forecast[o]
+        held_scale = _per_step(_usable_scale(scale[o]), horizon)
+        unit = _series_unit(held_scale)  # widths and Winkler scores in units of each series' mean scale
         observed = ~np.isnan(held_actual) & ~np.isnan(held_forecast)
-        no_interval += int((observed.any(axis=1) & np.isnan(held_scale)).sum())
+        no_interval += int((observed.any(axis=1) & np.isnan(held_scale).all(axis=1)).sum())
         for level in levels:
             lo, hi = prediction_intervals(held_forecast, held_scale, calibration, level, non_negative)
             scored = observed & ~np.isnan(lo) & ~np.isnan(hi)
@@ -162,8 +186,8 @@ def _score_origins(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray, 
             tally["pairs"] += int(scored.sum())
             if scored.any():
                 tally["per_origin"].append(inside.sum() / scored.sum())
-            normalised = [array / held_scale[:, None] for array in (held_actual, lo, hi)]
-            tally["width"].append(((hi - lo) / held_scale[:, None])[scored])
+            normalised = [array / unit[:, None] for array in (held_actual, lo, hi)]
+            tally["width"].append(((hi - lo) / unit[:, None])[scored])
             tally["winkler"].append(winkler(*normalised, alpha=1.0 - level))
     rows = []
     for level, tally in tallies.items():

@@ -11,7 +11,9 @@ champions of all levels are stacked and reconciled (TrainConfig.reconciliation; 
 WLS-structural, WLS with each node's in-sample seasonal-naive error variance (models.fitted.coherent) and
 OLS, and keeps the one with the lowest geometric mean of MASE over levels), and the intervals of a level
 come from split-conformal calibration on the reconciled residuals of that level, so they are intervals
-around the coherent forecasts that are published. Their coverage is measured leaving one origin out at a
+around the coherent forecasts that are published; each residual is scaled by its series' MASE scale
+times the level's month profile of error at the target month (models.interval_scale), so one step's
+quantile does not mix the fiscal calendar's quiet and busy months. Their coverage is measured leaving one origin out at a
 time (models.intervals.cross_origin_coverage) and, separately, on the last origin alone.
 
 Heavy fits go to the cluster engine: one task per (level, origin) XGBoost fit (each fit single-threaded
@@ -36,6 +38,7 @@ from models.backtest import Backtest, backtest_from_forecasts, origin_cuts
 from models.baselines import HistoricMean, Naive, SeasonalDrift, SeasonalMean, SeasonalNaive
 from models.fitted import ENSEMBLE, ENSEMBLE_MEMBERS, FittedMetric, LevelFit, coherent, median_ensemble
 from models.history import MetricHistory
+from models.interval_scale import interval_scale
 from models.intervals import LEVELS, calibrate, cross_origin_coverage, holdout_coverage
 from models.prophet_model import ProphetForecaster
 from models.xgb_global import XGBGlobalForecaster
@@ -46,6 +49,7 @@ BASELINE_MODELS = (Naive(), SeasonalNaive(), HistoricMean(), SeasonalDrift(), Se
 XGB, PROPHET = "xgb_global", "prophet"
 RECONCILIATION_CANDIDATES = ("bottom_up", "wls_struct", "wls_var", "ols")  # TrainConfig.reconciliation "auto"
 MIN_CALIBRATION = 60  # residuals per step: a finite 95 % conformal bound needs at least 19
+INTERVAL_SCALE = "mase_month"  # models.interval_scale: MASE scale x the level's month profile
 
 
 def forecast_horizon(last_period: int, horizon: int = 0) -> int:
@@ -234,20 +238,21 @@ def _reconciled_backtest(history: MetricHistory, backtests: dict[str, Backtest],
         scores[method] = float(np.exp(np.nanmean(np.log(np.maximum(mase, 1e-12))))) if np.isfinite(mase).any() else np.nan
     method = min(methods, key=lambda m: (np.nan_to_num(scores[m], nan=np.inf), methods.index(m)))
     reconciled = by_method[method]
+    scales = {level: np.stack([interval_scale(history.blocks[level][:, :cut], history.periods[:cut], horizon)
+                               for cut in cuts]) for level in history.levels}  # [origin, series, step]
     coverage, calibrations = [], {}
     for k, level in enumerate(history.levels):
         # a level with few series (the nation, the regions) pools its scaled residuals with the levels
         # below it until every step has enough of them for a finite 95 % bound
-        used = _pool_until([reconciled[below] for below in history.levels[k:]], n_origins, MIN_CALIBRATION)
-        residuals = np.concatenate([(b.actual - b.forecasts["reconciled"]).reshape(-1, horizon) for b in used])
-        scales = np.concatenate([b.scale.reshape(-1) for b in used])
-        calibrations[level] = calibrate(residuals, scales, LEVELS)
-        arrays = _pooled_backtest(used, n_origins)
+        used = history.levels[k:k + len(_pool_until([reconciled[below] for below in history.levels[k:]],
+                                                     n_origins, MIN_CALIBRATION))]
+        arrays = _pooled_backtest([reconciled[b] for b in used], [scales[b] for b in used])
+        calibrations[level] = calibrate((arrays[0] - arrays[1]).reshape(-1, horizon),
+                                        arrays[2].reshape(-1, horizon), LEVELS, scale_kind=INTERVAL_SCALE)
         table = cross_origin_coverage(*arrays, LEVELS, non_negative=True)
         last = holdout_coverage(*arrays, LEVELS, non_negative=True)
         table = table.assign(coverage_last_origin=last["coverage"])
-        coverage.append(table.reset_index().assign(level_name=level,
-                                                   calibrated_on=",".join(history.levels[k:k + len(used)])))
+        coverage.append(table.reset_index().assign(level_name=level, calibrated_on=",".join(used)))
     frame = pd.concat(coverage, ignore_index=True).rename(columns={"level": "interval", "level_name": "level"})
     methods_table = pd.DataFrame([{"method": m, "level": level, "mase": bt.summary.loc["reconciled", "mase"],
                                    "smape": bt.summary.loc["reconciled", "smape"], "chosen": m == method}
@@ -267,12 +272,11 @@ def _pool_until(pool: list[Backtest], n_origins: int, least: int) -> list[Backte
     return used
 
 
-def _pooled_backtest(used: list[Backtest], n_origins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """actual, reconciled forecast [origin, series, step] and scale [origin, series] of the pooled levels."""
+def _pooled_backtest(used: list[Backtest], scales: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """actual, reconciled forecast and interval scale, each [origin, series, step], of the pooled levels."""
     actual = np.concatenate([b.actual for b in used], axis=1)
     forecast = np.concatenate([b.forecasts["reconciled"] for b in used], axis=1)
-    scale = np.concatenate([b.scale for b in used], axis=1)
-    return actual, forecast, scale
+    return actual, forecast, np.concatenate(scales, axis=1)
 
 
 def _check_final(fitted: FittedMetric, finals: dict[str, dict[str, np.ndarray]], champions: dict[str, str]) -> None:

@@ -30,6 +30,20 @@ def test_scores_are_absolute_residuals_over_the_scale_per_step():
     assert calibration.n.tolist() == [3, 2]
 
 
+def test_a_scale_per_step_divides_each_step_by_its_own():
+    residuals = np.array([[-4.0, 1.0], [30.0, 6.0], [2.0, -8.0]])
+    scale = np.array([[2.0, 1.0], [10.0, 2.0], [1.0, NAN]])  # the last row's step 2 has no scale
+    calibration = calibrate(residuals, scale, levels=(0.5,), scale_kind="mase_month")
+    # step 1: scores 2, 3, 2 -> rank 2 -> 2; step 2: scores 1, 3 -> rank ceil(3 * 0.5) = 2 -> 3
+    np.testing.assert_array_equal(calibration.quantiles, [[2.0, 3.0]])
+    assert calibration.n.tolist() == [3, 2] and calibration.scale == "mase_month"
+    lo, hi = prediction_intervals(np.array([[10.0, 10.0]]), np.array([[1.0, 2.0]]), calibration, 0.5)
+    np.testing.assert_array_equal(lo, [[8.0, 4.0]])
+    np.testing.assert_array_equal(hi, [[12.0, 16.0]])
+    with pytest.raises(ValueError, match="scale"):
+        calibrate(residuals, np.ones((3, 3)))
+
+
 def test_intervals_scale_with_each_series_and_clip_at_zero():
     calibration = calibrate(np.arange(1.0, 20.0)[:, None] * np.ones((1, 2)), np.ones(19), levels=(0.8,))
     forecast = np.array([[100.0, 100.0], [10.0, NAN], [5.0, 5.0]])

@@ -15,6 +15,7 @@ from models.family import train_family
 from models.family_model import family_request
 from models.forecast_store import publish_forecasts, read_forecasts, read_runs
 from models.history import load_history
+from models.interval_scale import month_profile
 from models.metrics import mase_scale
 from models.reconcile import coherence_gap
 from models.registry import CHALLENGER, CHAMPION, load_alias
@@ -94,9 +95,13 @@ def test_intervals_follow_the_calibration(trained, world, reference) -> None:
     training = trained.trainings[METRIC]
     fitted = training.fitted
     lao = fitted.forecast_arrays()["lao"]
-    scale = mase_scale(fitted.blocks["lao"])
-    q = fitted.levels["lao"].calibration.quantiles[0]  # 80 %
-    expected_hi = lao["forecast"] + scale[:, None] * q[None, :]
+    # each series' MASE scale times the LAO level's month profile at each step's target month
+    calibration = fitted.levels["lao"].calibration
+    assert calibration.scale == "mase_month"
+    target_months = (fitted.periods[-1] + np.arange(1, fitted.horizon + 1)) % 12
+    profile = month_profile(fitted.blocks["lao"], fitted.periods)[target_months]
+    scale = mase_scale(fitted.blocks["lao"])[:, None] * profile[None, :]
+    expected_hi = lao["forecast"] + scale * calibration.quantiles[0][None, :]  # 80 %
     np.testing.assert_allclose(lao["hi80"], np.maximum(expected_hi, 0), rtol=1e-12, equal_nan=True)
     cov = training.coverage
     assert set(cov["level"]) == set(fitted.hierarchy.levels)
