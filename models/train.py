@@ -9,7 +9,8 @@ seasonal drift, XGBoost and (where fitted) Prophet. The
 champion of a level has the lowest mean MASE over the backtest (origins x series). At each origin the
 champions of all levels are stacked and reconciled (TrainConfig.reconciliation; "auto" tries bottom-up,
 WLS-structural, WLS with each node's in-sample seasonal-naive error variance (models.fitted.coherent) and
-OLS, and keeps the one with the lowest geometric mean of MASE over levels), and the intervals of a level
+OLS, and keeps the one whose published forecasts, points and intervals, score best: the lowest geometric
+mean over levels of the cross-origin scaled Winkler score), and the intervals of a level
 come from split-conformal calibration on the reconciled residuals of that level, so they are intervals
 around the coherent forecasts that are published; each residual is scaled by its series' MASE scale
 times the level's month profile of error at the target month (models.interval_scale), so one step's
@@ -221,25 +222,55 @@ def _reconcile_origins(history: MetricHistory, backtests: dict[str, Backtest], c
 
 def _reconciled_backtest(history: MetricHistory, backtests: dict[str, Backtest], champions: dict[str, str],
                          cuts: np.ndarray, config: TrainConfig):
-    """Reconcile the champions at every origin with each candidate method, keep the method with the
-    lowest geometric mean of MASE over the levels (each level counts the same, and scale-free: the
-    nation's larger MASE does not outweigh the LAOs'), and calibrate its intervals."""
-    n_origins = len(cuts)
-    horizon = next(iter(backtests.values())).actual.shape[2]
+    """Reconcile the champions at every origin with each candidate method, calibrate each method's
+    intervals level by level and measure them leaving one origin out, and keep the method with the
+    lowest geometric mean over levels of the scaled Winkler score (mean of 80 and 95 %): the score of
+    what is published, point and interval together, so a method that is sharp on most origins but far
+    off on one (a level shift in the history that one origin's models misread) pays for its misses.
+    Each level counts the same, scale-free (the nation's larger scores do not outweigh the LAOs')."""
     methods = RECONCILIATION_CANDIDATES if config.reconciliation == "auto" else (config.reconciliation,)
-    by_method, scores = {}, {}
+    horizon = next(iter(backtests.values())).actual.shape[2]
+    scales = {level: np.stack([interval_scale(history.blocks[level][:, :cut], history.periods[:cut], horizon)
+                               for cut in cuts]) for level in history.levels}  # [origin, series, step]
+    candidates = {}
     for method in methods:
         rec = _reconcile_origins(history, backtests, champions, cuts, method)
-        by_method[method] = {level: backtest_from_forecasts(
+        reconciled = {level: backtest_from_forecasts(
             history.blocks[level], cuts, {"base": backtests[level].forecasts[champions[level]],
                                           "reconciled": rec[level]}, history.keys(level))
             for level in history.levels}
-        mase = np.array([bt.summary.loc["reconciled", "mase"] for bt in by_method[method].values()], dtype=np.float64)
-        scores[method] = float(np.exp(np.nanmean(np.log(np.maximum(mase, 1e-12))))) if np.isfinite(mase).any() else np.nan
+        candidates[method] = (reconciled, *_calibrated(history, reconciled, scales, len(cuts)))
+    scores = {method: _geometric_mean([table.loc[table["level"] == level, "scaled_winkler"].mean()
+                                       for level in history.levels])
+              for method, (_, table, _) in candidates.items()}
     method = min(methods, key=lambda m: (np.nan_to_num(scores[m], nan=np.inf), methods.index(m)))
-    reconciled = by_method[method]
-    scales = {level: np.stack([interval_scale(history.blocks[level][:, :cut], history.periods[:cut], horizon)
-                               for cut in cuts]) for level in history.levels}  # [origin, series, step]
+    reconciled, coverage, calibrations = candidates[method]
+    methods_table = pd.DataFrame([
+        {"method": m, "level": level, "mase": bt.summary.loc["reconciled", "mase"],
+         "smape": bt.summary.loc["reconciled", "smape"],
+         "winkler": table.loc[table["level"] == level, "scaled_winkler"].mean(),
+         "coverage80": table.loc[(table["level"] == level) & (table["interval"] == 0.8), "coverage"].iloc[0],
+         "coverage95": table.loc[(table["level"] == level) & (table["interval"] == 0.95), "coverage"].iloc[0],
+         "chosen": m == method}
+        for m, (per_level, table, _) in candidates.items() for level, bt in per_level.items()])
+    return method, reconciled, coverage, calibrations, methods_table
+
+
+def _geometric_mean(values: list[float]) -> float:
+    """Of the defined values (NaN: a level without scored months); an infinite one (no finite bound) is
+    the worst there is."""
+    values = np.asarray(values, dtype=np.float64)
+    values = values[~np.isnan(values)]
+    if not values.size:
+        return np.nan
+    return float(np.exp(np.mean(np.log(np.maximum(values, 1e-12)))))
+
+
+def _calibrated(history: MetricHistory, reconciled: dict[str, Backtest], scales: dict[str, np.ndarray],
+                n_origins: int) -> tuple[pd.DataFrame, dict]:
+    """Per level: conformal calibration on the reconciled residuals of all origins, and its coverage
+    leaving one origin out (and on the last origin alone)."""
+    horizon = next(iter(reconciled.values())).actual.shape[2]
     coverage, calibrations = [], {}
     for k, level in enumerate(history.levels):
         # a level with few series (the nation, the regions) pools its scaled residuals with the levels
@@ -254,10 +285,7 @@ def _reconciled_backtest(history: MetricHistory, backtests: dict[str, Backtest],
         table = table.assign(coverage_last_origin=last["coverage"])
         coverage.append(table.reset_index().assign(level_name=level, calibrated_on=",".join(used)))
     frame = pd.concat(coverage, ignore_index=True).rename(columns={"level": "interval", "level_name": "level"})
-    methods_table = pd.DataFrame([{"method": m, "level": level, "mase": bt.summary.loc["reconciled", "mase"],
-                                   "smape": bt.summary.loc["reconciled", "smape"], "chosen": m == method}
-                                  for m, per_level in by_method.items() for level, bt in per_level.items()])
-    return method, reconciled, frame[["level", *[c for c in frame.columns if c != "level"]]], calibrations, methods_table
+    return frame[["level", *[c for c in frame.columns if c != "level"]]], calibrations
 
 
 def _pool_until(pool: list[Backtest], n_origins: int, least: int) -> list[Backtest]:

@@ -74,11 +74,18 @@ def test_champion_is_the_lowest_mase_and_accuracy_is_reported_per_level(trained)
     # Prophet only where asked
     assert "prophet" in training.backtests["nation"].forecasts
     assert "prophet" not in training.backtests["lao"].forecasts
-    # the chosen reconciliation has the lowest geometric mean of MASE over levels among the candidates
+    # the chosen reconciliation has the lowest geometric mean over levels of the scaled Winkler score
+    # of its cross-origin intervals among the candidates, and its coverage is the one reported
     table = training.reconciliation_methods
     assert set(table["method"]) == {"bottom_up", "wls_struct", "wls_var", "ols"}
-    methods = table.groupby("method")["mase"].apply(lambda mase: float(np.exp(np.log(mase).mean())))
+    methods = table.groupby("method")["winkler"].apply(lambda score: float(np.exp(np.log(score).mean())))
     assert methods.idxmin() == training.reconciliation
+    assert set(table.loc[table["chosen"], "method"]) == {training.reconciliation}
+    chosen = table[table["chosen"]].set_index("level")
+    reported = training.coverage.set_index(["level", "interval"])["coverage"]
+    for level in training.backtests:
+        assert chosen.loc[level, "coverage80"] == reported[(level, 0.8)]
+        assert chosen.loc[level, "coverage95"] == reported[(level, 0.95)]
 
 
 def test_bottom_up_keeps_lao_forecasts_and_sums_them(world, reference) -> None:
