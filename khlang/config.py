@@ -8,6 +8,8 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from khlang.domain.metrics import FAMILIES
+
 __all__ = ["ClusterConfig", "GenerateConfig", "IngestConfig", "MlflowConfig", "TrainConfig", "Settings", "find_config_file", "load_settings"]
 
 CONFIG_ENV = "KHLANG_CONFIG"
@@ -63,6 +65,13 @@ class TrainConfig:
     xgb_max_rows: int = 200_000
     xgb_target: str = "seasonal_delta"  # level | seasonal_delta
     seed: int = 2568
+    # (family, key, value): the [train.<family>] tables of the TOML file, keys a family sets for itself
+    per_family: tuple[tuple[str, str, object], ...] = ()
+
+    def for_family(self, family: str) -> TrainConfig:
+        """The config one family trains with: its own keys in place of the shared ones."""
+        own = {key: value for name, key, value in self.per_family if name == family}
+        return replace(self, **own, per_family=())
 
 
 @dataclass(frozen=True)
@@ -142,16 +151,32 @@ def load_settings(config_file: Path | None = None) -> Settings:
     )
 
 
+def _typed(default: object, value: object) -> object:
+    if isinstance(default, tuple):
+        return tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else tuple(value)
+    return type(default)(value)
+
+
 def _train_config(table: dict) -> TrainConfig:
-    """[train] of the TOML file with KHLANG_TRAIN_<KEY> overrides (prophet_levels comma-separated)."""
+    """[train] of the TOML file with KHLANG_TRAIN_<KEY> overrides (prophet_levels comma-separated), and
+    its [train.<family>] tables: keys one family sets for itself (KHLANG_TRAIN_<KEY> wins over those too)."""
     defaults = TrainConfig()
+    shared = {name: default for name, default in vars(defaults).items() if name != "per_family"}
     values = {}
-    for name, default in vars(defaults).items():
+    for name, default in shared.items():
         env = os.environ.get(f"KHLANG_TRAIN_{name.upper()}", "")
-        value = env or table.get(name, default)
-        if isinstance(default, tuple):
-            value = tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else tuple(value)
-        else:
-            value = type(default)(value)
-        values[name] = value
-    return TrainConfig(**values)
+        values[name] = _typed(default, env or table.get(name, default))
+    per_family = []
+    for family, own in table.items():
+        if not isinstance(own, dict):
+            if family not in shared:
+                raise ValueError(f"[train] has no key {family!r}; keys: {', '.join(shared)}")
+            continue
+        if family not in FAMILIES:
+            raise ValueError(f"[train.{family}]: not a metric family; families: {', '.join(FAMILIES)}")
+        for key, value in own.items():
+            if key not in shared:
+                raise ValueError(f"[train.{family}] has no key {key!r}; keys: {', '.join(shared)}")
+            if not os.environ.get(f"KHLANG_TRAIN_{key.upper()}", ""):
+                per_family.append((family, key, _typed(shared[key], value)))
+    return TrainConfig(**values, per_family=tuple(per_family))

@@ -120,6 +120,7 @@ def train_family(family: str, catalog: Catalog, reference: ReferenceData, config
     """Train, log and register one family (see the module docstring)."""
     say = progress or (lambda message: None)
     started = time.perf_counter()
+    config = config.for_family(family)  # [train.<family>] keys in place of the shared ones
     cycle = cycle or dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     names = metrics or family_metrics(catalog, family)
     if not names:

@@ -1,5 +1,7 @@
 import datetime as dt
 
+import pytest
+
 from khlang.catalog import Catalog
 from khlang.config import load_settings
 from khlang.runtime import runtime_environment
@@ -23,3 +25,29 @@ def test_every_cache_and_temp_folder_is_inside_the_work_folder(tmp_path):
                 "XDG_CACHE_HOME", "MLFLOW_TRACKING_DIR"):
         assert env[key].startswith(str(tmp_path)), key
     assert env["RAY_USAGE_STATS_ENABLED"] == "0"
+
+
+def test_a_family_sets_its_own_train_keys(tmp_path, monkeypatch):
+    for key in ("N_ORIGINS", "STEP", "XGB_ESTIMATORS"):
+        monkeypatch.delenv(f"KHLANG_TRAIN_{key}", raising=False)
+    cfg = tmp_path / "khlang.toml"
+    cfg.write_text("[train]\nn_origins = 4\nstep = 6\n[train.welfare]\nn_origins = 8\nstep = 3\n")
+    train = load_settings(cfg).train
+    assert (train.n_origins, train.step) == (4, 6)
+    welfare, budget = train.for_family("welfare"), train.for_family("budget")
+    assert (welfare.n_origins, welfare.step) == (8, 3) and (budget.n_origins, budget.step) == (4, 6)
+    assert welfare.per_family == () and welfare.xgb_estimators == train.xgb_estimators
+    # the environment's KHLANG_TRAIN_<KEY> wins over the file, the family's table included
+    monkeypatch.setenv("KHLANG_TRAIN_STEP", "12")
+    welfare = load_settings(cfg).train.for_family("welfare")
+    assert (welfare.n_origins, welfare.step) == (8, 12)
+
+
+def test_unknown_train_keys_and_families_are_refused(tmp_path):
+    cfg = tmp_path / "khlang.toml"
+    for text, message in (("[train.wellfare]\nstep = 3\n", "not a metric family"),
+                          ("[train.welfare]\nsteps = 3\n", "no key 'steps'"),
+                          ("[train]\norigins = 8\n", "no key 'origins'")):
+        cfg.write_text(text)
+        with pytest.raises(ValueError, match=message):
+            load_settings(cfg)
