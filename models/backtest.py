@@ -25,19 +25,25 @@ MIN_ORIGINS = 3  # two to calibrate intervals on, one held out to check them
 @dataclass(frozen=True)
 class Backtest:
     """What a backtest leaves: per-model forecasts and the actuals as [origin, series, step] arrays,
-    the MASE scale of each origin's history, the tidy frame and the summary per model."""
+    the MASE scale of each origin's history and the summary per model; the tidy frame is built on
+    demand (at thailand scale it is millions of rows per level, and training keeps many backtests)."""
 
     cuts: np.ndarray  # int64 [origin]: months of history at each origin = block index of its first target
     series: np.ndarray  # [series] keys (panel keys when given, else row positions)
     actual: np.ndarray  # float64 [origin, series, step], NaN = not observed
     forecasts: dict[str, np.ndarray]  # model name -> float64 [origin, series, step]
     scale: np.ndarray  # float64 [origin, series]: mase_scale of the history at each origin
-    frame: pd.DataFrame  # tidy: series, origin, step, model, forecast, actual, residual, scale
     summary: pd.DataFrame  # per model: mase, smape, wape, bias, relative_bias and counts
 
     @property
     def models(self) -> tuple[str, ...]:
         return tuple(self.forecasts)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """Tidy: one row per (model, origin, series, step) with series, origin, step, model, forecast,
+        actual, residual, scale."""
+        return _tidy(self.cuts, self.series, self.actual, self.forecasts, self.scale)
 
     def residuals(self, model: str) -> np.ndarray:
         """float64 [origin, series, step] actual - forecast of one model (the series' unit)."""
@@ -53,8 +59,7 @@ class Backtest:
             raise ValueError(f"{name} forecast shape {forecast.shape}; expected {self.actual.shape}")
         forecasts = {**self.forecasts, name: forecast}
         return Backtest(cuts=self.cuts, series=self.series, actual=self.actual, forecasts=forecasts,
-                        scale=self.scale, frame=_tidy(self.cuts, self.series, self.actual, forecasts, self.scale),
-                        summary=_summary(self.actual, forecasts, self.scale))
+                        scale=self.scale, summary=_summary(self.actual, forecasts, self.scale))
 
 
 def origin_cuts(n_months: int, horizon: int, n_origins: int, step: int) -> np.ndarray:
@@ -124,7 +129,6 @@ def backtest_from_forecasts(block: np.ndarray, cuts: np.ndarray, forecasts: dict
     forecasts = {name: np.where(unseen[:, :, None], np.nan, np.asarray(f, dtype=np.float64))
                  for name, f in forecasts.items()}
     return Backtest(cuts=cuts, series=keys, actual=actual, forecasts=forecasts, scale=scale,
-                    frame=_tidy(cuts, keys, actual, forecasts, scale),
                     summary=_summary(actual, forecasts, scale))
 
 

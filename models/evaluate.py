@@ -484,19 +484,11 @@ def evaluate(data: LongData, horizon: int, n_origins: int = MIN_ORIGINS, engine:
     table = pd.DataFrame(rows).set_index("model").sort_values(["mase", "smape"], na_position="last", kind="stable")
     run = [name for name in guarded if name not in skipped]
     backtest = dataclasses.replace(backtest, forecasts={name: backtest.forecasts[name] for name in run},
-                                   summary=backtest.summary.loc[run],
-                                   frame=_only(backtest.frame, run))
+                                   summary=backtest.summary.loc[run])
     return EvaluateReport(table=table, skipped=skipped, notes=tuple(notes), backtest=backtest, source=data.source,
                           sha256=data.sha256, freq=data.freq, horizon=int(horizon), n_origins=int(n_origins),
                           step=int(step), period=data.period, n_series=int(data.block.shape[0]),
                           periods=(str(data.periods[0]), str(data.periods[-1])))
-
-
-def _only(frame: pd.DataFrame, models: list[str]) -> pd.DataFrame:
-    """The tidy backtest rows of the given models."""
-    kept = frame[frame["model"].isin(models)].reset_index(drop=True)
-    kept["model"] = kept["model"].cat.remove_unused_categories()
-    return kept
 
 
 def evaluate_file(path: str | Path, freq: str, horizon: int, n_origins: int = MIN_ORIGINS,
