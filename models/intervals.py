@@ -4,10 +4,10 @@ Calibration pools the residuals (actual - forecast) of one group of series (one 
 one metric, say) over its backtest origins, per step. Each residual is divided by a scale from the
 history the forecast saw, so a large LAO and a small one add comparable, unitless scores |r| / scale:
 one per series (its MASE scale, `models.metrics.mase_scale`) or one per series and step (the MASE
-scale times the month profile of the step's target month, `models.interval_scale`; the training's). The interval at level 1 - alpha is the
-forecast ± q * scale, with q the ceil((n + 1)(1 - alpha))-th smallest of the n scores of that step:
-the split-conformal finite-sample correction, which covers at least 1 - alpha when the scores are
-exchangeable. Where n is too small for that (k > n) q is infinite: an honest "no bound".
+scale times the month profile of the step's target month, `models.interval_scale`; the training's).
+The interval at level 1 - alpha is the forecast ± q * scale, with q the ceil((n + 1)(1 - alpha))-th
+smallest of the n scores of that step: the split-conformal finite-sample correction, which covers at
+least 1 - alpha when the scores are exchangeable. Where n is too small for that (k > n) q is infinite: an honest "no bound".
 
 Series whose scale is 0 or undefined (flat history, under 13 months) neither calibrate nor get an
 interval (NaN bounds).
@@ -140,8 +140,8 @@ def holdout_coverage(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray
 def cross_origin_coverage(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray,
                           levels: Sequence[float] = LEVELS, non_negative: bool = False) -> pd.DataFrame:
     """Leave-one-origin-out coverage: each origin's intervals calibrated on all the other origins, the
-    scored months of every origin pooled (arrays as for `holdout_coverage`). Same columns as `holdout_coverage`, plus `min_origin` and
-    `max_origin`, the lowest and highest coverage of a single held-out origin (how much it varies);
+    scored months of every origin pooled (arrays as for `holdout_coverage`). Same columns as
+    `holdout_coverage`, plus `min_origin` and `max_origin`, the lowest and highest coverage of a single held-out origin (how much it varies);
     n_calibration is the fewest residuals behind a step of any origin's calibration."""
     levels = _check_levels(levels)
     actual, forecast, scale = _check_backtest(actual, forecast, scale)

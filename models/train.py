@@ -14,8 +14,9 @@ mean over levels of the cross-origin scaled Winkler score), and the intervals of
 come from split-conformal calibration on the reconciled residuals of that level, so they are intervals
 around the coherent forecasts that are published; each residual is scaled by its series' MASE scale
 times the level's month profile of error at the target month (models.interval_scale), so one step's
-quantile does not mix the fiscal calendar's quiet and busy months. Their coverage is measured leaving one origin out at a
-time (models.intervals.cross_origin_coverage) and, separately, on the last origin alone.
+quantile does not mix the fiscal calendar's quiet and busy months. Their coverage is measured leaving
+one origin out at a time (models.intervals.cross_origin_coverage) and, separately, on the last origin
+alone.
 
 Heavy fits go to the cluster engine: one task per (level, origin) XGBoost fit (each fit single-threaded
 and seeded, so Dask, Ray and in-process give the same trees) and Prophet batches (models.prophet_model).
