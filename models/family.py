@@ -4,8 +4,8 @@ the cycle to MLflow and register the family's model.
 MLflow layout (experiment khlang-<family>): the parent run `<family>/<cycle>` holds the training
 config, the accuracy table of every (metric, level, model) before and after reconciliation, the
 reconciliation chosen per metric (param `reconciliation.<metric>`, and every candidate method's MASE,
-scaled Winkler score and coverage per level in backtest/reconciliation.parquet), the interval coverage, the champions, the coherence gap,
-backtest plots, the data snapshot and code version.
+scaled Winkler score and coverage per level in backtest/reconciliation.parquet), the interval coverage,
+the champions, the coherence gap, backtest plots, the data snapshot and code version.
 One child run per candidate model logs its metrics per metric and level (`mase__<metric>__<level>`)
 and its per-series accuracy (Parquet); the xgb_global child logs its feature importance. The child run
 `champion` logs the family's pyfunc model (models.family_model) with pinned requirements and the

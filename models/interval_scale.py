@@ -33,31 +33,34 @@ def month_profile(history: np.ndarray, periods: np.ndarray) -> np.ndarray:
     history is [series, month] with NaN gaps; periods [month] the month indices of its columns
     (khlang.domain.calendar.month_index: index % 12 is the calendar month, 0 = January)."""
     block = np.asarray(history, dtype=np.float64)
-    periods = np.asarray(periods, dtype=np.int64)
+    return _profile(block, np.asarray(periods, dtype=np.int64), mase_scale(block))
+
+
+def _profile(block: np.ndarray, periods: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """month_profile of a float64 block whose MASE scale per series is already known."""
     if block.ndim != 2 or periods.shape != block.shape[1:]:
         raise ValueError(f"history [series, month] and periods [month]; got {block.shape}, {periods.shape}")
     if block.shape[1] <= SEASON:
         return np.ones(SEASON)
-    diff = np.abs(block[:, SEASON:] - block[:, :-SEASON])
-    scale = mase_scale(block)
-    relative = diff / np.where(scale > 0, scale, np.nan)[:, None]
+    relative = np.abs(block[:, SEASON:] - block[:, :-SEASON]) / np.where(scale > 0, scale, np.nan)[:, None]
     month = periods[SEASON:] % SEASON
     profile = np.ones(SEASON)
     for m in range(SEASON):
         values = relative[:, month == m]
         if np.isfinite(values).any():
             profile[m] = np.nanmean(values)
-    profile = profile / profile.mean()
-    profile = np.maximum(profile, PROFILE_FLOOR)
+    profile = np.maximum(profile / profile.mean(), PROFILE_FLOOR)
     return profile / profile.mean()
 
 
 def interval_scale(history: np.ndarray, periods: np.ndarray, horizon: int) -> np.ndarray:
     """float64 [series, horizon]: mase_scale of each series × the profile of each step's target month
     (the months after periods[-1]); NaN where the MASE scale is undefined."""
+    block = np.asarray(history, dtype=np.float64)
     periods = np.asarray(periods, dtype=np.int64)
-    profile = month_profile(history, periods)
+    scale = mase_scale(block)
+    profile = _profile(block, periods, scale)
     if not periods.size:
-        return np.full((np.asarray(history).shape[0], int(horizon)), np.nan)
+        return np.full((block.shape[0], int(horizon)), np.nan)
     targets = (int(periods[-1]) + np.arange(1, int(horizon) + 1)) % SEASON
-    return mase_scale(np.asarray(history, dtype=np.float64))[:, None] * profile[targets][None, :]
+    return scale[:, None] * profile[targets][None, :]

@@ -241,19 +241,17 @@ def _reconciled_backtest(history: MetricHistory, backtests: dict[str, Backtest],
                                           "reconciled": rec[level]}, history.keys(level))
             for level in history.levels}
         candidates[method] = (reconciled, *_calibrated(history, reconciled, scales, len(cuts)))
-    scores = {method: _geometric_mean([table.loc[table["level"] == level, "scaled_winkler"].mean()
-                                       for level in history.levels])
-              for method, (_, table, _) in candidates.items()}
+    per_level = {method: table.set_index(["level", "interval"]) for method, (_, table, _) in candidates.items()}
+    winkler = {method: table["scaled_winkler"].groupby(level="level").mean() for method, table in per_level.items()}
+    scores = {method: _geometric_mean([winkler[method][level] for level in history.levels]) for method in methods}
     method = min(methods, key=lambda m: (np.nan_to_num(scores[m], nan=np.inf), methods.index(m)))
     reconciled, coverage, calibrations = candidates[method]
     methods_table = pd.DataFrame([
         {"method": m, "level": level, "mase": bt.summary.loc["reconciled", "mase"],
-         "smape": bt.summary.loc["reconciled", "smape"],
-         "winkler": table.loc[table["level"] == level, "scaled_winkler"].mean(),
-         "coverage80": table.loc[(table["level"] == level) & (table["interval"] == 0.8), "coverage"].iloc[0],
-         "coverage95": table.loc[(table["level"] == level) & (table["interval"] == 0.95), "coverage"].iloc[0],
-         "chosen": m == method}
-        for m, (per_level, table, _) in candidates.items() for level, bt in per_level.items()])
+         "smape": bt.summary.loc["reconciled", "smape"], "winkler": winkler[m][level],
+         "coverage80": per_level[m].loc[(level, 0.8), "coverage"],
+         "coverage95": per_level[m].loc[(level, 0.95), "coverage"], "chosen": m == method}
+        for m, (backtests_m, _, _) in candidates.items() for level, bt in backtests_m.items()])
     return method, reconciled, coverage, calibrations, methods_table
 
 
