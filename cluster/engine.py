@@ -33,7 +33,9 @@ class Engine(ABC):
 
     @abstractmethod
     def map(self, fn: Callable[..., T], items: Sequence[Any], **kwargs: Any) -> list[T]:
-        """fn(item, **kwargs) for every item, in parallel; results in the order of `items`."""
+        """fn(item, **kwargs) for every item, in parallel; results in the order of `items`. The kwargs are
+        shared by every item and travel to the cluster once (Dask: scattered; Ray: the object store), not
+        once per task: pass a large input that every task reads (a history block) as a kwarg."""
 
     @abstractmethod
     def n_workers(self) -> int:
@@ -53,8 +55,9 @@ class DaskEngine(Engine):
     def map(self, fn: Callable[..., T], items: Sequence[Any], **kwargs: Any) -> list[T]:
         if not items:
             return []
-        task = functools.partial(fn, **kwargs) if kwargs else fn
-        futures = self.client.map(task, list(items), pure=False, key=getattr(fn, "__name__", "task"))
+        # one future per kwarg: scatter([value]) keeps a list or dict value whole instead of splitting it
+        shared = {name: self.client.scatter([value], hash=False)[0] for name, value in kwargs.items()}
+        futures = self.client.map(fn, list(items), pure=False, key=getattr(fn, "__name__", "task"), **shared)
         return self.client.gather(futures)
 
     def n_workers(self) -> int:
@@ -73,7 +76,8 @@ class RayEngine(Engine):
         if not items:
             return []
         remote = ray.remote(num_cpus=1, max_retries=2)(fn)
-        return ray.get([remote.remote(item, **kwargs) for item in items])
+        shared = {name: ray.put(value) for name, value in kwargs.items()}  # top-level refs: resolved in the task
+        return ray.get([remote.remote(item, **shared) for item in items])
 
     def n_workers(self) -> int:
         import ray

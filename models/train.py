@@ -107,18 +107,21 @@ class MetricTraining:
 class _XgbTask:
     level: str
     origin: int  # position of the cut, -1 for the final fit
-    history: np.ndarray  # float32 [series, month]
+    cut: int  # months of the level's block the fit sees
     horizon: int
     spec: XGBGlobalForecaster  # engine None: the fit runs inside the task
 
 
-def _xgb_task(task: _XgbTask) -> tuple[str, int, np.ndarray, object, dict[str, float]]:
-    fit = task.spec.fit(task.history, task.horizon)
+def _xgb_task(task: _XgbTask, blocks: dict[str, np.ndarray]) -> tuple[str, int, np.ndarray, object, dict[str, float]]:
+    fit = task.spec.fit(blocks[task.level][:, :task.cut], task.horizon)
     return task.level, task.origin, fit.forecast, fit.booster, fit.importance
 
 
-def _run_xgb(engine: Engine | None, tasks: list[_XgbTask]) -> list[tuple]:
-    return [_xgb_task(t) for t in tasks] if engine is None else engine.map(_xgb_task, tasks)
+def _run_xgb(engine: Engine | None, tasks: list[_XgbTask], blocks: dict[str, np.ndarray]) -> list[tuple]:
+    """Every task's fit; the blocks travel to the cluster once, not once per (level, origin) task."""
+    if engine is None:
+        return [_xgb_task(t, blocks) for t in tasks]
+    return engine.map(_xgb_task, tasks, blocks=blocks)
 
 
 # --- training ---------------------------------------------------------------------------------------------
@@ -137,12 +140,12 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine | N
 
     # XGBoost: every (level, origin) fit and the final fits in one map over the engine
     say(f"{history.metric}: XGBoost fits")
-    tasks = [_XgbTask(level, o, history.blocks[level][:, :cut].astype(np.float32), horizon, spec)
-             for level in history.levels for o, cut in enumerate(cuts)]
-    tasks += [_XgbTask(level, -1, history.blocks[level].astype(np.float32), horizon, spec) for level in history.levels]
+    blocks = {level: history.blocks[level].astype(np.float32) for level in history.levels}
+    tasks = [_XgbTask(level, o, int(cut), horizon, spec) for level in history.levels for o, cut in enumerate(cuts)]
+    tasks += [_XgbTask(level, -1, history.n_months, horizon, spec) for level in history.levels]
     xgb_backtest = {level: np.empty((len(cuts), len(history.keys(level)), horizon)) for level in history.levels}
     xgb_final, boosters, importance = {}, {}, {}
-    for level, origin, forecast, booster, gain in _run_xgb(engine, tasks):
+    for level, origin, forecast, booster, gain in _run_xgb(engine, tasks, blocks):
         if origin < 0:
             xgb_final[level], boosters[level], importance[level] = forecast, booster, gain
         else:

@@ -1,4 +1,5 @@
-"""cluster.engine: `map` keeps item order, passes kwargs, accepts no items; on a LocalCluster and a local Ray."""
+"""cluster.engine: `map` keeps item order, passes kwargs (shipped once), accepts no items; on a LocalCluster and a
+local Ray."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cluster.engine import engine_kind, open_engine, ray_temp_dir
@@ -25,6 +27,16 @@ def _make_scaled():
 scaled = _make_scaled()
 
 
+def _make_reader():
+    def read(item: int, blocks: dict | None = None) -> tuple[int, float]:
+        return item, float(blocks["b"][item].sum())
+
+    return read
+
+
+read_shared = _make_reader()
+
+
 def test_engine_kind() -> None:
     assert engine_kind("ray") == engine_kind("ray://host:10001") == "ray"
     assert engine_kind("local") == engine_kind("tcp://127.0.0.1:8786") == "dask"
@@ -40,6 +52,19 @@ def test_dask_local_cluster_map() -> None:
         assert engine.map(scaled, []) == []
         assert [v for v, _ in engine.map(scaled, [5, 5, 5])] == [5, 5, 5]  # equal items are separate tasks
         assert "2 workers" in engine.describe()
+
+
+def test_dask_map_ships_shared_kwargs_once() -> None:
+    """A 16 MiB kwarg read by 8 tasks: scattered once, so no task graph carries it (Dask warns of a graph
+    over 10 MB; embedded in every task it would be 128 MiB), and a dict kwarg arrives whole."""
+    import warnings
+
+    blocks = {"a": np.zeros(3), "b": np.arange(8 * 2**18, dtype=np.float64).reshape(8, -1)}
+    with open_engine(ClusterConfig(address="local", n_workers=2)) as engine, warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        results = engine.map(read_shared, list(range(8)), blocks=blocks)
+    assert results == [(i, float(blocks["b"][i].sum())) for i in range(8)]
+    assert not [w for w in seen if "large graph" in str(w.message)]
 
 
 @pytest.fixture
@@ -75,6 +100,8 @@ def test_ray_local_map(long_work_folder: Path) -> None:
         assert [value for value, _ in results] == [i * 2 for i in items]
         assert os.getpid() not in {pid for _, pid in results}
         assert engine.map(scaled, []) == []
+        blocks = {"b": np.arange(4 * 2**16, dtype=np.float64).reshape(4, -1)}
+        assert engine.map(read_shared, [3, 0], blocks=blocks) == [(i, float(blocks["b"][i].sum())) for i in (3, 0)]
     sessions = list((long_work_folder / "tmp" / "ray" / "ray").glob("session_*"))
     assert sessions  # Ray's files landed in the work folder, through the short link
     assert not list(Path("/tmp").glob(f"khlang-ray-{os.getuid()}-*"))  # the link is gone again
