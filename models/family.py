@@ -77,6 +77,17 @@ def _lao_score(trainings: dict[str, MetricTraining]) -> float:
     return float(np.mean(values)) if values else float("nan")
 
 
+def _lao_interval_score(trainings: dict[str, MetricTraining]) -> float:
+    """Mean over the family's metrics of the LAO level's cross-origin scaled Winkler score (80 and 95 %
+    averaged): the registry's tie-break between versions with the same point forecasts."""
+    values = []
+    for t in trainings.values():
+        lao = t.coverage.loc[t.coverage["level"] == "lao", "scaled_winkler"].to_numpy(dtype=np.float64)
+        if lao.size and np.isfinite(lao).all():
+            values.append(float(lao.mean()))
+    return float(np.mean(values)) if values else float("nan")
+
+
 def _coherence(trainings: dict[str, MetricTraining]) -> float:
     gaps = []
     for t in trainings.values():
@@ -130,6 +141,7 @@ def train_family(family: str, catalog: Catalog, reference: ReferenceData, config
         trainings[name] = train_metric(load_history(catalog, reference, name), config, engine, progress=say)
 
     score = _lao_score(trainings)
+    interval_score = _lao_interval_score(trainings)
     gap = _coherence(trainings)
     first = next(iter(trainings.values()))
     key = backtest_key(data_snapshot(catalog), first.cuts.tolist(), first.horizon)
@@ -157,7 +169,8 @@ def train_family(family: str, catalog: Catalog, reference: ReferenceData, config
             **({f"coverage{round(r.interval * 100)}_last_origin": r.coverage_last_origin}
                if np.isfinite(r.coverage_last_origin) else {})}
             for r in coverage.itertuples() if np.isfinite(r.coverage)})
-        parent._log_metrics({"score_mase_lao_reconciled": score, "coherence_gap": gap})
+        parent._log_metrics({"score_mase_lao_reconciled": score, "coherence_gap": gap,
+                             **({"interval_score_lao": interval_score} if np.isfinite(interval_score) else {})})
         for name, training in trainings.items():
             parent.log_figure(_backtest_figure(training), f"backtest_{name}")
         for model in accuracy.loc[accuracy["stage"] == "base", "model"].unique():
@@ -189,7 +202,7 @@ def train_family(family: str, catalog: Catalog, reference: ReferenceData, config
             model_uri = str(info.model_uri)
             run_id = child.run_id
     registration = register_winner(model_uri, family, score, key, catalog, tracking_uri,
-                                   score_metric="mase_lao_reconciled")
+                                   score_metric="mase_lao_reconciled", interval_score=interval_score)
     return FamilyTraining(family=family, cycle=cycle, trainings=trainings, run_id=run_id, model_uri=model_uri,
                           registration=registration, score=score, coherence_gap=gap,
                           seconds=time.perf_counter() - started)

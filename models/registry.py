@@ -2,7 +2,10 @@
 
 A new version takes the alias `champion` only when its backtest score (MASE at a chosen level, lower
 is better) beats the champion's score on the same backtest: same data snapshot, origins and horizon
-(the backtest key). Otherwise it takes `challenger`. Scores of different backtests are not compared:
+(the backtest key). Otherwise it takes `challenger`. When the two scores are equal (the same point
+forecasts: a retraining that changed only the intervals), the interval score breaks the tie: mean scaled
+Winkler score at the same level, lower is better, where both versions carry one. Scores of different
+backtests are not compared:
 a version scored on other origins or another horizon of the same data stays challenger unless the
 caller passes the champion's score re-measured on the new backtest (`champion_rescored`).
 
@@ -31,6 +34,8 @@ __all__ = ["CHAMPION", "CHALLENGER", "Decision", "Registration", "backtest_key",
 
 CHAMPION, CHALLENGER = "champion", "challenger"
 SCORE, SCORE_METRIC, BACKTEST = "khlang.score", "khlang.score_metric", "khlang.backtest_key"
+INTERVAL_SCORE = "khlang.interval_score"
+_TIE = 1e-12  # relative: equal point scores, up to the last bits of a mean over the same numbers
 DECISION = "khlang.decision"
 
 
@@ -56,12 +61,22 @@ class Decision:
 
 
 def decide(score: float, key: str, champion: tuple[float, str] | None,
-           champion_rescored: float | None = None) -> Decision:
+           champion_rescored: float | None = None, interval_score: float | None = None,
+           champion_interval: float | None = None) -> Decision:
     """Champion or challenger for a new version with `score` on backtest `key`, given the champion's
-    (score, key) if there is one. Ties keep the champion."""
+    (score, key) if there is one. Equal scores on the same backtest go to the lower interval score when
+    both are known; otherwise ties keep the champion."""
     if champion is None:
         return Decision(CHAMPION, "no champion yet")
     champion_score, champion_key = champion
+    if champion_key == key and math.isclose(score, champion_score, rel_tol=_TIE, abs_tol=0.0):
+        known = interval_score is not None and champion_interval is not None
+        if known and math.isfinite(interval_score) and interval_score < champion_interval:
+            return Decision(CHAMPION, f"score {score:.6g} = champion's; interval score {interval_score:.6g} < "
+                                      f"champion's {champion_interval:.6g}")
+        if known:
+            return Decision(CHALLENGER, f"score {score:.6g} = champion's; interval score {interval_score:.6g} >= "
+                                        f"champion's {champion_interval:.6g}")
     if champion_key != key:
         if champion_rescored is None:
             if _snapshot(champion_key) != _snapshot(key):
@@ -91,30 +106,37 @@ def _ensure_registered_model(client: MlflowClient, name: str, family: str) -> No
             raise
 
 
-def _champion(client: MlflowClient, name: str) -> tuple[str, float, str] | None:
-    """(version, score, backtest key) of the current champion, or None."""
+def _champion(client: MlflowClient, name: str) -> tuple[str, float, str, float | None] | None:
+    """(version, score, backtest key, interval score or None) of the current champion, or None."""
     version = client.get_registered_model(name).aliases.get(CHAMPION)
     if version is None:
         return None
     tags = client.get_model_version(name, str(version)).tags
-    return str(version), float(tags[SCORE]), tags[BACKTEST]
+    interval = float(tags[INTERVAL_SCORE]) if INTERVAL_SCORE in tags else None  # versions before it had none
+    return str(version), float(tags[SCORE]), tags[BACKTEST], interval
 
 
 def register_winner(model_uri: str, family: str, score: float, key: str, catalog: Catalog,
                     tracking_uri: str | None = None, score_metric: str = "mase__lao",
-                    champion_rescored: float | None = None) -> Registration:
+                    champion_rescored: float | None = None, interval_score: float | None = None) -> Registration:
     """Register the family's winning model (a models:/ or runs:/ URI) as a new version of khlang-<family>,
-    tag it with its score and backtest key, and give it `champion` or `challenger` (see `decide`)."""
+    tag it with its score, interval score (if given) and backtest key, and give it `champion` or
+    `challenger` (see `decide`)."""
     if not math.isfinite(score):
         raise ValueError(f"a registered model needs a finite backtest score; got {score}")
+    if interval_score is not None and not math.isfinite(interval_score):
+        interval_score = None  # no interval anywhere: nothing to break a tie with
     name = registered_model_name(family)
     with using_tracking_uri(tracking_uri or local_tracking_uri(catalog)) as client:
         _ensure_registered_model(client, name, family)
         champion = _champion(client, name)
-        decision = decide(score, key, champion[1:] if champion else None, champion_rescored)
-        version = mlflow.register_model(model_uri, name, tags={
-            SCORE: repr(float(score)), SCORE_METRIC: score_metric, BACKTEST: key, TAG.FAMILY: family,
-            DECISION: decision.reason})
+        decision = decide(score, key, champion[1:3] if champion else None, champion_rescored, interval_score,
+                          champion[3] if champion else None)
+        tags = {SCORE: repr(float(score)), SCORE_METRIC: score_metric, BACKTEST: key, TAG.FAMILY: family,
+                DECISION: decision.reason}
+        if interval_score is not None:
+            tags[INTERVAL_SCORE] = repr(float(interval_score))
+        version = mlflow.register_model(model_uri, name, tags=tags)
         client.set_registered_model_alias(name, decision.alias, str(version.version))
     return Registration(name=name, version=str(version.version), alias=decision.alias, reason=decision.reason,
                         previous_champion=champion[0] if champion else None)

@@ -78,6 +78,21 @@ def test_decide(score, key, champion, rescored, alias) -> None:
     assert decide(score, key, champion, rescored).alias == alias
 
 
+@pytest.mark.parametrize(("score", "key", "interval", "champion_interval", "alias"), [
+    (1.0, KEY, 3.0, 3.5, CHAMPION),  # same point forecasts, sharper or better-covering intervals
+    (1.0 + 1e-15, KEY, 3.0, 3.5, CHAMPION),  # equal up to the last bits of a mean
+    (1.0, KEY, 3.5, 3.5, CHALLENGER),  # a full tie keeps the champion
+    (1.0, KEY, 4.0, 3.5, CHALLENGER),
+    (1.0, KEY, 3.0, None, CHALLENGER),  # a champion registered before interval scores: no tie-break
+    (1.0, KEY, None, 3.5, CHALLENGER),
+    (1.2, KEY, 1.0, 3.5, CHALLENGER),  # the point score decides first: a better interval does not rescue it
+    (0.8, KEY, 9.0, 3.5, CHAMPION),
+    (1.0, OTHER_ORIGINS, 1.0, 3.5, CHALLENGER),  # another backtest of the same data: still not comparable
+])
+def test_decide_breaks_a_tie_on_the_interval_score(score, key, interval, champion_interval, alias) -> None:
+    assert decide(score, key, (1.0, KEY), None, interval, champion_interval).alias == alias
+
+
 def test_backtest_key_names_snapshot_origins_and_horizon() -> None:
     assert KEY == f"snapshot={'ab' * 32};origins=48,54,60;horizon=6" and KEY != backtest_key("ab" * 32, [48, 54], 6)
 
@@ -113,6 +128,20 @@ def test_better_takes_champion_worse_is_challenger(store: Store) -> None:
     assert _aliases(store, "khlang-welfare") == {CHAMPION: better.version, CHALLENGER: worse.version}
     assert store.client.get_model_version("khlang-welfare", worse.version).tags["khlang.decision"].startswith(
         "score 0.85 >= champion's 0.8")
+
+
+def test_registry_keeps_interval_scores_and_breaks_ties_with_them(store: Store) -> None:
+    first = register_winner(store.model_uris["naive"], "waste", 0.7, KEY, store.catalog, interval_score=4.0)
+    assert float(store.client.get_model_version("khlang-waste", first.version).tags["khlang.interval_score"]) == 4.0
+    wider = register_winner(store.model_uris["seasonal_naive"], "waste", 0.7, KEY, store.catalog, interval_score=4.5)
+    sharper = register_winner(store.model_uris["historic_mean"], "waste", 0.7, KEY, store.catalog,
+                              interval_score=3.5)
+    assert (wider.alias, sharper.alias, sharper.previous_champion) == (CHALLENGER, CHAMPION, first.version)
+    assert "interval score 3.5 < champion's 4" in sharper.reason
+    unknown = register_winner(store.model_uris["naive"], "waste", 0.7, KEY, store.catalog,
+                              interval_score=float("nan"))
+    assert unknown.alias == CHALLENGER
+    assert "khlang.interval_score" not in store.client.get_model_version("khlang-waste", unknown.version).tags
 
 
 def test_another_backtest_is_challenger_unless_the_champion_is_rescored(store: Store) -> None:

@@ -140,6 +140,12 @@ def test_mlflow_holds_the_cycle_and_the_registered_model_reproduces_it(trained, 
     assert parent.data.params[f"reconciliation.{METRIC}"] == training.reconciliation
     assert any(a.path.endswith(".png") for a in client.list_artifacts(parent_id, "plots"))
     assert parent.data.metrics["coherence_gap"] == pytest.approx(trained.coherence_gap)
+    # the registry's tie-break: the LAO level's scaled Winkler, 80 and 95 % averaged, logged and tagged
+    cov = trained.trainings[METRIC].coverage.set_index(["level", "interval"])["scaled_winkler"]
+    interval_score = (cov[("lao", 0.8)] + cov[("lao", 0.95)]) / 2
+    assert parent.data.metrics["interval_score_lao"] == pytest.approx(interval_score, rel=1e-12)
+    version = client.get_model_version("khlang-waste", trained.registration.version)
+    assert float(version.tags["khlang.interval_score"]) == pytest.approx(interval_score, rel=1e-12)
     # a child run per candidate, with its MASE per level equal to the backtest's
     children = client.search_runs([parent.info.experiment_id], f"tags.mlflow.parentRunId = '{parent_id}'")
     names = {r.data.tags["mlflow.runName"] for r in children}
