@@ -102,16 +102,21 @@ class ProphetForecaster:
 
     def forecast(self, history: np.ndarray, horizon: int) -> ProphetForecast:
         """Forecasts, in-sample residual variance and fallback mask for every series of the history."""
-        block = check_history(history, horizon)
-        spec = dataclasses.replace(self, engine=None, periods=None)  # what travels with every batch
-        periods = self._history_periods(block.shape[1])
-        batches = [ProphetBatch(block[start:start + self.batch_size], periods, horizon, spec)
-                   for start in range(0, block.shape[0], self.batch_size)]
+        batches = self.batches(history, horizon)
         if self.engine is None:
             parts = [fit_predict_batch(batch) for batch in batches]
         else:
             parts = self.engine.map(fit_predict_batch, batches)
         return ProphetForecast.concat(parts, horizon)
+
+    def batches(self, history: np.ndarray, horizon: int) -> list[ProphetBatch]:
+        """The history's engine tasks, batch_size series each: run them with `fit_predict_batch` (on any
+        engine, beside other tasks) and stack the results in order with `ProphetForecast.concat`."""
+        block = check_history(history, horizon)
+        spec = dataclasses.replace(self, engine=None, periods=None)  # what travels with every batch
+        periods = self._history_periods(block.shape[1])
+        return [ProphetBatch(block[start:start + self.batch_size], periods, horizon, spec)
+                for start in range(0, block.shape[0], self.batch_size)]
 
     def _history_periods(self, n_months: int) -> np.ndarray:
         if self.periods is None:

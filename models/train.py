@@ -18,8 +18,9 @@ quantile does not mix the fiscal calendar's quiet and busy months. Their coverag
 one origin out at a time (models.intervals.cross_origin_coverage) and, separately, on the last origin
 alone.
 
-Heavy fits go to the cluster engine: one task per (level, origin) XGBoost fit (each fit single-threaded
-and seeded, so Dask, Ray and in-process give the same trees) and Prophet batches (models.prophet_model).
+Heavy fits go to the cluster engine in one map: one task per (level, origin) XGBoost fit (each fit
+single-threaded and seeded, so Dask, Ray and in-process give the same trees) and Prophet's batches
+(models.prophet_model) of every origin.
 The result is a `FittedMetric` (models.fitted), which recomputes the published forecasts from what it
 holds; the MLflow model wraps it."""
 
@@ -29,6 +30,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +44,7 @@ from models.fitted import ENSEMBLE, ENSEMBLE_MEMBERS, FittedMetric, LevelFit, co
 from models.history import MetricHistory
 from models.interval_scale import interval_scale
 from models.intervals import LEVELS, calibrate, cross_origin_coverage, holdout_coverage
-from models.prophet_model import ProphetForecaster
+from models.prophet_model import ProphetBatch, ProphetForecast, ProphetForecaster, fit_predict_batch
 from models.xgb_global import XGBGlobalForecaster
 
 __all__ = ["BASELINE_MODELS", "XGB", "PROPHET", "MetricTraining", "forecast_horizon", "train_metric", "xgb_spec"]
@@ -112,16 +114,21 @@ class _XgbTask:
     spec: XGBGlobalForecaster  # engine None: the fit runs inside the task
 
 
-def _xgb_task(task: _XgbTask, blocks: dict[str, np.ndarray]) -> tuple[str, int, np.ndarray, object, dict[str, float]]:
+def _cluster_task(task: _XgbTask | ProphetBatch, blocks: dict[str, np.ndarray]) -> Any:
+    """The partition function of training: an XGBoost fit (level, origin, forecast, booster, gain) or a
+    Prophet batch (models.prophet_model.fit_predict_batch)."""
+    if isinstance(task, ProphetBatch):
+        return fit_predict_batch(task)
     fit = task.spec.fit(blocks[task.level][:, :task.cut], task.horizon)
     return task.level, task.origin, fit.forecast, fit.booster, fit.importance
 
 
-def _run_xgb(engine: Engine | None, tasks: list[_XgbTask], blocks: dict[str, np.ndarray]) -> list[tuple]:
-    """Every task's fit; the blocks travel to the cluster once, not once per (level, origin) task."""
+def _run_tasks(engine: Engine | None, tasks: list[_XgbTask | ProphetBatch], blocks: dict[str, np.ndarray]) -> list:
+    """Every task, in one map: the blocks travel to the cluster once, not once per (level, origin) task,
+    and Prophet's batches fill the workers while the last XGBoost fits run."""
     if engine is None:
-        return [_xgb_task(t, blocks) for t in tasks]
-    return engine.map(_xgb_task, tasks, blocks=blocks)
+        return [_cluster_task(t, blocks) for t in tasks]
+    return engine.map(_cluster_task, tasks, blocks=blocks)
 
 
 # --- training ---------------------------------------------------------------------------------------------
@@ -138,20 +145,42 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine | N
     spec = xgb_spec(config, history.periods)
     started = time.perf_counter()
 
-    # XGBoost: every (level, origin) fit and the final fits in one map over the engine
-    say(f"{history.metric}: XGBoost fits")
+    # the cluster's work in one map: every (level, origin) XGBoost fit and the final fits, then Prophet's
+    # batches for every origin and the final history of the Prophet levels
+    say(f"{history.metric}: XGBoost and Prophet fits")
     blocks = {level: history.blocks[level].astype(np.float32) for level in history.levels}
-    tasks = [_XgbTask(level, o, int(cut), horizon, spec) for level in history.levels for o, cut in enumerate(cuts)]
+    tasks: list[_XgbTask | ProphetBatch] = [_XgbTask(level, o, int(cut), horizon, spec)
+                                            for level in history.levels for o, cut in enumerate(cuts)]
     tasks += [_XgbTask(level, -1, history.n_months, horizon, spec) for level in history.levels]
+    n_xgb = len(tasks)
+    prophet = ProphetForecaster(periods=history.periods, non_negative=True, seed=config.seed)
+    prophet_jobs = []  # (level, origin or -1 for the final fit, how many batches)
+    for level in (level for level in history.levels if level in config.prophet_levels):
+        for o, cut in enumerate([*cuts, history.n_months]):
+            batches = prophet.batches(history.blocks[level][:, :cut], horizon)
+            prophet_jobs.append((level, o if o < len(cuts) else -1, len(batches)))
+            tasks += batches
+    results = _run_tasks(engine, tasks, blocks)
+
     xgb_backtest = {level: np.empty((len(cuts), len(history.keys(level)), horizon)) for level in history.levels}
     xgb_final, boosters, importance = {}, {}, {}
-    for level, origin, forecast, booster, gain in _run_xgb(engine, tasks, blocks):
+    for level, origin, forecast, booster, gain in results[:n_xgb]:
         if origin < 0:
             xgb_final[level], boosters[level], importance[level] = forecast, booster, gain
         else:
             xgb_backtest[level][origin] = forecast
+    prophet_backtest = {level: np.empty((len(cuts), len(history.keys(level)), horizon))
+                        for level, _, _ in prophet_jobs}
+    prophet_final, start = {}, n_xgb
+    for level, origin, n_batches in prophet_jobs:
+        forecast = ProphetForecast.concat(results[start:start + n_batches], horizon).forecast
+        start += n_batches
+        if origin < 0:
+            prophet_final[level] = forecast
+        else:
+            prophet_backtest[level][origin] = forecast
 
-    backtests, finals, prophet_final = {}, {}, {}
+    backtests, finals = {}, {}
     for level in history.levels:
         say(f"{history.metric}: backtest {level}")
         block = history.blocks[level]
@@ -159,10 +188,8 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine | N
                      for m in BASELINE_MODELS}
         final = {m.name: m.fit_predict(block, horizon) for m in BASELINE_MODELS}
         forecasts[XGB], final[XGB] = xgb_backtest[level], xgb_final[level]
-        if level in config.prophet_levels:
-            prophet = ProphetForecaster(engine=engine, periods=history.periods, non_negative=True, seed=config.seed)
-            forecasts[PROPHET] = np.stack([prophet.fit_predict(block[:, :cut], horizon) for cut in cuts])
-            final[PROPHET] = prophet_final[level] = prophet.fit_predict(block, horizon)
+        if level in prophet_final:
+            forecasts[PROPHET], final[PROPHET] = prophet_backtest[level], prophet_final[level]
         forecasts[ENSEMBLE] = median_ensemble(forecasts)
         final[ENSEMBLE] = median_ensemble(final)
         backtests[level] = backtest_from_forecasts(block, cuts, forecasts, history.keys(level))

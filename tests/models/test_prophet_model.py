@@ -15,7 +15,7 @@ from khlang.domain.calendar import month_index
 from models.backtest import rolling_origin_backtest
 from models.baselines import Forecaster, Naive, SeasonalNaive
 from models.metrics import mase, mase_scale
-from models.prophet_model import MIN_OBSERVED, ProphetForecaster
+from models.prophet_model import MIN_OBSERVED, ProphetForecast, ProphetForecaster, fit_predict_batch
 
 NAN = np.nan
 START = month_index(2015, 10)  # October 2015, the first month of fiscal year 2559
@@ -79,6 +79,13 @@ def test_dask_gives_the_serial_forecasts_whatever_the_batches(dask_engine: Engin
     assert_same(on_dask, serial)
     assert np.isfinite(serial.forecast[[0, 1, 2, 4, 5]]).all()
     assert not list(home.iterdir())  # neither this process nor the workers wrote to HOME
+    # the batches of two histories in one map, beside other tasks (as training runs them), stacked back
+    model = ProphetForecaster(periods=periods, batch_size=4)
+    shorter, full = model.batches(block[:, :-6], 12), model.batches(block, 12)
+    assert len(full) == -(-block.shape[0] // 4)
+    parts = dask_engine.map(fit_predict_batch, shorter + full)
+    assert_same(ProphetForecast.concat(parts[len(shorter):], 12), serial)
+    assert_same(ProphetForecast.concat(parts[:len(shorter)], 12), ProphetForecaster(periods=periods).forecast(block[:, :-6], 12))
 
 
 def test_short_and_empty_series_fall_back_to_seasonal_naive() -> None:
