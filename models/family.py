@@ -170,7 +170,10 @@ def train_family(family: str, catalog: Catalog, reference: ReferenceData, config
                if np.isfinite(r.coverage_last_origin) else {})}
             for r in coverage.itertuples() if np.isfinite(r.coverage)})
         parent._log_metrics({"score_mase_lao_reconciled": score, "coherence_gap": gap,
-                             **({"interval_score_lao": interval_score} if np.isfinite(interval_score) else {})})
+                             **({"interval_score_lao": interval_score} if np.isfinite(interval_score) else {}),
+                             # where the time went, per metric: cluster fits + backtest, reconciliation, final
+                             **{f"seconds_{stage}__{m}": float(v) for m, t in trainings.items()
+                                for stage, v in t.seconds.items()}})
         for name, training in trainings.items():
             parent.log_figure(_backtest_figure(training), f"backtest_{name}")
         for model in accuracy.loc[accuracy["stage"] == "base", "model"].unique():

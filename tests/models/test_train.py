@@ -140,6 +140,10 @@ def test_mlflow_holds_the_cycle_and_the_registered_model_reproduces_it(trained, 
     assert parent.data.params[f"reconciliation.{METRIC}"] == training.reconciliation
     assert any(a.path.endswith(".png") for a in client.list_artifacts(parent_id, "plots"))
     assert parent.data.metrics["coherence_gap"] == pytest.approx(trained.coherence_gap)
+    seconds = trained.trainings[METRIC].seconds
+    assert {f"seconds_{stage}__{METRIC}": v for stage, v in seconds.items()} == {
+        k: v for k, v in parent.data.metrics.items() if k.startswith("seconds_")}
+    assert set(seconds) == {"backtest", "reconcile", "final"} and min(seconds.values()) > 0
     # the registry's tie-break: the LAO level's scaled Winkler, 80 and 95 % averaged, logged and tagged
     cov = trained.trainings[METRIC].coverage.set_index(["level", "interval"])["scaled_winkler"]
     interval_score = (cov[("lao", 0.8)] + cov[("lao", 0.95)]) / 2
