@@ -29,11 +29,12 @@ import pandas as pd
 
 from khlang.catalog import Catalog
 from khlang.config import load_settings
+from khlang.domain.calendar import month_from_index
 from khlang.domain.metrics import METRIC_NAMES, metric
 from khlang.progress import console
 from khlang.runtime import configure_runtime
 
-__all__ = ["design_row", "parse_design", "run"]
+__all__ = ["design_row", "markdown", "parse_design", "run"]
 
 DEFAULT_DESIGNS = ("4x6", "8x3", "12x3")
 
@@ -49,8 +50,6 @@ def parse_design(text: str) -> tuple[int, int]:
 def design_row(training, periods: np.ndarray, design: str, seconds: float) -> dict:
     """The row of one trained design: `training` a models.train.MetricTraining, `periods` the month index
     of each month of its history (for naming the cut dates)."""
-    from khlang.domain.calendar import month_from_index
-
     lao = training.reconciled["lao"].summary
     base = training.backtests["lao"].summary
     cov = training.coverage.set_index(["level", "interval"])["coverage"]

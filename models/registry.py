@@ -69,14 +69,13 @@ def decide(score: float, key: str, champion: tuple[float, str] | None,
     if champion is None:
         return Decision(CHAMPION, "no champion yet")
     champion_score, champion_key = champion
-    if champion_key == key and math.isclose(score, champion_score, rel_tol=_TIE, abs_tol=0.0):
-        known = interval_score is not None and champion_interval is not None
-        if known and math.isfinite(interval_score) and interval_score < champion_interval:
+    if (champion_key == key and math.isclose(score, champion_score, rel_tol=_TIE, abs_tol=0.0)
+            and interval_score is not None and champion_interval is not None):
+        if interval_score < champion_interval:  # False for NaN: no better interval, no takeover
             return Decision(CHAMPION, f"score {score:.6g} = champion's; interval score {interval_score:.6g} < "
                                       f"champion's {champion_interval:.6g}")
-        if known:
-            return Decision(CHALLENGER, f"score {score:.6g} = champion's; interval score {interval_score:.6g} >= "
-                                        f"champion's {champion_interval:.6g}")
+        return Decision(CHALLENGER, f"score {score:.6g} = champion's; interval score {interval_score:.6g} >= "
+                                    f"champion's {champion_interval:.6g}")
     if champion_key != key:
         if champion_rescored is None:
             if _snapshot(champion_key) != _snapshot(key):

@@ -30,7 +30,7 @@ def test_each_design_is_trained_on_its_own_origins(served_world) -> None:
     first = {d: int(rows.loc[d, "cuts"][0][:4]) * 12 + int(rows.loc[d, "cuts"][0][5:]) for d in rows.index}
     last = int(rows.loc["3x6", "cuts"][-1][:4]) * 12 + int(rows.loc["3x6", "cuts"][-1][5:])
     assert (last - first["3x6"], last - first["4x3"]) == (12, 9)
-    for design, row in rows.iterrows():
+    for _, row in rows.iterrows():
         assert row["gain"] == pytest.approx(1 - row["mase"] / row["mase_seasonal_naive"])
         assert 0 <= row["coverage80"] <= row["coverage95"] <= 1 and row["aggregate_min80"] <= 1
     assert "| waste_generated | 4x3 |" in markdown(rows.reset_index())
