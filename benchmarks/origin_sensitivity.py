@@ -12,9 +12,10 @@ LAO coverage of the 80 / 95 % intervals, and the lowest coverage of any aggregat
 work/benchmarks/origin-sensitivity.json.
 
 Why: a backtest with a few origins measures the events its windows contain as much as the models. The
-welfare generator halves new 60-year-old entrants from August 2023 (the income test) and the real
-provincial waste has the COVID-19 dip of 2020-2021; which origin design contains them decides those
-metrics' scores, and an ML engineer comparing runs should see by how much."""
+real provincial waste has the COVID-19 dip of 2020-2021, and data generated with the income-test scenario
+(`khlang generate --income-test-cut 0.5`: half the new 60-year-old entrants fail the test from August
+2023 on) has a break that no origin before it can foresee; which origin design contains them decides
+those metrics' scores, and an ML engineer comparing runs should see by how much."""
 
 from __future__ import annotations
 

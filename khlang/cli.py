@@ -116,6 +116,9 @@ def generate(
     scale: Annotated[str, typer.Option(help="tiny (1 province) | small (~5 provinces) | thailand (all LAOs)")] = "small",
     seed: Annotated[int | None, typer.Option(help="random seed (default from config)")] = None,
     dirty_share: Annotated[float | None, typer.Option(help="share of records made dirty on purpose")] = None,
+    income_test_cut: Annotated[float | None, typer.Option(
+        help="scenario: share of new elderly entrants the Aug 2023 income test removes (default 0: as on record, "
+             "no income line was set)")] = None,
 ) -> None:
     """Generate realistic agency files for every LAO of the chosen scale into the raw folder."""
     from khlang.measure import measure
@@ -126,7 +129,8 @@ def generate(
         report = generate_dataset(
             _reference(settings), settings.thailand_dir, scale=scale,
             seed=settings.generate.seed if seed is None else seed, raw_dir=catalog.raw, truth_dir=catalog.truth,
-            dirty_share=settings.generate.dirty_share if dirty_share is None else dirty_share, progress=progress)
+            dirty_share=settings.generate.dirty_share if dirty_share is None else dirty_share, progress=progress,
+            income_test_cut=settings.generate.income_test_cut if income_test_cut is None else income_test_cut)
     console.print(report.summary())
     _report_measure("generate", m)
 

@@ -32,6 +32,7 @@ class ClusterConfig:
 class GenerateConfig:
     seed: int = 2568
     dirty_share: float = 0.002
+    income_test_cut: float = 0.0  # share of new elderly entrants the Aug 2023 income test removes (scenario)
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ def load_settings(config_file: Path | None = None) -> Settings:
         generate=GenerateConfig(
             seed=int(_env("KHLANG_SEED", gen.get("seed", 2568))),
             dirty_share=float(_env("KHLANG_DIRTY_SHARE", gen.get("dirty_share", 0.002))),
+            income_test_cut=float(_env("KHLANG_INCOME_TEST_CUT", gen.get("income_test_cut", 0.0))),
         ),
         ingest=IngestConfig(as_of=dt.date.fromisoformat(as_of) if as_of else None),
         mlflow=MlflowConfig(tracking_uri=_env("KHLANG_MLFLOW_TRACKING_URI", mlf.get("tracking_uri", "")),

@@ -362,8 +362,9 @@ _DOMAIN = "khlang.domain"
 
 
 def generate_stage(scale: str, seed: int | None = None, dirty_share: float | None = None) -> Stage:
-    """Generate the agency files of `scale` into work/raw (seed, dirty_share: default from the settings).
-    Fingerprint: scale, seed, dirty share, the generator's code and the reference data."""
+    """Generate the agency files of `scale` into work/raw (seed, dirty_share: default from the settings;
+    the income-test scenario from the settings). Fingerprint: scale, seed, dirty share, income-test cut,
+    the generator's code and the reference data."""
     from pipelines.generate import SCALES
 
     if scale not in SCALES:
@@ -372,7 +373,8 @@ def generate_stage(scale: str, seed: int | None = None, dirty_share: float | Non
     def options(context: PipelineContext) -> dict[str, Any]:
         gen = context.settings.generate
         return {"scale": scale, "seed": gen.seed if seed is None else seed,
-                "dirty_share": gen.dirty_share if dirty_share is None else dirty_share}
+                "dirty_share": gen.dirty_share if dirty_share is None else dirty_share,
+                "income_test_cut": gen.income_test_cut}
 
     def fingerprint(context: PipelineContext, upstream: Mapping[str, str]) -> str:
         return digest(options(context), source_digest("pipelines.generate", "pipelines.headers", _DOMAIN),

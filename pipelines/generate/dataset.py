@@ -86,13 +86,14 @@ def _read_real_waste(thailand_dir: Path) -> pd.DataFrame:
 
 
 def _simulate(units: pd.DataFrame, waste_yearly: pd.DataFrame, provinces: list[str], axis: MonthAxis,
-              rngs: list[np.random.Generator]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+              rngs: list[np.random.Generator], income_test_cut: float = 0.0
+              ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     pop = province_population(waste_yearly)
     targets = province_targets(waste_yearly, provinces)
     monthly = {"waste_generated": waste_series(units, targets, axis, rngs[0])}
     budget = budget_series(units, float(pop.drop("10").sum()), axis, rngs[1])
     monthly.update({f"budget_{t}": v for t, v in budget.disbursement.items()})
-    welfare = welfare_series(units, float(pop.sum()), axis, rngs[2])
+    welfare = welfare_series(units, float(pop.sum()), axis, rngs[2], income_test_cut)
     monthly.update({f"elderly_{t}": welfare.elderly[t] for t in ELDERLY_TIERS})
     monthly["disability_standard"] = welfare.disability_standard
     monthly["disability_higher"] = welfare.disability_higher
@@ -204,9 +205,11 @@ def _clear_previous(raw_dir: Path, truth_dir: Path) -> None:
 
 
 def generate_dataset(reference: ReferenceData, thailand_dir: Path, scale: str, seed: int, raw_dir: Path,
-                     truth_dir: Path, dirty_share: float = 0.002, progress: Progress | None = None
-                     ) -> GenerateReport:
-    """Write raw agency files to raw_dir and the clean truth to truth_dir; same seed, same bytes."""
+                     truth_dir: Path, dirty_share: float = 0.002, progress: Progress | None = None,
+                     income_test_cut: float = 0.0) -> GenerateReport:
+    """Write raw agency files to raw_dir and the clean truth to truth_dir; same seed, same bytes.
+    income_test_cut: share of new elderly entrants the August 2023 income test removes (0 = none, the
+    record; a positive share is a policy scenario, pipelines.generate.welfare)."""
     started = time.perf_counter()
     say = progress or (lambda stage, done, total: None)
     raw_dir, truth_dir = Path(raw_dir), Path(truth_dir)
@@ -217,7 +220,7 @@ def generate_dataset(reference: ReferenceData, thailand_dir: Path, scale: str, s
     waste_yearly = _read_real_waste(thailand_dir)
     say("simulate", 0, 3)
     units = lao_table(ref.laos, province_population(waste_yearly), rngs[0])
-    monthly, appropriation = _simulate(units, waste_yearly, provinces, axis, rngs[1:4])
+    monthly, appropriation = _simulate(units, waste_yearly, provinces, axis, rngs[1:4], income_test_cut)
     budget_ok = np.isfinite(monthly["budget_personnel"])
     delivery = {"budget": plan_delivery(units, budget_ok, rngs[4]),
                 "waste": plan_delivery(units, np.isfinite(monthly["waste_generated"]), rngs[4]),
@@ -267,6 +270,7 @@ def generate_dataset(reference: ReferenceData, thailand_dir: Path, scale: str, s
     write_parquet(pa.Table.from_pylist(file_rows), truth_dir / "files.parquet")
     real = waste_yearly.pivot(index="province_code", columns="year_be", values="generated_ton_day")
     calibration = calibration_figures(units, monthly, appropriation, real, axis)
+    calibration["income_test_cut"] = income_test_cut
     report = GenerateReport(scale=scale, seed=seed, provinces=provinces, n_laos=len(units), n_files=len(tables),
                             n_truth_records=records.num_rows, n_dirty_records=len(dirt),
                             files=[t.path for t in tables], calibration=calibration,

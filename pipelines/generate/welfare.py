@@ -1,6 +1,18 @@
 """Welfare allowance recipients per LAO (persons): elderly by age tier, with cohorts ageing up the
-tiers and dying, new entrants each fiscal year (fewer after the August 2023 income test), and
-disability recipients at the standard and higher rate (higher for welfare-card holders from Oct 2020)."""
+tiers and dying, new entrants each fiscal year, and disability recipients at the standard and higher
+rate (higher for welfare-card holders from Oct 2020).
+
+The August 2023 income test (DOMAIN.md): the Interior Ministry's regulation in force from 12
+August 2023 limits the allowance of people registering from then on to those with no or
+insufficient income, by a line the National Elderly Committee was to set. The line was not announced
+with it, and the Interior Minister said at the time that until the committee set it the previous
+eligibility rules stayed in effect (NNT, 18 August 2023); people registered before were never
+affected. So by default the test removes no one: `income_test_cut = 0`.
+
+A positive cut is a policy scenario, not the record: that share of would-be 60-year-old entrants
+fails the test from August 2023 on (0.5: the line bites half of them). It is a structural break that
+no forecast made before it can foresee; benchmarks.origin_sensitivity shows what it does to a
+backtest, and the welfare planner's what-if applies a test to the forecasts."""
 
 from __future__ import annotations
 
@@ -33,27 +45,31 @@ class WelfareTruth:
     disability_higher: np.ndarray
 
 
-def _entrants(axis: MonthAxis) -> np.ndarray:
+def _entrants(axis: MonthAxis, income_test_cut: float = 0.0) -> np.ndarray:
     """New 60-year-old recipients per month per starting recipient: a lump each October (registration
-    in the year before), a trickle otherwise, rising with the baby-boom cohorts, halved by the test."""
+    in the year before), a trickle otherwise, rising with the baby-boom cohorts; from August 2023 on,
+    less the share `income_test_cut` that fails the income test (0: the test removes no one)."""
+    if not 0.0 <= income_test_cut <= 1.0:
+        raise ValueError(f"income_test_cut is the share of new entrants the income test removes, in [0, 1]; "
+                         f"got {income_test_cut}")
     years = axis.year_ce.astype(float) + (axis.month.astype(float) - 1) / 12 - 2013.75
     yearly = 0.085 * (1 + 0.03 * years)
     share = np.where(axis.month == 10, 0.6, 0.4 / 11)
     after_test = (axis.year_ce.astype(int) * 12 + axis.month) >= _INCOME_TEST[0] * 12 + _INCOME_TEST[1]
-    return yearly * share * np.where(after_test, 0.5, 1.0)
+    return yearly * share * np.where(after_test, 1.0 - income_test_cut, 1.0)
 
 
 def welfare_series(lao: pd.DataFrame, national_pop: float, axis: MonthAxis,
-                   rng: np.random.Generator) -> WelfareTruth:
+                   rng: np.random.Generator, income_test_cut: float = 0.0) -> WelfareTruth:
     """[unit, month] recipients, integers (NaN for PAOs). Elderly scaled so that FY2566 averages
-    10.6 million x the covered share of the national population."""
+    10.6 million x the covered share of the national population; income_test_cut as in `_entrants`."""
     n = len(lao)
     reports = lao["reports_welfare"].to_numpy()
     pop = lao["population"].to_numpy(dtype=float) * reports
     start = pop * lao["lao_type"].map(_ELDERLY_RATE).fillna(0.0).to_numpy() * rng.lognormal(0, 0.15, n)
     mix = _START_MIX[None, :] * rng.lognormal(0, 0.1, (n, 4))
     stock = start[:, None] * mix / mix.sum(axis=1, keepdims=True)
-    entrant_rate = _entrants(axis)[None, :] * start[:, None] * rng.lognormal(0, 0.1, n)[:, None]
+    entrant_rate = _entrants(axis, income_test_cut)[None, :] * start[:, None] * rng.lognormal(0, 0.1, n)[:, None]
     tiers = np.empty((4, n, axis.n))
     for t in range(axis.n):
         up = stock * _AGEING[None, :]

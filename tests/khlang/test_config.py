@@ -13,10 +13,13 @@ def test_toml_and_environment_overrides(tmp_path, monkeypatch):
     s = load_settings(cfg)
     assert s.work_dir == tmp_path / "w" and s.cluster.n_workers == 3
     assert s.ingest.as_of_date() == dt.date(2025, 9, 30)
+    assert s.generate.income_test_cut == 0.0  # as on record: the income test removed no one
     monkeypatch.setenv("KHLANG_CLUSTER", "ray")
     monkeypatch.setenv("KHLANG_WORK_DIR", str(tmp_path / "other"))
     s = load_settings(cfg)
     assert s.cluster.address == "ray" and s.work_dir == tmp_path / "other"
+    monkeypatch.setenv("KHLANG_INCOME_TEST_CUT", "0.5")
+    assert load_settings(cfg).generate.income_test_cut == 0.5
 
 
 def test_every_cache_and_temp_folder_is_inside_the_work_folder(tmp_path):

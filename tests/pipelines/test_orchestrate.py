@@ -7,6 +7,7 @@ copy is as done as the original)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -268,6 +269,10 @@ def test_fingerprints_follow_the_options(context):
     generate, other_seed = _stages()[0], default_stages("generate", "tiny", seed=SEED + 1)[0]
     assert other_seed.fingerprint(context, {}) != generate.fingerprint(context, {})
     assert generate.fingerprint(context, {}) == first_fingerprint(context, "generate")
+    # the income-test scenario comes from the settings: a changed scenario is new data
+    scenario = dataclasses.replace(context.settings.generate, income_test_cut=0.5)
+    in_scenario = dataclasses.replace(context, settings=dataclasses.replace(context.settings, generate=scenario))
+    assert generate.fingerprint(in_scenario, {}) != generate.fingerprint(context, {})
 
 
 def test_another_pipeline_on_the_same_work_folder_is_refused(context):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from khlang.domain.metrics import BUDGET_TYPES, ELDERLY_TIERS, PAO_BUDGET_FY2565_BN
+from pipelines.generate.scales import month_axis
+from pipelines.generate.welfare import _entrants, welfare_series
 
 
 def _fy(period: pd.Series) -> pd.Series:
@@ -73,11 +76,31 @@ def test_ageing_moves_recipients_up_the_tiers(tiny_records):
     assert (yearly.diff().dropna() > 0).sum() >= 9 and yearly.iloc[-1] > 1.3 * yearly.iloc[0]
 
 
-def test_income_test_steps_growth_down(tiny_records):
+def test_income_test_on_record_removes_no_one(tiny_records):
+    """As on record, the August 2023 income test had no income line, so elderly growth carries on."""
     total = tiny_records[[f"elderly_{t}" for t in ELDERLY_TIERS]].sum(axis=1).groupby(level="period").sum()
     yearly = total.groupby(_fy(pd.Series(total.index, index=total.index))).mean()
     growth = yearly.pct_change()
-    assert growth.loc[[2567, 2568]].max() < 0.5 * growth.loc[[2563, 2564, 2565]].min()
+    assert growth.loc[[2567, 2568]].min() > 0.8 * growth.loc[[2563, 2564, 2565]].min() > 0
+
+
+def test_income_test_scenario_removes_its_share_of_new_entrants():
+    axis = month_axis()
+    after = (axis.year_ce * 12 + axis.month) >= 2023 * 12 + 8
+    on_record, scenario = _entrants(axis), _entrants(axis, income_test_cut=0.5)
+    assert np.array_equal(on_record[~after], scenario[~after])
+    assert np.allclose(scenario[after], 0.5 * on_record[after])
+    with pytest.raises(ValueError, match="income_test_cut"):
+        _entrants(axis, income_test_cut=1.5)
+    units = pd.DataFrame({"population": [20_000, 5_000], "reports_welfare": [True, True],
+                          "lao_type": ["subdistrict_admin_org", "town_municipality"]})
+    base, cut = (welfare_series(units, 25_000.0, axis, np.random.default_rng(7), income_test_cut=c).elderly
+                 for c in (0.0, 0.5))
+    # both are scaled to FY2566's national figure, so compare per unit against its ratio before the test
+    ratio = cut["60_69"] / base["60_69"]
+    level = np.median(ratio[:, ~after], axis=1, keepdims=True)
+    assert np.allclose(ratio[:, ~after], level, rtol=0.03)  # the same dynamics up to July 2023 (noise aside)
+    assert (ratio[:, -1] < 0.95 * level[:, 0]).all()  # fewer 60-69 recipients two years on
 
 
 def test_elderly_scale_with_population(tiny):
