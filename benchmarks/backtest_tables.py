@@ -7,8 +7,10 @@ For each family it reads the registered `champion`'s parent run (models:/khlang-
 the work folder's MLflow store: backtest/accuracy.parquet (every model's MASE and sMAPE per level, base
 and reconciled) and backtest/coverage.parquet (the intervals' cross-origin and last-origin coverage), and
 prints one row per (metric, level): the champion, its base and reconciled MASE, seasonal naive's MASE,
-the gain of the reconciled champion over seasonal naive, sMAPE and the 80 / 95 % coverage. It also
-writes the rows to work/benchmarks/backtest-tables.json."""
+the gain of the reconciled champion over seasonal naive, sMAPE and the 80 / 95 % coverage with, in
+brackets, its 90 % range over resampled origins (models.intervals.origin_bootstrap: at the nation an
+8-origin backtest is about 8 draws, so a few points off nominal can be noise). It also writes the rows to
+work/benchmarks/backtest-tables.json."""
 
 from __future__ import annotations
 
@@ -47,24 +49,42 @@ def backtest_rows(accuracy: pd.DataFrame, coverage: pd.DataFrame) -> pd.DataFram
                      "coverage80": float(cov["coverage"].get(0.8, float("nan"))),
                      "coverage95": float(cov["coverage"].get(0.95, float("nan"))),
                      "coverage80_last_origin": float(last.get(0.8, float("nan"))),
-                     "coverage95_last_origin": float(last.get(0.95, float("nan")))})
+                     "coverage95_last_origin": float(last.get(0.95, float("nan"))),
+                     **{f"coverage{pct}_{end}": _get(cov, f"coverage_{end}", level)
+                        for pct, level in (("80", 0.8), ("95", 0.95)) for end in ("low", "high")}})
     out = pd.DataFrame(rows)
     out["order"] = out["level"].map(LEVELS.index)
     return out.sort_values(["metric", "order"], kind="stable").drop(columns="order").reset_index(drop=True)
 
 
+def _get(cov: pd.DataFrame, column: str, interval: float) -> float:
+    """cov[column] at the interval; NaN for runs logged before the column existed."""
+    return float(cov[column].get(interval, float("nan"))) if column in cov else float("nan")
+
+
+def _coverage_cell(row: pd.Series, pct: str) -> str:
+    """0.913 (0.86-0.95): the cross-origin coverage and its origin-bootstrap 90 % range where logged."""
+    value, low, high = (row.get(f"coverage{pct}{suffix}", float("nan")) for suffix in ("", "_low", "_high"))
+    return f"{value:.3f}" if pd.isna(low) else f"{value:.3f} ({low:.2f}–{high:.2f})"
+
+
 def markdown(rows: pd.DataFrame) -> str:
     lines = ["| metric | level | champion | MASE base | MASE reconciled | seasonal naive | gain | sMAPE | "
              "cov 80 | cov 95 | last origin 80 / 95 |", "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows.itertuples():
+    for _, r in rows.iterrows():
         lines.append(f"| {r.metric} | {r.level} | {r.champion} | {r.mase_base:.3f} | {r.mase_reconciled:.3f} | "
                      f"{r.mase_seasonal_naive:.3f} | {r.gain_vs_seasonal_naive:.1%} | {r.smape:.1f} | "
-                     f"{r.coverage80:.3f} | {r.coverage95:.3f} | {r.coverage80_last_origin:.2f} / "
+                     f"{_coverage_cell(r, '80')} | {_coverage_cell(r, '95')} | {r.coverage80_last_origin:.2f} / "
                      f"{r.coverage95_last_origin:.2f} |")
     return "\n".join(lines)
 
 
-def run(catalog: Catalog, tracking_uri: str | None, families: list[str]) -> dict[str, pd.DataFrame]:
+def run(catalog: Catalog, tracking_uri: str | None, families: list[str],
+        required: bool = True) -> dict[str, pd.DataFrame]:
+    """The champion's tables of each family. A family without a champion (never trained in this
+    tracking store) is an error when required (the user named it), else skipped with a note."""
+    from mlflow.exceptions import MlflowException
+
     from models.registry import CHAMPION, registered_model_name
     from models.tracking import local_tracking_uri, using_tracking_uri
     from serving.model_registry_view import backtest_tables
@@ -74,7 +94,16 @@ def run(catalog: Catalog, tracking_uri: str | None, families: list[str]) -> dict
     with using_tracking_uri(uri) as client, tempfile.TemporaryDirectory(dir=catalog.tmp) as scratch:
         for family in families:
             name = registered_model_name(family)
-            version = client.get_model_version_by_alias(name, CHAMPION)
+            try:
+                version = client.get_model_version_by_alias(name, CHAMPION)
+            except MlflowException as exc:
+                if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+                    raise
+                hint = f"{name} has no @{CHAMPION} in {uri}: train it first (khlang train --metric {family})"
+                if required:
+                    raise LookupError(hint) from None
+                console.print(f"\n### {family}: skipped, {hint}")
+                continue
             run_id = client.get_run(version.run_id).data.tags.get("mlflow.parentRunId") or version.run_id
             accuracy, coverage = backtest_tables(run_id, Path(scratch) / family, uri)
             if coverage is None:
@@ -95,7 +124,13 @@ def main() -> None:
         settings = settings.with_work_dir(args.work_dir.resolve())
     catalog = Catalog.from_settings(settings).ensure()
     configure_runtime(catalog)
-    tables = run(catalog, settings.mlflow.tracking_uri or None, args.family or list(FAMILIES))
+    try:
+        tables = run(catalog, settings.mlflow.tracking_uri or None, args.family or list(FAMILIES),
+                     required=bool(args.family))
+    except LookupError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    if not tables:
+        raise SystemExit("error: no family has a champion in this tracking store; run `khlang train` first")
     target = catalog.root / "benchmarks" / "backtest-tables.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps({f: t.to_dict("records") for f, t in tables.items()}, indent=1))

@@ -31,7 +31,7 @@ import pandas as pd
 from models.metrics import winkler
 
 __all__ = ["LEVELS", "ConformalCalibration", "calibrate", "prediction_intervals", "holdout_coverage",
-           "cross_origin_coverage"]
+           "cross_origin_coverage", "origin_bootstrap"]
 
 LEVELS = (0.8, 0.95)
 # (n + 1) * level lands a few ulps above an integer for some n (20 * 0.95); the rank must not jump
@@ -141,11 +141,38 @@ def cross_origin_coverage(actual: np.ndarray, forecast: np.ndarray, scale: np.nd
                           levels: Sequence[float] = LEVELS, non_negative: bool = False) -> pd.DataFrame:
     """Leave-one-origin-out coverage: each origin's intervals calibrated on all the other origins, the
     scored months of every origin pooled (arrays as for `holdout_coverage`). Same columns as
-    `holdout_coverage`, plus `min_origin` and `max_origin`, the lowest and highest coverage of a single held-out origin (how much it varies);
-    n_calibration is the fewest residuals behind a step of any origin's calibration."""
+    `holdout_coverage`, plus `min_origin` and `max_origin`, the lowest and highest coverage of a single held-out origin (how much it varies),
+    and `coverage_low` / `coverage_high`, the 90 % range of the pooled coverage over resampled origins
+    (`origin_bootstrap`); n_calibration is the fewest residuals behind a step of any origin's calibration."""
     levels = _check_levels(levels)
     actual, forecast, scale = _check_backtest(actual, forecast, scale)
     return _score_origins(actual, forecast, scale, levels, non_negative, list(range(actual.shape[0])))
+
+
+BOOTSTRAP_DRAWS = 2000
+BOOTSTRAP_RANGE = 0.9
+
+
+def origin_bootstrap(counts: np.ndarray, draws: int = BOOTSTRAP_DRAWS, width: float = BOOTSTRAP_RANGE,
+                     seed: int = 0) -> tuple[float, float]:
+    """How far the pooled coverage could move with other origins: the central `width` range of the pooled
+    coverage over `draws` resamples, with replacement, of the held-out origins. counts is [origin, 2]:
+    (months inside the interval, months scored) per held-out origin.
+
+    The origins, not the months, are the independent draws: every series of an aggregate level shares an
+    origin's shock, so its months land inside or outside together. With 8 origins the range is wide where
+    series share their shocks (the aggregate levels) and narrower where they do not; a gap to nominal
+    well inside it is within what another set of origins could have shown.
+    NaN where fewer than two origins were scored. Seeded: the same counts give the same range."""
+    counts = np.asarray(counts, dtype=np.int64).reshape(-1, 2)
+    counts = counts[counts[:, 1] > 0]
+    if len(counts) < 2:
+        return np.nan, np.nan
+    picks = np.random.default_rng(seed).integers(0, len(counts), size=(draws, len(counts)))
+    pooled = counts[picks, 0].sum(axis=1) / counts[picks, 1].sum(axis=1)
+    tail = (1.0 - width) / 2
+    low, high = np.quantile(pooled, [tail, 1.0 - tail])
+    return float(low), float(high)
 
 
 def _check_backtest(actual, forecast, scale) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -165,7 +192,8 @@ def _score_origins(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray, 
                    non_negative: bool, held_out: list[int]) -> pd.DataFrame:
     """Each origin of `held_out` scored with intervals calibrated on all the other origins; pooled."""
     n_origins, n_series, horizon = actual.shape
-    tallies = {level: {"inside": 0, "pairs": 0, "width": [], "winkler": [], "per_origin": []} for level in levels}
+    tallies = {level: {"inside": 0, "pairs": 0, "width": [], "winkler": [], "per_origin": [], "counts": []}
+               for level in levels}
     no_interval, fewest = 0, None
     for o in held_out:
         others = [i for i in range(n_origins) if i != o]
@@ -186,6 +214,7 @@ def _score_origins(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray, 
             tally["pairs"] += int(scored.sum())
             if scored.any():
                 tally["per_origin"].append(inside.sum() / scored.sum())
+                tally["counts"].append((int(inside.sum()), int(scored.sum())))
             normalised = [array / unit[:, None] for array in (held_actual, lo, hi)]
             tally["width"].append(((hi - lo) / unit[:, None])[scored])
             tally["winkler"].append(winkler(*normalised, alpha=1.0 - level))
@@ -193,6 +222,7 @@ def _score_origins(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray, 
     for level, tally in tallies.items():
         width = np.concatenate(tally["width"])
         per_origin = np.asarray(tally["per_origin"], dtype=np.float64)
+        low, high = origin_bootstrap(np.asarray(tally["counts"], dtype=np.int64).reshape(-1, 2))
         rows.append({
             "level": level, "nominal": level,
             "coverage": tally["inside"] / tally["pairs"] if tally["pairs"] else np.nan,
@@ -203,5 +233,6 @@ def _score_origins(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray, 
             "n_calibration": fewest if horizon else 0,
             "min_origin": per_origin.min() if per_origin.size else np.nan,
             "max_origin": per_origin.max() if per_origin.size else np.nan,
+            "coverage_low": low, "coverage_high": high,
         })
     return pd.DataFrame(rows).set_index("level")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -36,3 +37,24 @@ def test_rows_carry_the_champion_its_gain_and_both_coverages():
     assert nation["gain_vs_seasonal_naive"] == pytest.approx(0.25)  # reconciled 1.5 against seasonal naive 2.0
     table = markdown(rows)
     assert table.count("\n") == 3 and "| m | lao | xgb_global | 0.800 | 0.750 | 1.000 | 25.0% |" in table
+    # a run logged before the origin-bootstrap range: the coverage alone
+    assert "| 0.790 | 0.940 |" in table and np.isnan(lao["coverage80_low"])
+
+
+def test_the_coverage_cell_carries_its_range_over_origins():
+    accuracy, coverage = _tables()
+    coverage = coverage.assign(coverage_low=coverage["coverage"] - 0.05, coverage_high=coverage["coverage"] + 0.01)
+    rows = backtest_rows(accuracy, coverage)
+    nation = rows.set_index("level").loc["nation"]
+    assert (nation["coverage95_low"], nation["coverage95_high"]) == pytest.approx((0.85, 0.91))
+    assert "| 0.700 (0.65–0.71) | 0.900 (0.85–0.91) |" in markdown(rows)
+
+
+def test_a_family_never_trained_is_named_not_a_traceback(tmp_path):
+    from benchmarks.backtest_tables import run
+    from khlang.catalog import Catalog
+
+    catalog = Catalog(tmp_path / "work").ensure()  # an empty tracking store: nothing trained yet
+    with pytest.raises(LookupError, match=r"khlang-waste has no @champion .*khlang train --metric waste"):
+        run(catalog, None, ["waste"])
+    assert run(catalog, None, ["budget", "waste"], required=False) == {}

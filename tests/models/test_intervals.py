@@ -3,7 +3,13 @@ import pytest
 
 from models.backtest import rolling_origin_backtest
 from models.baselines import HistoricMean, SeasonalNaive
-from models.intervals import calibrate, cross_origin_coverage, holdout_coverage, prediction_intervals
+from models.intervals import (
+    calibrate,
+    cross_origin_coverage,
+    holdout_coverage,
+    origin_bootstrap,
+    prediction_intervals,
+)
 
 NAN = np.nan
 
@@ -153,3 +159,30 @@ def test_cross_origin_coverage_exposes_a_shift_that_one_origin_hides():
     table = cross_origin_coverage(actual, np.zeros_like(actual), np.ones((5, 400)))
     assert table.loc[0.8, "min_origin"] < 0.7 and table.loc[0.8, "max_origin"] > 0.95
     assert holdout_coverage(actual, np.zeros_like(actual), np.ones((5, 400))).loc[0.8, "coverage"] < 0.7
+
+
+def test_origin_bootstrap_resamples_origins_not_months():
+    # identical origins: nothing to resample, the range is the point
+    assert origin_bootstrap(np.array([[80, 100]] * 6)) == pytest.approx((0.8, 0.8))
+    # one origin missed entirely: the range reaches well below the pooled 0.8 * 7 / 8 = 0.7
+    counts = np.array([[80, 100]] * 7 + [[0, 100]])
+    low, high = origin_bootstrap(counts)
+    assert low < 0.6 < 0.7 < high <= 0.8
+    assert origin_bootstrap(counts) == (low, high)  # seeded
+    # the width follows the number of origins, not of months: 100 times the months, the same range
+    assert origin_bootstrap(counts * 100) == pytest.approx((low, high))
+    assert np.isnan(origin_bootstrap(np.array([[8, 10]]))).all()  # one origin: no range
+
+
+def test_cross_origin_coverage_reports_its_range_over_origins():
+    """Shared shocks per origin (an aggregate level): the pooled coverage is one draw per origin, and the
+    reported range says how wide that leaves it; independent series give a narrow one."""
+    rng = np.random.default_rng(5)
+    shared = rng.normal(size=(8, 1, 3)) + 0.1 * rng.normal(size=(8, 200, 3))
+    independent = rng.normal(size=(8, 200, 3))
+    wide = cross_origin_coverage(shared, np.zeros_like(shared), np.ones((8, 200)))
+    narrow = cross_origin_coverage(independent, np.zeros_like(independent), np.ones((8, 200)))
+    for table in (wide, narrow):
+        assert (table["coverage_low"] <= table["coverage"]).all() and (table["coverage"] <= table["coverage_high"]).all()
+    wide_spread, narrow_spread = ((t["coverage_high"] - t["coverage_low"]).loc[0.8] for t in (wide, narrow))
+    assert wide_spread > 0.25 and narrow_spread < 0.05
