@@ -46,7 +46,10 @@ def _root(
 def _settings(cluster: str | None = None) -> tuple[Settings, Catalog]:
     from khlang.runtime import configure_runtime
 
-    settings = load_settings(_State.config)
+    try:
+        settings = load_settings(_State.config)
+    except ValueError as error:  # a bad value in khlang.toml or a KHLANG_* variable: say which, no traceback
+        raise typer.BadParameter(str(error), param_hint="configuration (khlang.toml / KHLANG_*)") from None
     if _State.work_dir:
         settings = settings.with_work_dir(_State.work_dir)
     if cluster:
@@ -117,6 +120,7 @@ def generate(
     seed: Annotated[int | None, typer.Option(help="random seed (default from config)")] = None,
     dirty_share: Annotated[float | None, typer.Option(help="share of records made dirty on purpose")] = None,
     income_test_cut: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0,
         help="scenario: share of new elderly entrants the Aug 2023 income test removes (default 0: as on record, "
              "no income line was set)")] = None,
 ) -> None:

@@ -34,6 +34,11 @@ class GenerateConfig:
     dirty_share: float = 0.002
     income_test_cut: float = 0.0  # share of new elderly entrants the Aug 2023 income test removes (scenario)
 
+    def __post_init__(self) -> None:
+        for name in ("dirty_share", "income_test_cut"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"[generate] {name} is a share in [0, 1]; got {getattr(self, name)}")
+
 
 @dataclass(frozen=True)
 class MlflowConfig:

@@ -54,3 +54,22 @@ def test_unknown_train_keys_and_families_are_refused(tmp_path):
         cfg.write_text(text)
         with pytest.raises(ValueError, match=message):
             load_settings(cfg)
+
+
+def test_a_share_outside_0_1_is_refused_where_it_is_set(tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("KHLANG_INCOME_TEST_CUT", "2")
+    with pytest.raises(ValueError, match=r"income_test_cut is a share in \[0, 1\]; got 2.0"):
+        load_settings(None)
+    monkeypatch.delenv("KHLANG_INCOME_TEST_CUT")
+    # the command line says which setting is wrong, without a traceback, and generates nothing
+    khlang = [sys.executable, "-m", "khlang.cli", "--work-dir", str(tmp_path / "work"), "generate", "--scale", "tiny"]
+    env = {**os.environ, "COLUMNS": "200"}
+    for extra, variable, said in ((["--income-test-cut", "1.5"], {}, "--income-test-cut"),
+                                  ([], {"KHLANG_INCOME_TEST_CUT": "2"}, "income_test_cut is a share in [0, 1]")):
+        result = subprocess.run([*khlang, *extra], capture_output=True, text=True, env={**env, **variable}, timeout=120)
+        assert result.returncode == 2 and said in result.stderr and "Traceback" not in result.stderr, result.stderr
+        assert not (tmp_path / "work" / "raw").exists() or not any((tmp_path / "work" / "raw").iterdir())
