@@ -70,7 +70,9 @@ class GenerateReport:
             f"{self.n_files} files, {self.n_truth_records:,} truth records, {self.n_dirty_records:,} dirty, "
             f"{self.seconds:.1f} s",
             f"waste vs real: max relative error {cal.get('waste_max_rel_error', float('nan')):.4%}",
-            f"elderly recipients (all tiers): {fy}",
+            f"elderly recipients (all tiers): {fy}" + (
+                f"; income-test scenario: {cal['income_test_cut']:.0%} of new entrants removed from Aug 2023"
+                if cal.get("income_test_cut") else ""),
             f"PAO appropriation FY2565: {cal.get('pao_appropriation_fy2565_bn', float('nan')):.2f} bn baht; "
             f"disbursement/appropriation median {cal.get('disbursement_ratio', {}).get('median', float('nan')):.3f}",
         ])

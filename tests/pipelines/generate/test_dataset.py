@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -34,7 +36,10 @@ def test_report_matches_what_was_written(tiny):
     assert written == sorted(report.files) and report.n_files == len(written)
     assert report.n_truth_records == len(tiny.table("records"))
     assert report.n_dirty_records == len(tiny.table("dirt")) > 0
-    assert "scale tiny" in report.summary()
+    assert "scale tiny" in report.summary() and "income-test scenario" not in report.summary()
+    assert report.calibration["income_test_cut"] == 0.0
+    scenario = dataclasses.replace(report, calibration={**report.calibration, "income_test_cut": 0.5})
+    assert "income-test scenario: 50% of new entrants removed from Aug 2023" in scenario.summary()
     assert not list(tiny.raw.rglob(".*tmp-*")) and not list(tiny.truth.rglob(".*tmp-*"))
 
 
