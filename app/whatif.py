@@ -65,7 +65,11 @@ def welfare_whatif(rows: pd.DataFrame | list[dict], scenario: WelfareScenario) -
     scale = factor * new_rate / base_rate.where(base_rate > 0)
     frame["scenario_recipients"] = frame["recipients"].astype(float) * factor
     frame["scenario_rate_baht"] = new_rate
-    frame["scenario_baht"] = frame["scenario_recipients"] * new_rate * frame["months"].astype(float)
+    # the published baht scaled, so an untouched scenario is the forecast to the last bit (recomputing
+    # recipients x rate x months differs from the published float in the last place); a tier without a
+    # usable published rate is recomputed
+    recomputed = frame["scenario_recipients"] * new_rate * frame["months"].astype(float)
+    frame["scenario_baht"] = (frame["baht"].astype(float) * scale).where(scale.notna(), recomputed)
     frame["scenario_lo95"] = frame["baht_lo95_sum"].astype(float) * scale
     frame["scenario_hi95"] = frame["baht_hi95_sum"].astype(float) * scale
     frame["change_baht"] = frame["scenario_baht"] - frame["baht"].astype(float)

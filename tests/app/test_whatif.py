@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -36,6 +37,17 @@ def test_no_change_reproduces_the_forecast_budget():
     assert tiers["scenario_baht"].tolist() == pytest.approx(tiers["baht"].tolist())
     assert tiers["change_baht"].abs().max() == pytest.approx(0.0)
     assert tiers.loc["disability_standard", "rate_baht"] == 800.0  # a missing rate is the domain rate
+
+
+def test_an_untouched_scenario_changes_nothing_to_the_last_bit():
+    """The published baht of a float32 forecast is not exactly recipients x rate x months; with nothing
+    changed the planner must still show a change of exactly 0, not 1e-7."""
+    recipients = 1234.5678
+    baht = float(np.float32(recipients * 600 * 12))  # the API's rounding, not ours
+    row = {**ROWS[0], "recipients": recipients, "baht": baht}
+    assert recipients * 600 * 12 != baht  # the case the old recomputation got wrong
+    tiers = _by_item(welfare_whatif([row], WelfareScenario()))
+    assert tiers.loc["elderly_60_69", "change_baht"] == 0.0 and tiers.loc["elderly_60_69", "scenario_baht"] == baht
 
 
 def test_rate_change_recomputes_one_tier():
