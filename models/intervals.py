@@ -192,8 +192,7 @@ def _score_origins(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray, 
                    non_negative: bool, held_out: list[int]) -> pd.DataFrame:
     """Each origin of `held_out` scored with intervals calibrated on all the other origins; pooled."""
     n_origins, n_series, horizon = actual.shape
-    tallies = {level: {"inside": 0, "pairs": 0, "width": [], "winkler": [], "per_origin": [], "counts": []}
-               for level in levels}
+    tallies = {level: {"inside": 0, "pairs": 0, "width": [], "winkler": [], "counts": []} for level in levels}
     no_interval, fewest = 0, None
     for o in held_out:
         others = [i for i in range(n_origins) if i != o]
@@ -213,7 +212,6 @@ def _score_origins(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray, 
             tally["inside"] += int(inside.sum())
             tally["pairs"] += int(scored.sum())
             if scored.any():
-                tally["per_origin"].append(inside.sum() / scored.sum())
                 tally["counts"].append((int(inside.sum()), int(scored.sum())))
             normalised = [array / unit[:, None] for array in (held_actual, lo, hi)]
             tally["width"].append(((hi - lo) / unit[:, None])[scored])
@@ -221,8 +219,9 @@ def _score_origins(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray, 
     rows = []
     for level, tally in tallies.items():
         width = np.concatenate(tally["width"])
-        per_origin = np.asarray(tally["per_origin"], dtype=np.float64)
-        low, high = origin_bootstrap(np.asarray(tally["counts"], dtype=np.int64).reshape(-1, 2))
+        counts = np.asarray(tally["counts"], dtype=np.int64).reshape(-1, 2)  # [origin, (inside, scored)]
+        per_origin = counts[:, 0] / counts[:, 1]
+        low, high = origin_bootstrap(counts)
         rows.append({
             "level": level, "nominal": level,
             "coverage": tally["inside"] / tally["pairs"] if tally["pairs"] else np.nan,
