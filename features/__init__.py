@@ -26,6 +26,7 @@ from features.feature_set import (
     RollingMin,
     RollingStd,
     compute_features,
+    season_features,
 )
 from features.fiscal_calendar import CALENDAR_FEATURE_NAMES, calendar_features
 from features.lags import diff, growth, lag
@@ -34,7 +35,7 @@ from features.static import STATIC_FEATURE_NAMES, static_features
 
 __all__ = [
     "Feature", "Lag", "Diff", "Growth", "RollingMean", "RollingStd", "RollingMin", "RollingMax",
-    "ExpandingMean", "Ewm", "DEFAULT_FEATURES", "compute_features",
+    "ExpandingMean", "Ewm", "DEFAULT_FEATURES", "season_features", "compute_features",
     "CALENDAR_FEATURE_NAMES", "calendar_features",
     "lag", "diff", "growth", "rolling_mean", "rolling_std", "rolling_min", "rolling_max",
     "expanding_mean", "ewm_mean",

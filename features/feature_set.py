@@ -14,7 +14,7 @@ from features import ewm, lags, rolling
 
 __all__ = [
     "Feature", "Lag", "Diff", "Growth", "RollingMean", "RollingStd", "RollingMin", "RollingMax",
-    "ExpandingMean", "Ewm", "DEFAULT_FEATURES", "compute_features",
+    "ExpandingMean", "Ewm", "DEFAULT_FEATURES", "season_features", "compute_features",
 ]
 
 
@@ -188,14 +188,33 @@ class Ewm(Feature):
         return ewm.ewm_mean(block, float(self.alpha), bool(self.ignore_na))
 
 
-DEFAULT_FEATURES: tuple[Feature, ...] = (
-    *(Lag(months) for months in (1, 2, 3, 6, 12, 24)),
-    *(kind(window) for kind in (RollingMean, RollingStd, RollingMin, RollingMax) for window in (3, 6, 12)),
-    Ewm(0.3),
-    ExpandingMean(),
-    Diff(1), Diff(12),
-    Growth(12),
-)
+def season_features(season: int = 12) -> tuple[Feature, ...]:
+    """The default features of a series with `season` periods per season (12 monthly, 4 quarterly,
+    52 weekly, 7 daily, 24 hourly, 1 yearly = no season); season 12 gives DEFAULT_FEATURES.
+
+    Lags 1, 2, 3, half a season, a season and two; rolling windows of a quarter, half and a whole season
+    (at least 2 periods); the seasonal difference and growth. Without a season (1): lags 1-4, windows
+    of 3 and 6 periods, the one-period difference and growth."""
+    _check_months(season, 1)
+    if season == 1:
+        lag_periods, windows = [1, 2, 3, 4], [3, 6]
+    else:
+        lag_periods, windows = [1, 2, 3, season // 2, season, 2 * season], [season // 4, season // 2, season]
+    lag_periods = sorted(set(lag_periods))
+    windows = sorted({max(2, window) for window in windows})
+    return (
+        *(Lag(months) for months in lag_periods),
+        *(kind(window) for kind in (RollingMean, RollingStd, RollingMin, RollingMax) for window in windows),
+        Ewm(0.3),
+        ExpandingMean(),
+        *(Diff(months) for months in sorted({1, season})),
+        Growth(season),
+    )
+
+
+# the monthly set: lags 1, 2, 3, 6, 12, 24; windows 3, 6, 12; Ewm(0.3), ExpandingMean, Diff(1), Diff(12),
+# Growth(12) (tests/models/test_design.py pins the names and their order)
+DEFAULT_FEATURES: tuple[Feature, ...] = season_features(12)
 
 
 def compute_features(block: np.ndarray, features: Sequence[Feature] = DEFAULT_FEATURES,

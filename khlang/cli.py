@@ -282,23 +282,33 @@ def evaluate(
     data: Annotated[Path, typer.Option("--data", help="long-format CSV or Parquet: unique_id, ds, y")],
     freq: Annotated[str, typer.Option("--freq", help="M | Q | W | D | H | Y")],
     horizon: Annotated[int, typer.Option("--horizon", help="periods to forecast at each backtest origin")],
-    origins: Annotated[int, typer.Option("--origins", help="rolling backtest origins (>= 3)")] = 3,
+    origins: Annotated[int | None, typer.Option("--origins", help="rolling backtest origins (default 3; with --holdout the inner origins that choose auto, default 2)")] = None,
+    holdout: Annotated[bool, typer.Option("--holdout", help="score the competition way: fit on all but the last --horizon periods of every series, score those once")] = False,
+    peers: Annotated[bool, typer.Option("--peers", help="also run statsforecast's Naive, SeasonalNaive, AutoETS, AutoTheta, AutoARIMA on the same split")] = False,
+    output: Annotated[Path | None, typer.Option("--output", help="write auto's forecasts with 80/95 % intervals (.csv or .parquet)")] = None,
     cluster: ClusterOpt = None,
     mlflow_uri: MlflowUriOpt = None,
 ) -> None:
-    """Backtest every model and baseline on your own series file and log the table to MLflow."""
+    """Backtest every candidate, auto and (--peers) the statsforecast peers on your own series file; log to MLflow."""
     from models.evaluate import evaluate_file
+    from models.evaluate_report import write_output
 
     settings, catalog = _settings(cluster)
     if not data.is_file():
         raise typer.BadParameter(f"no such file: {data}", param_hint="--data")
-    with _engine(settings, catalog) as engine, console.status(f"backtesting {data.name}"):
+    if output is not None and output.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise typer.BadParameter(f"{output}: .csv or .parquet", param_hint="--output")
+    with _engine(settings, catalog) as engine, console.status(f"evaluating {data.name}"):
         try:
-            report = evaluate_file(data, freq, horizon, n_origins=origins, engine=engine)
+            report = evaluate_file(data, freq, horizon, n_origins=origins, engine=engine, holdout=holdout,
+                                   peers=peers, output=output is not None)
         except ValueError as error:
             console.print(f"[red]cannot evaluate {data}:[/] {error}")
             raise typer.Exit(code=2) from None
     console.print(report.rich_table())
+    if output is not None and report.output is not None:
+        write_output(report.output, output)
+        console.print(f"wrote {len(report.output):,} forecasts of {report.auto} to {output}")
     run_id = report.log_to_mlflow(catalog, _tracking_uri(settings, mlflow_uri))
     console.print(f"logged to MLflow experiment khlang-evaluate, run {run_id}")
 

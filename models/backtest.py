@@ -62,12 +62,13 @@ class Backtest:
                         scale=self.scale, summary=_summary(self.actual, forecasts, self.scale))
 
 
-def origin_cuts(n_months: int, horizon: int, n_origins: int, step: int) -> np.ndarray:
-    """The cut points, earliest first: n_months - horizon - k * step for k = n_origins - 1 … 0."""
+def origin_cuts(n_months: int, horizon: int, n_origins: int, step: int, least: int = MIN_ORIGINS) -> np.ndarray:
+    """The cut points, earliest first: n_months - horizon - k * step for k = n_origins - 1 … 0; at least
+    `least` of them (2 where a holdout checks the intervals instead of an origin)."""
     if horizon < 1 or step < 1:
         raise ValueError(f"horizon and step must be >= 1 month; got {horizon}, {step}")
-    if n_origins < MIN_ORIGINS:
-        raise ValueError(f"a backtest needs n_origins >= {MIN_ORIGINS}; got {n_origins}")
+    if n_origins < least:
+        raise ValueError(f"a backtest needs n_origins >= {least}; got {n_origins}")
     cuts = n_months - horizon - step * np.arange(n_origins - 1, -1, -1, dtype=np.int64)
     if cuts[0] < 1:
         raise ValueError(f"{n_months} months hold no {n_origins} origins of horizon {horizon}, step {step} "
@@ -84,8 +85,9 @@ def _check_forecast(model: Forecaster, forecast: np.ndarray, shape: tuple[int, i
 
 def rolling_origin_backtest(block: np.ndarray, forecasters: Sequence[Forecaster], horizon: int,
                             n_origins: int = MIN_ORIGINS, step: int | None = None,
-                            series: np.ndarray | None = None, period: int = SEASON) -> Backtest:
-    """Backtest each forecaster at n_origins rolling origins over block [series, month].
+                            series: np.ndarray | None = None, period: int = SEASON,
+                            least: int = MIN_ORIGINS) -> Backtest:
+    """Backtest each forecaster at n_origins (>= least) rolling origins over block [series, month].
 
     step defaults to min(horizon, 12): test windows tile the series' end without overlap up to a year,
     and longer horizons move on a year at a time (every origin the same month of the year)."""
@@ -99,7 +101,7 @@ def rolling_origin_backtest(block: np.ndarray, forecasters: Sequence[Forecaster]
     keys = np.arange(n_series) if series is None else np.asarray(series)
     if keys.shape != (n_series,):
         raise ValueError(f"series keys: shape ({n_series},); got {keys.shape}")
-    cuts = origin_cuts(n_months, horizon, n_origins, min(horizon, SEASON) if step is None else step)
+    cuts = origin_cuts(n_months, horizon, n_origins, min(horizon, SEASON) if step is None else step, least)
 
     forecasts = {name: np.empty((len(cuts), n_series, horizon)) for name in names}
     for o, cut in enumerate(cuts):

@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Forecaster", "Naive", "SeasonalNaive", "SeasonalDrift", "SeasonalMean", "HistoricMean", "BASELINES", "check_history"]
+__all__ = ["Forecaster", "Naive", "SeasonalNaive", "SeasonalDrift", "SeasonalMean", "HistoricMean", "Drift", "BASELINES", "check_history"]
 
 SEASON = 12  # months in a year: the seasonal period of the monthly panels
 
@@ -183,3 +183,28 @@ class SeasonalMean:
         forecast = level[:, None] * profile[:, (positions - offset) % self.period]
         fallback = Naive().fit_predict(block, horizon)
         return np.where(np.isnan(forecast), fallback, forecast)
+
+
+@dataclass(frozen=True)
+class Drift:
+    """Random walk with drift: the last observed value + k x the mean one-step change of the history,
+    k periods after that observation; (last - first) / (their distance), which is that mean across gaps
+    too. A single observation has no drift (naive)."""
+
+    name: str = "drift"
+
+    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        block = check_history(history, horizon)
+        n_series, n_periods = block.shape
+        if n_periods == 0:
+            return np.full((n_series, horizon), np.nan)
+        observed = ~np.isnan(block)
+        first = np.argmax(observed, axis=1)
+        last = n_periods - 1 - np.argmax(observed[:, ::-1], axis=1)
+        rows = np.arange(n_series)
+        last_value = np.where(observed.any(axis=1), block[rows, last], np.nan)
+        span = (last - first).astype(np.float64)
+        slope = np.zeros(n_series)
+        np.divide(block[rows, last] - block[rows, first], span, out=slope, where=span > 0)
+        ahead = (n_periods - 1 - last)[:, None] + np.arange(1, horizon + 1)[None, :]
+        return last_value[:, None] + slope[:, None] * ahead

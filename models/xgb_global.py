@@ -6,7 +6,18 @@ predicting. Strategies: 'direct' (one model with the step h as a feature, every 
 and 'recursive' (a one-step model fed its own forecasts). Training runs where the engine says: in
 process with xgboost's sklearn API (engine None, the reference), on a Dask cluster with xgboost.dask
 (the design matrix as dask arrays spread over the workers), or in one Ray task (engine.map with one
-item: Ray has no xgboost collective here, and one task keeps the fit identical to the reference)."""
+item: Ray has no xgboost collective here, and one task keeps the fit identical to the reference).
+
+Any frequency: `season` (periods per season: 12 monthly, 4 quarterly, 52 weekly, 7 daily, 24 hourly,
+1 yearly) sets the default features (features.season_features), the scale window and the seasonal
+column; `calendar` (monthly only) adds the Thai fiscal calendar of the target month. For example:
+
+>>> import numpy as np
+>>> hours = np.arange(24 * 14)
+>>> block = np.outer(np.arange(1, 21), 2 + np.sin(2 * np.pi * hours / 24)).astype(np.float32)
+>>> model = XGBGlobalForecaster(season=24, calendar=False, n_estimators=20)
+>>> model.fit_predict(block, 24).shape
+(20, 24)"""
 
 from __future__ import annotations
 
@@ -21,9 +32,9 @@ import pandas as pd
 import xgboost
 
 from cluster.engine import DaskEngine, Engine, RayEngine
-from features import DEFAULT_FEATURES, Feature
+from features import Feature
 from models.baselines import check_history
-from models.design import DesignMatrix, design_matrix, history_periods
+from models.design import DesignMatrix, design_matrix, design_names, history_periods
 
 __all__ = ["STRATEGIES", "DEFAULT_PARAMS", "DEFAULT_DISTRIBUTIONS", "XGBGlobalFit", "XGBGlobalForecaster",
            "TuneResult", "tune", "rolling_splits", "with_params", "train_booster", "gain_importance"]
@@ -53,8 +64,10 @@ class XGBGlobalFit:
 
 @dataclass(frozen=True)
 class XGBGlobalForecaster:
-    """Forecaster 'xgb_global' (see the module docstring). periods are the month indices of the block's
-    columns (a shorter history is its first columns); without them, months from January 1970.
+    """Forecaster 'xgb_global' (see the module docstring). season: periods per season (12 monthly).
+    calendar: the Thai fiscal calendar columns (monthly only; False for any other season). periods are
+    the month indices of the block's columns (a shorter history is its first columns); without them,
+    months from January 1970; unused without a calendar. features None: season_features(season).
     max_origins keeps the most recent origins of the history for training (None: all of them)."""
 
     engine: Engine | None = field(default=None, compare=False, repr=False)
@@ -66,8 +79,10 @@ class XGBGlobalForecaster:
     max_origins: int | None = 48
     target: str = "level"  # or "seasonal_delta": learn corrections to seasonal naive (models.design)
     max_rows: int | None = None  # a seeded random sample of the training rows (bounds memory and time)
-    features: Sequence[Feature] = DEFAULT_FEATURES
+    features: Sequence[Feature] | None = None
     periods: np.ndarray | None = field(default=None, compare=False, repr=False)
+    season: int = 12
+    calendar: bool = True
 
     name = "xgb_global"
 
@@ -78,28 +93,28 @@ class XGBGlobalForecaster:
                              ("max_origins", 1 if self.max_origins is None else self.max_origins)):
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
                 raise ValueError(f"{label} must be an integer >= 1; got {value!r}")
+        design_names(self.features, self.season, self.calendar)  # refuses a bad season or calendar
 
     def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
-        """float64 [series, horizon] forecasts for the months after history [series, month]."""
+        """float64 [series, horizon] forecasts for the periods after history [series, period]."""
         return self.fit(history, horizon).forecast
 
     def fit(self, history: np.ndarray, horizon: int) -> XGBGlobalFit:
-        """Train on the history's design matrix and forecast from its last month."""
+        """Train on the history's design matrix and forecast from its last period."""
         block = check_history(history, horizon).astype(np.float32)
         n_months = block.shape[1]
-        periods = history_periods(self.periods, n_months, horizon)
+        periods = history_periods(self.periods if self.calendar else None, n_months, horizon)
         steps = np.arange(1, horizon + 1) if self.strategy == "direct" else np.array([1])
         train = design_matrix(block, steps, _training_origins(n_months, self.max_origins), periods, self.features,
-                              target=self.target, max_rows=self.max_rows, seed=self.seed)
+                              target=self.target, max_rows=self.max_rows, seed=self.seed, season=self.season,
+                              calendar=self.calendar)
         if train.y.size == 0:
             raise ValueError("the history holds no training row (too short or empty)")
         started = time.perf_counter()
         booster = train_booster(train, self.engine, self.booster_params(), self.n_estimators)
         seconds = time.perf_counter() - started
-        if self.strategy == "direct":
-            forecast = _predict_direct(booster, block, horizon, periods, self.features, self.target)
-        else:
-            forecast = _predict_recursive(booster, block, horizon, periods, self.features, self.target)
+        predict = _predict_direct if self.strategy == "direct" else _predict_recursive
+        forecast = predict(booster, block, horizon, periods, self.features, self.target, self.season, self.calendar)
         return XGBGlobalFit(forecast=forecast, booster=booster, importance=gain_importance(booster, train.names),
                             n_rows=int(train.y.size), train_seconds=seconds)
 
@@ -122,22 +137,24 @@ def _predict_rows(booster: xgboost.Booster, rows: DesignMatrix) -> np.ndarray:
 
 
 def _predict_direct(booster: xgboost.Booster, block: np.ndarray, horizon: int, periods: np.ndarray,
-                    features: Sequence[Feature], target: str = "level") -> np.ndarray:
+                    features: Sequence[Feature] | None, target: str = "level", season: int = 12,
+                    calendar: bool = True) -> np.ndarray:
     rows = design_matrix(block, np.arange(1, horizon + 1), np.array([block.shape[1] - 1]), periods, features,
-                         training=False, target=target)
+                         training=False, target=target, season=season, calendar=calendar)
     forecast = np.full((block.shape[0], horizon), np.nan)
     forecast[rows.series, rows.step - 1] = _predict_rows(booster, rows)
     return forecast
 
 
 def _predict_recursive(booster: xgboost.Booster, block: np.ndarray, horizon: int, periods: np.ndarray,
-                       features: Sequence[Feature], target: str = "level") -> np.ndarray:
+                       features: Sequence[Feature] | None, target: str = "level", season: int = 12,
+                       calendar: bool = True) -> np.ndarray:
     n_series, n_months = block.shape
     extended = np.concatenate([block, np.full((n_series, horizon), np.nan, dtype=np.float32)], axis=1)
     for k in range(horizon):
         # the features of origin n_months - 1 + k see the forecasts of the k months before it
         rows = design_matrix(extended[:, :n_months + k], [1], np.array([n_months - 1 + k]), periods, features,
-                             training=False, target=target)
+                             training=False, target=target, season=season, calendar=calendar)
         extended[rows.series, n_months + k] = _predict_rows(booster, rows)
     return extended[:, n_months:].astype(np.float64)
 
@@ -248,9 +265,9 @@ def tune(history: np.ndarray, horizon: int, engine: Engine | None = None,
     base = base or XGBGlobalForecaster()
     block = check_history(history, horizon).astype(np.float32)
     n_months = block.shape[1]
-    periods = history_periods(base.periods, n_months, horizon)
+    periods = history_periods(base.periods if base.calendar else None, n_months, horizon)
     design = design_matrix(block, np.arange(1, horizon + 1), _training_origins(n_months, base.max_origins),
-                           periods, base.features)
+                           periods, base.features, season=base.season, calendar=base.calendar)
     params = base.booster_params()
     estimator = xgboost.XGBRegressor(n_estimators=base.n_estimators, random_state=params.pop("seed"),
                                      n_jobs=params.pop("nthread"), **params)

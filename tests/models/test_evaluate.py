@@ -12,14 +12,12 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-import models.evaluate as evaluate_module
 from benchmarks.evaluate_real_waste import WASTE_FILE, waste_long
 from khlang.catalog import Catalog
 from khlang.config import Settings
-from models.baselines import check_history
+from models.baselines import Drift, check_history
 from models.evaluate import (
     EXPERIMENT,
-    Drift,
     EvaluateReport,
     LongData,
     candidate_models,
@@ -169,7 +167,7 @@ def test_linear_trend_drift_is_exact_and_naive_scores_one_and_a_half() -> None:
     block = np.array([[100.0], [2_000.0], [7.0]]) + np.array([[5.0], [-40.0], [0.5]]) * years
     data = long_data(long_frame(block, "2011", "Y"), "Y")
     report = evaluate(data, horizon=2, n_origins=3, models=BASELINES + ["xgb_global"])
-    table = report.table
+    table = report.table.drop(index="auto")
     assert table.index[0] == "drift"
     assert table.at["drift", "mase"] == 0.0 and table.at["drift", "smape"] == 0.0
     # naive misses by one slope at step 1 and two at step 2; the scale (mean |one-step change|) is the slope
@@ -193,12 +191,12 @@ def test_seasonal_series_seasonal_naive_is_exact() -> None:
     block[1, 20] = NAN
     data = long_data(long_frame(block, "2019-10", "M"), "M")
     report = evaluate(data, horizon=6, n_origins=3, models=BASELINES)
-    table = report.table
-    assert table.index[0] == "seasonal_naive"
+    table = report.table.drop(index="auto")
+    assert table.index[0] == "seasonal_naive" and report.auto == "seasonal_naive"
     assert table.at["seasonal_naive", "mase"] == 0.0 and table.at["seasonal_naive", "wape"] == 0.0
     assert (table.drop(index="seasonal_naive")["mase"] > 0.5).all()
     assert list(table.columns) == ["kind", "mase", "smape", "wape", "bias", "coverage80", "coverage95",
-                                   "n_series", "seconds"]
+                                   "n_series", "seconds", "mase_scored", "smape_scored", "vs_best_peer"]
     assert set(table["kind"]) == {"baseline"}
     assert report.backtest.cuts.tolist() == [42, 48, 54]  # step = horizon by default
     # the table is the backtest's summary: MASE as the mean over (origin, series)
@@ -212,31 +210,35 @@ def test_monthly_file_runs_every_candidate_with_prophet_and_xgb() -> None:
     block[2, :20] = NAN  # a late start: Prophet's seasonal-naive fallback at the first origins
     data = long_data(long_frame(block, "2021-01", "M"), "M")
     report = evaluate(data, horizon=3, n_origins=3, xgb_estimators=20)
-    assert set(report.table.index) == {"naive", "seasonal_naive", "historic_mean", "drift", "xgb_global", "prophet"}
-    assert report.skipped == {}
-    assert report.table.loc[["xgb_global", "prophet"], "kind"].eq("model").all()
+    assert {"naive", "seasonal_naive", "historic_mean", "drift", "seasonal_drift", "seasonal_mean", "auto_ets",
+            "auto_theta", "auto_arima", "auto_ces", "xgb_global", "prophet", "stat_median", "stat_mean",
+            "ets_theta_arima_median", "stat_global_median", "auto"} == set(report.table.index)
+    assert set(report.skipped) == {"mstl", "croston", "adida", "imapa", "intermittent_mean"}
+    assert report.table.loc[["xgb_global", "prophet", "auto_ets"], "kind"].tolist() == ["global", "prophet",
+                                                                                         "statistical"]
     # the trend and season: both models beat naive here
     assert report.table.at["prophet", "mase"] < report.table.at["naive", "mase"]
     assert report.table.at["xgb_global", "mase"] < report.table.at["naive", "mase"]
     # series 2 has 7, 10, 13 observed months at the origins (cuts 27, 30, 33): all three fall back
-    assert any(note.startswith("prophet: 3 of 9 (origin, series) forecasts are seasonal naive") for note in report.notes)
+    assert any(note.startswith("prophet: 3 of 9 (origin, series) forecasts are its fallback") for note in report.notes)
 
 
-def test_xgb_calendar_is_neutral_off_monthly_data() -> None:
+def test_xgb_uses_the_season_and_the_calendar_only_where_it_is_known() -> None:
     rng = np.random.default_rng(2)
     block = 100 + np.cumsum(rng.normal(1, 3, (20, 14)), axis=1)
     yearly = long_data(long_frame(block, "2010", "Y"), "Y")
     models, skipped = candidate_models(yearly, xgb_estimators=10)
     xgb = models["xgb_global"][1]
     assert isinstance(xgb, XGBGlobalForecaster) and "prophet" in skipped and "prophet" not in models
-    assert (xgb.periods % 12 == 0).all()  # every column a January: the calendar columns are constant
-    shifted = XGBGlobalForecaster(n_estimators=10, seed=xgb.seed, periods=xgb.periods + 5)
-    # no tree can split on a constant column, so which month it is does not change a forecast
-    np.testing.assert_array_equal(xgb.fit_predict(block, 2), shifted.fit_predict(block, 2))
+    assert (xgb.season, xgb.calendar, xgb.periods) == (1, False, None)
+    assert np.isfinite(xgb.fit_predict(block, 2)).all()
+    quarterly = long_data(long_frame(block, "2010Q1", "Q"), "Q")
+    assert candidate_models(quarterly, xgb_estimators=10)[0]["xgb_global"][1].season == 4
     monthly = long_data(long_frame(block, "2010-01", "M"), "M")
     models, skipped = candidate_models(monthly, xgb_estimators=10)
+    assert models["xgb_global"][1].calendar and models["xgb_global"][1].season == 12
     assert models["xgb_global"][1].periods.tolist() == monthly.month_indices().tolist()
-    assert models["prophet"][1].periods.tolist() == monthly.month_indices().tolist() and skipped == {}
+    assert models["prophet"][1].periods.tolist() == monthly.month_indices().tolist()
 
 
 def test_weekly_and_hourly_files_run() -> None:
@@ -263,17 +265,10 @@ class NeedsEightPeriods:
         return np.repeat(block[:, -1:], horizon, axis=1)
 
 
-def test_a_model_that_cannot_run_is_skipped_with_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = evaluate_module.candidate_models
-
-    def with_a_fussy_model(*args, **kwargs):  # type: ignore[no-untyped-def]
-        models, skipped = real(*args, **kwargs)
-        return {**models, "needs_eight": ("model", NeedsEightPeriods())}, skipped
-
-    monkeypatch.setattr(evaluate_module, "candidate_models", with_a_fussy_model)
+def test_a_model_that_cannot_run_is_skipped_with_its_reason() -> None:
     data = long_data(long_frame(np.arange(10.0)[None, :] ** 1.5, "2010", "Y"), "Y")
-    report = evaluate(data, 2, models=["naive", "needs_eight"])
-    assert list(report.table.index) == ["naive"]
+    report = evaluate(data, 2, models=["naive"], forecasters={"needs_eight": NeedsEightPeriods()})
+    assert sorted(report.table.index) == ["auto", "naive"] and report.auto == "naive"
     assert report.skipped == {"needs_eight": "history of 4 periods: ValueError: fewer than 8 periods of history"}
     assert report.backtest.models == ("naive",)
     assert set(report.backtest.frame["model"].cat.categories) == {"naive"}
@@ -319,7 +314,7 @@ def test_mlflow_run_holds_the_table(logged: tuple[EvaluateReport, Catalog, str])
     assert set(by_model) == set(report.table.index)
     for model, child in by_model.items():
         assert child.data.metrics["mase"] == pytest.approx(report.table.at[model, "mase"], rel=1e-12)
-        assert child.data.params["kind"] == "baseline"
+        assert child.data.params["kind"] == ("auto" if model == "auto" else "baseline")
 
     local = client.download_artifacts(run_id, "evaluate.parquet", str(catalog.tmp))
     pd.testing.assert_frame_equal(pd.read_parquet(local), report.table.reset_index())

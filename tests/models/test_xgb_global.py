@@ -153,3 +153,70 @@ def test_tune_returns_params_from_the_distributions(dask_engine: Engine) -> None
     assert result.best_params["max_depth"] in (3, 5) and result.best_params["learning_rate"] in (0.05, 0.2)
     assert "subsample" in result.best_params  # the defaults stay under the tuned values
     assert len(result.results) == 3 and np.isfinite(result.best_score)
+
+
+# --- any frequency -----------------------------------------------------------------------------------
+
+def hourly_panel(n_series: int = 60, n_hours: int = 24 * 21, seed: int = 5) -> np.ndarray:
+    """Series of very different sizes with a strong daily (24-hour) cycle of their own phase, and noise."""
+    rng = np.random.default_rng(seed)
+    hours = np.arange(n_hours)[None, :]
+    size = rng.lognormal(4, 1.5, (n_series, 1))
+    phase = rng.uniform(0, 2 * np.pi, (n_series, 1))
+    daily = 0.5 * np.sin(2 * np.pi * hours / 24 + phase) + 0.15 * np.cos(4 * np.pi * hours / 24)
+    return (size * (1 + daily + rng.normal(0, 0.05, (n_series, n_hours)))).astype(np.float32)
+
+
+def test_hourly_global_model_beats_naive_and_nears_seasonal_naive() -> None:
+    block = hourly_panel()
+    history, actual = block[:, :-24], block[:, -24:].astype(np.float64)
+    # MAE of the scaled errors: each series counts alike whatever its size
+    size = np.nanmean(np.abs(history), axis=1, keepdims=True)
+
+    def mae(forecast: np.ndarray) -> float:
+        return float(np.mean(np.abs(forecast - actual) / size))
+
+    model = XGBGlobalForecaster(season=24, calendar=False, **FAST)
+    forecast = model.fit_predict(history, 24)
+    naive = np.repeat(history[:, -1:], 24, axis=1)
+    seasonal_naive = history[:, -24:]
+    assert np.isfinite(forecast).all()
+    assert mae(forecast) < 0.5 * mae(naive)
+    assert mae(forecast) < 1.3 * mae(seasonal_naive)
+    # the monthly model on the same block (what non-monthly callers ran before) does worse: measured
+    # 0.057 against 0.066 (seeds 5-7 of the panel: 14-20 % worse)
+    monthly = XGBGlobalForecaster(periods=12 * np.arange(history.shape[1]), **FAST).fit_predict(history, 24)
+    assert mae(forecast) < 0.95 * mae(monthly)
+
+
+def test_yearly_trending_block_has_no_calendar_and_no_nan() -> None:
+    rng = np.random.default_rng(11)
+    years = np.arange(30)[None, :]
+    block = (rng.lognormal(5, 1, (40, 1)) * (1 + rng.uniform(0.0, 0.06, (40, 1))) ** years
+             * (1 + rng.normal(0, 0.02, (40, 30)))).astype(np.float32)
+    block[:5, :10] = np.nan  # series starting later (end-aligned)
+    fit = XGBGlobalForecaster(season=1, calendar=False, **FAST).fit(block, 6)
+    assert fit.forecast.shape == (40, 6) and np.isfinite(fit.forecast).all()
+    assert not set(fit.importance) & {"month_of_year", "fiscal_month", "same_month_last_season"}
+    assert "lag_4" in fit.importance and "lag_12" not in fit.importance
+    # a trend the trees follow: the forecasts grow like the series did
+    growth = fit.forecast[:, -1] / block[:, -1]
+    assert np.median(growth) > 1.0
+
+
+def test_a_zero_series_gets_finite_forecasts() -> None:
+    block = hourly_panel(20, 24 * 10)
+    block[3] = 0.0  # scale 0 everywhere
+    block[4, -30:] = 0.0  # scale 0 at the origin only
+    for season, calendar in ((24, False), (12, True)):
+        forecast = XGBGlobalForecaster(season=season, calendar=calendar, **FAST).fit_predict(block, 24)
+        assert np.isfinite(forecast).all()
+
+
+def test_season_and_calendar_are_checked() -> None:
+    with pytest.raises(ValueError, match="calendar features are monthly"):
+        XGBGlobalForecaster(season=24)
+    with pytest.raises(ValueError, match="season must be an integer"):
+        XGBGlobalForecaster(season=0, calendar=False)
+    model = XGBGlobalForecaster(season=4, calendar=False)
+    assert model.features is None  # derived from the season where it is used (features.season_features)

@@ -1,0 +1,16 @@
+"""Forecasters and their registry: the statistical family (statsforecast), combinations, and the one
+list of candidates that `khlang evaluate` builds from (models.forecasters.candidates)."""
+
+from models.forecasters.candidates import (
+           CANDIDATES,
+           BuildContext,
+           Candidate,
+           DataProfile,
+           build_candidates,
+           profile_block,
+)
+from models.forecasters.combination import Combination
+from models.forecasters.statistical import STATISTICAL_MODELS, StatisticalForecaster
+
+__all__ = ["CANDIDATES", "BuildContext", "Candidate", "DataProfile", "build_candidates", "profile_block",
+           "Combination", "STATISTICAL_MODELS", "StatisticalForecaster"]

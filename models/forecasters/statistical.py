@@ -1,0 +1,199 @@
+"""The statistical family: per-series models of Nixtla's statsforecast, a batch of series per engine task.
+
+`StatisticalForecaster("auto_ets", season=12)` forecasts a dense [series, period] block (NaN = gap) with
+one statsforecast model fitted to every series on its own. The block is cut into batches of rows and
+`fit_predict_batch` (the partition function) runs on the engine handed in, or in this process without one;
+each fit is deterministic, so Dask, Ray and in-process give the same forecasts.
+
+Each series is prepared the way these models need it: leading gaps dropped (a series that starts late),
+inner gaps filled by linear interpolation, and a series that ends before the block's last period is
+forecast from its own last observation over the gap as well, so column k of the result is always the
+k-th period after the block. A series too short for the seasonal model is fitted without the season;
+one too short for that, or whose fit fails, gets the naive forecast, and the result says which.
+
+    >>> import numpy as np
+    >>> block = np.tile(np.r_[1.0, 2.0, 3.0, 2.0], (2, 6)) + np.arange(24)[None, :] * 0.1
+    >>> StatisticalForecaster("auto_ets", season=4).fit_predict(block, 4).shape
+    (2, 4)
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cluster.engine import Engine
+from models.baselines import check_history
+
+__all__ = ["STATISTICAL_MODELS", "INTERMITTENT_MODELS", "StatisticalForecast", "StatisticalBatch",
+           "StatisticalForecaster", "fit_predict_batch", "statsforecast_model"]
+
+# Khlang's name -> (statsforecast class name, whether it takes a season, least observations with a season)
+_MODELS: dict[str, tuple[str, bool]] = {
+    "auto_ets": ("AutoETS", True),
+    "auto_theta": ("AutoTheta", True),
+    "dynamic_theta": ("DynamicOptimizedTheta", True),
+    "auto_arima": ("AutoARIMA", True),
+    "auto_ces": ("AutoCES", True),
+    "mstl": ("MSTL", True),
+    "croston": ("CrostonOptimized", False),
+    "adida": ("ADIDA", False),
+    "imapa": ("IMAPA", False),
+}
+STATISTICAL_MODELS = tuple(_MODELS)
+INTERMITTENT_MODELS = ("croston", "adida", "imapa")
+_MIN_OBSERVED = 3  # fewer observations than this: naive
+_SEASONS_NEEDED = 2  # full seasons before a seasonal model is fitted (else the same model without a season)
+
+
+def statsforecast_model(name: str, seasons: Sequence[int]) -> object:
+    """The statsforecast model object for Khlang's model name and the season lengths to use ([] = none;
+    MSTL takes every season, the others the first)."""
+    from statsforecast import models as sf
+
+    if name not in _MODELS:
+        raise ValueError(f"unknown statistical model {name!r}; one of {', '.join(STATISTICAL_MODELS)}")
+    class_name, seasonal = _MODELS[name]
+    cls = getattr(sf, class_name)
+    if not seasonal:
+        return cls()
+    if name == "mstl":
+        if not seasons:
+            return sf.AutoETS(season_length=1)  # MSTL without a season is its trend model alone
+        return cls(season_length=list(seasons), trend_forecaster=sf.AutoETS(model="ZZN"))
+    return cls(season_length=int(seasons[0]) if seasons else 1)
+
+
+@dataclass(frozen=True)
+class StatisticalForecast:
+    """What a statistical model leaves for a block (or one batch) of series."""
+
+    forecast: np.ndarray  # float64 [series, horizon], the series' unit
+    fallback: np.ndarray  # bool [series]: True where naive (too short, or the fit failed) stands in
+    nonseasonal: np.ndarray  # bool [series]: fitted without its season (fewer than two seasons observed)
+
+    @classmethod
+    def concat(cls, parts: Sequence[StatisticalForecast], horizon: int) -> StatisticalForecast:
+        if not parts:
+            return cls(np.empty((0, horizon)), np.empty(0, dtype=bool), np.empty(0, dtype=bool))
+        return cls(np.concatenate([p.forecast for p in parts]), np.concatenate([p.fallback for p in parts]),
+                   np.concatenate([p.nonseasonal for p in parts]))
+
+
+@dataclass(frozen=True)
+class StatisticalBatch:
+    """One engine task: a few rows of the block and what to fit on them."""
+
+    model: str
+    seasons: tuple[int, ...]
+    rows: np.ndarray  # float64 [series, period]
+    horizon: int
+    non_negative: bool = False
+
+
+def _prepared(row: np.ndarray) -> tuple[np.ndarray, int]:
+    """The observed stretch of one series with inner gaps interpolated, and the periods between its last
+    observation and the end of the block."""
+    seen = np.flatnonzero(~np.isnan(row))
+    if seen.size == 0:
+        return np.empty(0), 0
+    first, last = seen[0], seen[-1]
+    values = row[first:last + 1].astype(np.float64)
+    gaps = np.isnan(values)
+    if gaps.any():
+        positions = np.arange(values.size)
+        values[gaps] = np.interp(positions[gaps], positions[~gaps], values[~gaps])
+    return np.ascontiguousarray(values), row.size - 1 - last
+
+
+def _fit_one(model: object, y: np.ndarray, steps: int) -> np.ndarray:
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        mean = np.asarray(model.forecast(y=y, h=steps)["mean"], dtype=np.float64)
+    if mean.shape != (steps,) or not np.isfinite(mean).all():
+        raise ValueError("no finite forecast")
+    return mean
+
+
+def fit_predict_batch(batch: StatisticalBatch) -> StatisticalForecast:
+    """The partition function: every series of the batch fitted on its own (see the module docstring)."""
+    n_series, horizon = batch.rows.shape[0], batch.horizon
+    forecast = np.full((n_series, horizon), np.nan)
+    fallback = np.zeros(n_series, dtype=bool)
+    nonseasonal = np.zeros(n_series, dtype=bool)
+    seasonal_model = statsforecast_model(batch.model, batch.seasons)
+    plain_model: object | None = None
+    for i in range(n_series):
+        y, gap = _prepared(batch.rows[i])
+        if y.size == 0:
+            continue  # no observation: not forecast
+        steps = horizon + gap
+        usable = [s for s in batch.seasons if s > 1 and y.size >= _SEASONS_NEEDED * s]
+        try:
+            if y.size < _MIN_OBSERVED or np.ptp(y) == 0:
+                raise ValueError("too short or flat")  # a flat series' forecast is itself: naive
+            if list(usable) == [s for s in batch.seasons if s > 1]:
+                mean = _fit_one(seasonal_model, y, steps)
+            else:
+                nonseasonal[i] = True
+                if plain_model is None or usable:
+                    plain_model = statsforecast_model(batch.model, usable)
+                mean = _fit_one(plain_model, y, steps)
+        except Exception:  # noqa: BLE001 - one series' failure must not end the batch: it is counted instead
+            fallback[i] = True
+            mean = np.full(steps, y[-1])
+        forecast[i] = mean[gap:]
+    if batch.non_negative:
+        forecast = np.maximum(forecast, 0.0)
+    return StatisticalForecast(forecast, fallback, nonseasonal)
+
+
+def _map(engine: Engine | None, fn: Callable, items: list) -> list:
+    return [fn(item) for item in items] if engine is None else engine.map(fn, items)
+
+
+@dataclass(frozen=True)
+class StatisticalForecaster:
+    """Forecaster of one statsforecast model per series (module docstring). `seasons` are the season
+    lengths in periods (12 monthly; MSTL takes several, e.g. 24 and 168 hourly); `name` defaults to the
+    model's."""
+
+    model: str
+    seasons: tuple[int, ...] | int = (12,)
+    engine: Engine | None = field(default=None, compare=False, repr=False)
+    batch_size: int = 32
+    non_negative: bool = False  # clip forecasts at 0 (counts, tonnes, baht that cannot go below)
+    alias: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.model not in _MODELS:
+            raise ValueError(f"unknown statistical model {self.model!r}; one of {', '.join(STATISTICAL_MODELS)}")
+        seasons = (self.seasons,) if isinstance(self.seasons, int | np.integer) else tuple(self.seasons)
+        if any(isinstance(s, bool) or int(s) < 1 for s in seasons):
+            raise ValueError(f"seasons are periods >= 1; got {self.seasons!r}")
+        object.__setattr__(self, "seasons", tuple(int(s) for s in seasons))
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1; got {self.batch_size}")
+
+    @property
+    def name(self) -> str:
+        return self.alias or self.model
+
+    def batches(self, history: np.ndarray, horizon: int) -> list[StatisticalBatch]:
+        """The engine tasks for a block: batch_size rows each, in row order."""
+        block = check_history(history, horizon)
+        return [StatisticalBatch(self.model, self.seasons, block[start:start + self.batch_size], int(horizon),
+                                 self.non_negative)
+                for start in range(0, block.shape[0], self.batch_size)]
+
+    def forecast(self, history: np.ndarray, horizon: int) -> StatisticalForecast:
+        """Forecasts and fallbacks of every series of the block, fitted where the engine says."""
+        return StatisticalForecast.concat(_map(self.engine, fit_predict_batch, self.batches(history, horizon)),
+                                          horizon)
+
+    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        """float64 [series, horizon] forecasts for the periods after history [series, period]."""
+        return self.forecast(history, horizon).forecast
