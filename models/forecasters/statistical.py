@@ -13,7 +13,7 @@ one too short for that, or whose fit fails, gets the naive forecast, and the res
 
     >>> import numpy as np
     >>> block = np.tile(np.r_[1.0, 2.0, 3.0, 2.0], (2, 6)) + np.arange(24)[None, :] * 0.1
-    >>> StatisticalForecaster("auto_ets", season=4).fit_predict(block, 4).shape
+    >>> StatisticalForecaster("auto_ets", seasons=4).fit_predict(block, 4).shape
     (2, 4)
 """
 

@@ -349,3 +349,51 @@ def test_real_provincial_waste(settings: Settings, tmp_path: Path) -> None:
         evaluate_file(path, "Y", 2, n_origins=5)
     report = evaluate(data, 2, n_origins=3, models=["naive", "drift", "historic_mean"])
     assert report.table["n_series"].eq(77).all() and report.table["mase"].notna().all()
+
+
+# --- auto, holdout, peers, output ------------------------------------------------------------------------
+
+def test_holdout_scores_the_last_horizon_once_and_auto_is_chosen_before_it(tmp_path: Path) -> None:
+    rng = np.random.default_rng(21)
+    months = np.arange(60)[None, :]
+    block = 100 + 40 * np.sin(2 * np.pi * months / 12) + rng.normal(0, 2, (5, 60))
+    data = long_data(long_frame(block, "2015-01", "M"), "M")
+    names = ["naive", "seasonal_naive", "drift", "auto_ets", "auto_theta", "ets_theta_arima_median"]
+    report = evaluate(data, 6, holdout=True, peers=True, output=True, models=names)
+    table = report.table
+    assert report.holdout and report.backtest.cuts.tolist() == [42, 48]  # inner origins inside the fitted 54
+    assert report.chosen_on == ("2018-07", "2019-01")
+    # every row scores the held-out 6 months: naive's MASE by hand
+    fitted, actual = block[:, :54], block[:, 54:]
+    scale = np.abs(fitted[:, 12:] - fitted[:, :-12]).mean(axis=1)
+    naive = (np.abs(actual - fitted[:, -1:]).mean(axis=1) / scale).mean()
+    assert table.at["naive", "mase"] == pytest.approx(naive, rel=1e-9)
+    assert table.at["naive", "mase_scored"] == table.at["naive", "mase"]
+    # the peers ran on the same split: statsforecast's Naive is Khlang's naive
+    assert table.at["statsforecast.Naive", "mase"] == pytest.approx(naive, rel=1e-9)
+    best_peer = table.loc[table["kind"] == "peer", "mase"].min()
+    assert table.at["auto", "vs_best_peer"] == pytest.approx(table.at["auto", "mase"] / best_peer)
+    # auto is the lowest inner-backtest MASE, not the lowest holdout MASE
+    inner = report.backtest.summary["mase"]
+    assert report.auto == inner.idxmin() and table.at["auto", "mase"] == table.at[report.auto, "mase"]
+    out = report.output
+    assert list(out.columns) == ["unique_id", "ds", "forecast", "lo80", "hi80", "lo95", "hi95", "model"]
+    assert len(out) == 5 * 6 and (out["model"] == report.auto).all()
+    assert str(out["ds"].min().date()) == "2019-07-01" and str(out["ds"].max().date()) == "2019-12-01"
+    assert (out["lo95"] <= out["lo80"]).all() and (out["lo80"] <= out["forecast"]).all()
+    assert (out["forecast"] <= out["hi80"]).all() and (out["hi80"] <= out["hi95"]).all()
+
+
+def test_backtest_auto_is_scored_on_the_last_origin_and_output_forecasts_the_future() -> None:
+    rng = np.random.default_rng(3)
+    block = 50 + np.cumsum(rng.normal(2, 1, (6, 20)), axis=1)
+    data = long_data(long_frame(block, "2000", "Y"), "Y")
+    report = evaluate(data, 2, models=["naive", "drift", "historic_mean"], output=True)
+    bt = report.backtest
+    earlier = {m: np.nanmean(np.abs(bt.actual[:-1] - bt.forecasts[m][:-1]).mean(axis=2) / bt.scale[:-1])
+               for m in bt.models}
+    assert report.auto == min(earlier, key=earlier.get) == "drift"
+    last = np.nanmean(np.abs(bt.actual[-1] - bt.forecasts["drift"][-1]).mean(axis=1) / bt.scale[-1])
+    assert report.table.at["auto", "mase"] == pytest.approx(last)
+    assert report.table.at["drift", "mase_scored"] == pytest.approx(last)
+    assert report.output["ds"].dt.year.unique().tolist() == [2020, 2021]

@@ -1,0 +1,88 @@
+"""models.forecasters.statistical, combination and candidates: statsforecast per series on the engine's
+batches, gaps and late starts handled, combinations NaN-aware, the registry's applicability rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.forecasters.candidates import BuildContext, DataProfile, build_candidates, profile_block
+from models.forecasters.combination import Combination
+from models.forecasters.statistical import StatisticalForecaster, fit_predict_batch
+
+
+def seasonal_block(n_series: int = 6, n_periods: int = 48, season: int = 12, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_periods)
+    level = rng.uniform(50, 500, (n_series, 1))
+    return level * (1 + 0.3 * np.sin(2 * np.pi * t / season))[None, :] + rng.normal(0, 1, (n_series, n_periods))
+
+
+def test_ets_follows_a_seasonal_pattern_far_better_than_naive() -> None:
+    block = seasonal_block()
+    history, actual = block[:, :36], block[:, 36:]
+    ets = StatisticalForecaster("auto_ets", seasons=12).fit_predict(history, 12)
+    naive = np.repeat(history[:, -1:], 12, axis=1)
+    assert np.abs(actual - ets).mean() < 0.25 * np.abs(actual - naive).mean()
+
+
+def test_batches_do_not_change_forecasts_and_gaps_and_late_starts_are_handled() -> None:
+    block = seasonal_block(n_series=5)
+    block[1, :30] = np.nan  # a late start: fewer than two seasons, fitted without the season
+    block[2, 30] = np.nan  # an inner gap: interpolated
+    block[3, -3:] = np.nan  # ends early: forecast over the gap, the last h kept
+    block[4, :] = np.nan  # nothing observed: not forecast
+    one = StatisticalForecaster("auto_theta", seasons=12, batch_size=1).forecast(block, 6)
+    all_ = StatisticalForecaster("auto_theta", seasons=12, batch_size=64).forecast(block, 6)
+    np.testing.assert_array_equal(one.forecast, all_.forecast)
+    assert np.isfinite(one.forecast[:4]).all() and np.isnan(one.forecast[4]).all()
+    assert one.nonseasonal.tolist() == [False, True, False, False, False]
+    # the early-ending series' forecast equals forecasting 9 ahead from its own end, the last 6 kept
+    own = StatisticalForecaster("auto_theta", seasons=12).fit_predict(block[3:4, :-3], 9)
+    np.testing.assert_allclose(one.forecast[3], own[0, 3:])
+
+
+def test_short_and_flat_series_fall_back_to_naive() -> None:
+    rows = np.array([[np.nan, np.nan, 5.0, 6.0], [3.0, 3.0, 3.0, 3.0]])
+    from models.forecasters.statistical import StatisticalBatch
+
+    result = fit_predict_batch(StatisticalBatch("auto_arima", (12,), rows, 2))
+    assert result.fallback.tolist() == [True, True]
+    np.testing.assert_array_equal(result.forecast, [[6.0, 6.0], [3.0, 3.0]])
+
+
+def test_unknown_model_and_bad_season_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown statistical model"):
+        StatisticalForecaster("arima_by_hand")
+    with pytest.raises(ValueError, match="seasons"):
+        StatisticalForecaster("auto_ets", seasons=0)
+
+
+def test_combination_median_and_mean_skip_missing_members() -> None:
+    forecasts = {"a": np.array([[1.0, np.nan]]), "b": np.array([[3.0, np.nan]]), "c": np.array([[8.0, 4.0]])}
+    np.testing.assert_array_equal(Combination("m", ("a", "b", "c")).combine(forecasts), [[3.0, 4.0]])
+    np.testing.assert_array_equal(Combination("m", ("a", "b", "c"), "mean").combine(forecasts), [[4.0, 4.0]])
+    with pytest.raises(ValueError):
+        Combination("m", ("a",))
+    with pytest.raises(KeyError):
+        Combination("m", ("a", "z")).combine(forecasts)
+
+
+def test_registry_applies_models_by_frequency_and_intermittency() -> None:
+    yearly = DataProfile(freq="Y", season=1, n_series=5, n_periods=30, median_length=30, zero_share=0.0)
+    built, skipped = build_candidates(yearly, BuildContext())
+    assert "seasonal_naive" in skipped and "prophet" in skipped and "croston" in skipped
+    assert {"naive", "drift", "auto_ets", "auto_theta", "auto_arima", "xgb_global", "stat_median"} <= set(built)
+    weekly = DataProfile(freq="W", season=52, n_series=5, n_periods=200, median_length=200, zero_share=0.0)
+    assert "auto_arima" in build_candidates(weekly, BuildContext())[1]
+    counts = np.zeros((4, 40))
+    counts[:, ::5] = 3.0
+    profile = profile_block(counts, "M")
+    assert profile.intermittent and profile.zero_share == pytest.approx(0.8)
+    built, skipped = build_candidates(profile, BuildContext())
+    assert {"croston", "adida", "imapa", "intermittent_mean"} <= set(built)
+    hourly = DataProfile(freq="H", season=24, n_series=2, n_periods=400, median_length=400, zero_share=0.0)
+    built, _ = build_candidates(hourly, BuildContext(), names=["mstl"])
+    assert built["mstl"][1].seasons == (24, 168)
+    with pytest.raises(ValueError, match="unknown models"):
+        build_candidates(yearly, BuildContext(), names=["arima_by_hand"])
