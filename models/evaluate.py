@@ -125,9 +125,11 @@ def _check(data: LongData, horizon: int, n_origins: int, step: int, holdout: boo
 def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine: Engine | None = None,
              seed: int = SEED, step: int | None = None, xgb_estimators: int = XGB_ESTIMATORS,
              models: Sequence[str] | None = None, *, forecasters: Mapping[str, Forecaster] | None = None,
-             holdout: bool = False, peers: bool = False, output: bool = False) -> EvaluateReport:
+             holdout: bool = False, peers: bool = False, output: bool = False,
+             mase_period: int | None = None) -> EvaluateReport:
     """Evaluate every candidate (module docstring) on the data; `models` keeps only the named registry
-    candidates, `forecasters` adds your own (kind "custom"). ValueError when the data are too short."""
+    candidates, `forecasters` adds your own (kind "custom"); `mase_period` scales MASE by another
+    difference than the season's (1 for intermittent series, as is usual). ValueError when too short."""
     n_origins = (HOLDOUT_ORIGINS if holdout else MIN_ORIGINS) if n_origins is None else int(n_origins)
     step = horizon if step is None else step
     _check(data, horizon, n_origins, step, holdout)
@@ -142,7 +144,7 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
     combinations = {name: model for name, (kind, model) in built.items() if kind == "combination"}
 
     backtest = rolling_origin_backtest(fit_block, list(guarded.values()), horizon, n_origins, step,
-                                       series=data.series, period=data.period,
+                                       series=data.series, period=mase_period or data.period,
                                        least=HOLDOUT_ORIGINS if holdout else MIN_ORIGINS)
     notes: list[str] = []
     for name, guard in guarded.items():
@@ -165,9 +167,11 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
     seconds = {name: guard.seconds for name, guard in guarded.items()}
 
     if holdout:
-        scored = score_holdout(data, fit_block, backtest, guarded, combinations, horizon, kinds, peers)
+        scored = score_holdout(data, fit_block, backtest, guarded, combinations, horizon, kinds, peers,
+                               mase_period or data.period)
     else:
-        scored = scored_rows(data, backtest, kinds, seconds, horizon, peers, engine_output=output,
+        scored = scored_rows(data, backtest, kinds, seconds, horizon, peers, mase_period or data.period,
+                             engine_output=output,
                              refit={name: guarded[name] for name in run}, combinations=combinations)
     notes += scored.notes
     table, auto = auto_rows(scored)

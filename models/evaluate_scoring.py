@@ -134,14 +134,14 @@ def _final(names: list[str], refit: Mapping, combinations: Mapping[str, Combinat
 
 
 def scored_rows(data: Any, bt: Backtest, kinds: Mapping[str, str], seconds: Mapping[str, float], horizon: int,
-                peers: bool, engine_output: bool, refit: Mapping, combinations: Mapping[str, Combination]) -> Scored:
+                peers: bool, period: int, engine_output: bool, refit: Mapping, combinations: Mapping[str, Combination]) -> Scored:
     """Rows of a rolling-origin backtest (module docstring)."""
     scored = Scored()
     last, earlier = slice(-1, None), slice(None, -1)
     bt_all = bt
     if peers:
         peer_bt = backtest_from_forecasts(data.block, bt.cuts, _peer_origins(data, bt.cuts, horizon, scored),
-                                          bt.series, data.period)
+                                          bt.series, period)
         for name, forecast in peer_bt.forecasts.items():
             bt_all = bt_all.with_model(name, forecast)
     for name in bt_all.models:
@@ -166,7 +166,7 @@ def scored_rows(data: Any, bt: Backtest, kinds: Mapping[str, str], seconds: Mapp
                                             bt.scale[last].reshape(-1))[column]
     if engine_output:
         final = _final([chosen], refit, combinations, data.block, horizon)[chosen]
-        bounds = intervals(bt, chosen, slice(None), final, mase_scale(data.block, data.period),
+        bounds = intervals(bt, chosen, slice(None), final, mase_scale(data.block, period),
                            _non_negative(data.block))
         scored.output = _output(data, final, bounds, chosen, data.periods[-1] + 1)
     return scored
@@ -197,14 +197,14 @@ def _choose(scored: Scored) -> str:
 
 
 def score_holdout(data: Any, fit_block: np.ndarray, bt: Backtest, guarded: Mapping, combinations: Mapping,
-                  horizon: int, kinds: Mapping[str, str], peers: bool) -> Scored:
+                  horizon: int, kinds: Mapping[str, str], peers: bool, period: int) -> Scored:
     """Rows of the holdout split (module docstring)."""
     scored = Scored()
     run = [name for name in bt.models if name not in combinations]
     finals = _final([*run, *(n for n in combinations if n in bt.forecasts)], guarded, combinations, fit_block,
                     horizon)
     actual = data.block[:, fit_block.shape[1]:]
-    scale = mase_scale(fit_block, data.period)
+    scale = mase_scale(fit_block, period)
     non_negative = _non_negative(fit_block)
     peer_seconds = 0.0
     if peers:
