@@ -35,6 +35,7 @@ class Scored:
     notes: list[str] = field(default_factory=list)
     output: pd.DataFrame | None = None
     chosen: str = ""
+    peer_seconds: float = 0.0  # each peer's equal share of statsforecast's one fit of them all
 
 
 def _accuracy(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> pd.Series:
@@ -150,7 +151,7 @@ def scored_rows(data: Any, bt: Backtest, kinds: Mapping[str, str], seconds: Mapp
         seen = ~np.isnan(actual) & ~np.isnan(forecast)
         row = _row(name, kind, bt_all.summary.loc[name], _accuracy(_flat(actual[last]), _flat(forecast[last]),
                    scale[last].reshape(-1)), _cross_coverage(bt_all, name), seen.any(axis=(0, 2)).sum(),
-                   seconds.get(name, scored.__dict__.get("_peer_seconds", 0.0)))
+                   seconds.get(name, scored.peer_seconds))
         scored.rows.append(row)
         if kind != "peer":
             scored.choose[name] = _accuracy(_flat(actual[earlier]), _flat(forecast[earlier]),
@@ -181,7 +182,7 @@ def _peer_origins(data: Any, cuts: np.ndarray, horizon: int, scored: Scored) -> 
         total += seconds
         for peer in PEERS:
             stacks[peer].append(forecasts[peer])
-    scored.__dict__["_peer_seconds"] = total / len(PEERS)
+    scored.peer_seconds = total / len(PEERS)
     scored.notes.append(f"peers: statsforecast {', '.join(PEERS)} fitted together in {total:.1f} s "
                         f"(seconds column: an equal share each)")
     return {PEER_PREFIX + peer: np.stack(stack) for peer, stack in stacks.items()}
