@@ -213,10 +213,13 @@ def _train_dask(engine: DaskEngine, train: DesignMatrix, params: Mapping[str, An
     from xgboost import dask as dxgb
     from xgboost.collective import Config
 
-    # scattered to the workers first: from_array would embed the whole matrix in the task graph
+    # scattered to the workers first: from_array would embed the whole matrix in the task graph. Keys
+    # are fresh each time (hash=False): a second fit on the same rows once hung in CI waiting on its
+    # DaskDMatrix; content-hashed keys would have reused those of the first fit's futures as they were
+    # being released.
     parts = np.array_split(np.arange(train.y.size), max(engine.n_workers(), 1))
-    x_parts = engine.client.scatter([train.X[rows] for rows in parts])
-    y_parts = engine.client.scatter([train.y[rows] for rows in parts])
+    x_parts = engine.client.scatter([train.X[rows] for rows in parts], hash=False)
+    y_parts = engine.client.scatter([train.y[rows] for rows in parts], hash=False)
     X = da.concatenate([da.from_delayed(dask.delayed(part), (rows.size, train.X.shape[1]), np.float32)
                         for part, rows in zip(x_parts, parts, strict=True)])
     y = da.concatenate([da.from_delayed(dask.delayed(part), (rows.size,), np.float32)

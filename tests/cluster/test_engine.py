@@ -90,6 +90,25 @@ def test_ray_temp_dir_is_short_enough(long_work_folder: Path) -> None:
         Path(temp_dir).unlink()
 
 
+def test_ray_links_of_dead_processes_are_swept_and_live_ones_kept(long_work_folder: Path) -> None:
+    import subprocess
+
+    child = subprocess.Popen(["true"])
+    child.wait()  # its pid is now free: a process that died with its link still in /tmp
+    prefix = f"khlang-ray-{os.getuid()}-"
+    dead, live = Path("/tmp") / f"{prefix}{child.pid}-deadbeef", Path("/tmp") / f"{prefix}1-cafef00d"
+    dead.symlink_to(long_work_folder)
+    live.symlink_to(long_work_folder)  # pid 1 lives as long as the machine
+    try:
+        temp_dir, made = ray_temp_dir()
+        Path(temp_dir).unlink()
+        assert made and not dead.is_symlink() and live.is_symlink()
+        assert Path(temp_dir).name.startswith(f"{prefix}{os.getpid()}-")
+    finally:
+        dead.unlink(missing_ok=True)
+        live.unlink(missing_ok=True)
+
+
 @pytest.mark.slow
 @pytest.mark.ray
 def test_ray_local_map(long_work_folder: Path) -> None:
@@ -104,4 +123,4 @@ def test_ray_local_map(long_work_folder: Path) -> None:
         assert engine.map(read_shared, [3, 0], blocks=blocks) == [(i, float(blocks["b"][i].sum())) for i in (3, 0)]
     sessions = list((long_work_folder / "tmp" / "ray" / "ray").glob("session_*"))
     assert sessions  # Ray's files landed in the work folder, through the short link
-    assert not list(Path("/tmp").glob(f"khlang-ray-{os.getuid()}-*"))  # the link is gone again
+    assert not list(Path("/tmp").glob(f"khlang-ray-{os.getuid()}-{os.getpid()}-*"))  # our link is gone again
