@@ -27,6 +27,7 @@ from khlang.catalog import Catalog
 from khlang.config import load_settings
 from khlang.progress import console
 from khlang.runtime import configure_runtime
+from pipelines.generate.writers import atomic_write_bytes
 
 __all__ = ["SETS", "RealSet", "run", "targets"]
 
@@ -67,13 +68,19 @@ def _long_file(real: RealSet, settings, folder) -> object:
     return settings.data_dir / "benchmarks" / f"{real.name}.csv"
 
 
-def _markdown(table: pd.DataFrame) -> list[str]:
+def _section(name: str, result: dict) -> list[str]:
     columns = ["kind", "mase", "smape", "coverage80", "coverage95", "seconds", "vs_best_peer"]
-    lines = ["| model | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
-    for model, row in table.iterrows():
-        cells = [str(row[c]) if c == "kind" else ("-" if pd.isna(row[c]) else f"{row[c]:.3f}") for c in columns]
-        lines.append(f"| {model} | " + " | ".join(cells) + " |")
-    return lines
+    lines = [f"## {name} (h {result.get('horizon', '?')}; auto = {result['auto']}; {result['seconds']} s)", "",
+             f"auto {result['auto_mase']:.3f} vs best peer {result['best_peer']} {result['best_peer_mase']:.3f}: "
+             f"gain {result['gain_vs_best_peer']:+.1%} (target >= {TARGET_GAIN:.0%}: "
+             f"{'met' if result['meets_peer_target'] else 'missed'}); naive floor {result['naive_floor_mase']:.3f} "
+             f"({'met' if result['meets_naive_floor'] else 'missed'})", "",
+             "| model | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for row in result["table"]:
+        cells = [str(row[c]) if c == "kind" else ("-" if row[c] is None or pd.isna(row[c]) else f"{row[c]:.3f}")
+                 for c in columns]
+        lines.append(f"| {row['model']} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
 
 
 def run(names: list[str] | None = None, cluster: str | None = None) -> dict:
@@ -86,7 +93,7 @@ def run(names: list[str] | None = None, cluster: str | None = None) -> dict:
 
     folder = catalog.root / "benchmarks"
     folder.mkdir(parents=True, exist_ok=True)
-    results, markdown = {}, []
+    results: dict = {}
     config = settings.cluster if cluster is None else dataclasses.replace(settings.cluster, address=cluster)
     with open_engine(config, str(catalog.tmp / "dask")) as engine:
         for real in SETS:
@@ -103,10 +110,14 @@ def run(names: list[str] | None = None, cluster: str | None = None) -> dict:
                                   "coverage80": float(table.at["auto", "coverage80"]),
                                   "coverage95": float(table.at["auto", "coverage95"]),
                                   "table": json.loads(table.reset_index().to_json(orient="records"))}
-            markdown += [f"## {real.name} (h {real.horizon}; auto = {report.auto})", "",
-                         *_markdown(table), ""]
-    (folder / "real-data.json").write_text(json.dumps(results, indent=2))
-    (folder / "real-data.md").write_text("\n".join(markdown))
+            results[real.name]["horizon"] = real.horizon
+    # a run of some sets updates their sections and keeps the others' from earlier runs
+    path = folder / "real-data.json"
+    merged = {**(json.loads(path.read_text()) if path.exists() else {}), **results}
+    merged = {real.name: merged[real.name] for real in SETS if real.name in merged}
+    atomic_write_bytes(path, json.dumps(merged, indent=2).encode())
+    atomic_write_bytes(folder / "real-data.md", "\n".join(line for name, result in merged.items()
+                                                           for line in _section(name, result)).encode())
     console.print(f"written {folder / 'real-data.json'} and real-data.md")
     return results
 

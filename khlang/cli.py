@@ -286,6 +286,7 @@ def evaluate(
     holdout: Annotated[bool, typer.Option("--holdout", help="score the competition way: fit on all but the last --horizon periods of every series, score those once")] = False,
     peers: Annotated[bool, typer.Option("--peers", help="also run statsforecast's Naive, SeasonalNaive, AutoETS, AutoTheta, AutoARIMA on the same split")] = False,
     output: Annotated[Path | None, typer.Option("--output", help="write auto's forecasts with 80/95 % intervals (.csv or .parquet)")] = None,
+    mase_period: Annotated[int | None, typer.Option("--mase-period", min=1, help="the difference that scales MASE (default the frequency's season: 12 M, 4 Q, 52 W, 7 D, 24 H, 1 Y; 1 is usual for intermittent series)")] = None,
     cluster: ClusterOpt = None,
     mlflow_uri: MlflowUriOpt = None,
 ) -> None:
@@ -301,7 +302,7 @@ def evaluate(
     with _engine(settings, catalog) as engine, console.status(f"evaluating {data.name}"):
         try:
             report = evaluate_file(data, freq, horizon, n_origins=origins, engine=engine, holdout=holdout,
-                                   peers=peers, output=output is not None)
+                                   peers=peers, output=output is not None, mase_period=mase_period)
         except ValueError as error:
             console.print(f"[red]cannot evaluate {data}:[/] {error}")
             raise typer.Exit(code=2) from None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,8 @@ from cluster.engine import Engine
 from models.backtest import MIN_ORIGINS, Backtest, rolling_origin_backtest
 from models.baselines import Forecaster
 from models.evaluate_report import EXPERIMENT, EvaluateReport
-from models.evaluate_scoring import auto_rows, score_holdout, scored_rows
+from models.evaluate_scoring import auto_rows, holdout_finals, score_holdout, scored_rows
+from models.evaluate_selection import MAX_FALLBACK_GAP, TOP_K, ineligible_models, top_combination
 from models.forecasters.candidates import BuildContext, build_candidates, profile_block
 from models.forecasters.combination import Combination
 from models.long_file import COLUMNS, FREQS, SEASON_LENGTH, LongData, check_freq, long_data, read_long
@@ -78,6 +79,7 @@ class _Guarded:
     seconds: float = 0.0
     fallbacks: int = 0  # (origin, series) with observations that the model left to its fallback
     forecasts: int = 0  # (origin, series) with observations
+    calls: list[tuple[int, int]] = field(default_factory=list)  # (fallbacks, forecasts) of each fit, in order
 
     @property
     def name(self) -> str:
@@ -93,8 +95,9 @@ class _Guarded:
             if callable(forecast):
                 result = forecast(history, horizon)
                 seen = (~np.isnan(np.asarray(history, dtype=np.float64))).any(axis=1)
-                self.fallbacks += int((np.asarray(result.fallback) & seen).sum())
-                self.forecasts += int(seen.sum())
+                self.calls.append((int((np.asarray(result.fallback) & seen).sum()), int(seen.sum())))
+                self.fallbacks += self.calls[-1][0]
+                self.forecasts += self.calls[-1][1]
                 return result.forecast
             return self.model.fit_predict(history, horizon)
         except Exception as error:  # one model's failure must not end the evaluation
@@ -164,16 +167,33 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
             backtest = backtest.with_model(name, combination.combine(backtest.forecasts))
         else:
             skipped[name] = f"a member did not run: {', '.join(m for m in combination.members if m in skipped)}"
+    combinations = {name: c for name, c in combinations.items() if name not in skipped}
+    # what each model is scored on: its fit on all of the fitted part (holdout), else the last origin
+    finals = holdout_finals(fit_block, backtest, guarded, combinations, horizon) if holdout else {}
+    ineligible = ineligible_models({name: guarded[name].calls for name in run},
+                                   len(backtest.cuts) if holdout else len(backtest.cuts) - 1, combinations)
+    if top := top_combination(backtest, kinds, ineligible, slice(None) if holdout else slice(None, -1)):
+        combinations[top.name], kinds[top.name] = top, "combination"
+        backtest = backtest.with_model(top.name, top.combine(backtest.forecasts))
+        if holdout:
+            finals[top.name] = top.combine(finals)
+        notes.append(f"{top.name}: the median of {', '.join(top.members)}, the {TOP_K} eligible single models "
+                     f"with the lowest MASE on the origins that choose auto")
     seconds = {name: guard.seconds for name, guard in guarded.items()}
 
     if holdout:
-        scored = score_holdout(data, fit_block, backtest, guarded, combinations, horizon, kinds, peers,
-                               mase_period or data.period)
+        scored = score_holdout(data, fit_block, backtest, finals, guarded, horizon, kinds, peers,
+                               mase_period or data.period, ineligible)
     else:
         scored = scored_rows(data, backtest, kinds, seconds, horizon, peers, mase_period or data.period,
                              engine_output=output,
-                             refit={name: guarded[name] for name in run}, combinations=combinations)
+                             refit={name: guarded[name] for name in run}, combinations=combinations,
+                             ineligible=ineligible)
     notes += scored.notes
+    if ineligible:
+        notes.append(f"not eligible for auto (its backtest is not how it forecasts: more fallbacks where it "
+                     f"chooses than where it is scored, by over {MAX_FALLBACK_GAP:.0%}): "
+                     + "; ".join(f"{name}: {why}" for name, why in ineligible.items()))
     table, auto = auto_rows(scored)
     cuts = backtest.cuts if holdout else backtest.cuts[:-1]
     return EvaluateReport(
@@ -183,13 +203,14 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
         auto=auto, chosen_on=tuple(str(data.periods[int(c)]) for c in cuts),
         scored_on=(f"the held-out last {horizon} periods ({data.periods[-horizon]} … {data.periods[-1]})" if holdout
                    else f"the last origin ({data.periods[int(backtest.cuts[-1])]} …)"),
-        output=scored.output if output else None)
+        output=scored.output if output else None, mase_period=mase_period)
 
 
 def evaluate_file(path: str | Path, freq: str, horizon: int, n_origins: int | None = None,
                   engine: Engine | None = None, holdout: bool = False, peers: bool = False,
-                  output: bool = False) -> EvaluateReport:
+                  output: bool = False, mase_period: int | None = None) -> EvaluateReport:
     """`khlang evaluate`: read the long file at freq and evaluate every candidate on it."""
-    return evaluate(read_long(path, freq), horizon, n_origins, engine, holdout=holdout, peers=peers, output=output)
+    return evaluate(read_long(path, freq), horizon, n_origins, engine, holdout=holdout, peers=peers, output=output,
+                    mase_period=mase_period)
 
 

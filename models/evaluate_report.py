@@ -67,11 +67,13 @@ class EvaluateReport:
     chosen_on: tuple[str, ...] = ()  # the periods (cuts) of the origins that chose auto
     scored_on: str = ""  # what auto (and mase_scored) is scored on
     output: pd.DataFrame | None = field(default=None, repr=False)  # OUTPUT_COLUMNS: auto's forecasts
+    mase_period: int | None = None  # the difference that scales MASE (None: the season, `period`)
 
     def params(self) -> dict[str, Any]:
         """What was evaluated: file, checksum and backtest settings (MLflow params, JSON)."""
         return {"file": self.source, "file_sha256": self.sha256, "freq": self.freq, "horizon": self.horizon,
                 "origins": self.n_origins, "step": self.step, "season_length": self.period,
+                "mase_period": self.mase_period or self.period,
                 "n_series": self.n_series, "first_period": self.periods[0], "last_period": self.periods[1],
                 "holdout": self.holdout, "auto": self.auto, "auto_chosen_on": ",".join(self.chosen_on),
                 "auto_scored_on": self.scored_on}
@@ -86,7 +88,7 @@ class EvaluateReport:
         split = (f"holdout: the last {self.horizon}" if self.holdout
                  else f"{self.n_origins} origins every {self.step}")
         table = Table(title=f"{self.source}: {self.n_series} series, {self.periods[0]} … {self.periods[1]} "
-                            f"({self.freq}), horizon {self.horizon}, {split}")
+                            f"({self.freq}), horizon {self.horizon}, {split}, MASE m = {self.mase_period or self.period}")
         for column in ("model", *TABLE_COLUMNS):
             table.add_column(column, justify="left" if column in ("model", "kind") else "right")
         for model, row in self.table.iterrows():

@@ -20,7 +20,7 @@ from models.intervals import LEVELS, calibrate, cross_origin_coverage, holdout_c
 from models.metrics import accuracy_table, mase_scale
 from models.peers import PEERS, peer_forecasts
 
-__all__ = ["Scored", "scored_rows", "score_holdout", "auto_rows", "PEER_PREFIX"]
+__all__ = ["Scored", "scored_rows", "holdout_finals", "score_holdout", "auto_rows", "PEER_PREFIX"]
 
 PEER_PREFIX = "statsforecast."
 
@@ -35,6 +35,7 @@ class Scored:
     notes: list[str] = field(default_factory=list)
     output: pd.DataFrame | None = None
     chosen: str = ""
+    ineligible: dict[str, str] = field(default_factory=dict)  # model -> why auto may not choose it
     peer_seconds: float = 0.0  # each peer's equal share of statsforecast's one fit of them all
 
 
@@ -135,9 +136,10 @@ def _final(names: list[str], refit: Mapping, combinations: Mapping[str, Combinat
 
 
 def scored_rows(data: Any, bt: Backtest, kinds: Mapping[str, str], seconds: Mapping[str, float], horizon: int,
-                peers: bool, period: int, engine_output: bool, refit: Mapping, combinations: Mapping[str, Combination]) -> Scored:
-    """Rows of a rolling-origin backtest (module docstring)."""
-    scored = Scored()
+                peers: bool, period: int, engine_output: bool, refit: Mapping, combinations: Mapping[str, Combination],
+                ineligible: Mapping[str, str] | None = None) -> Scored:
+    """Rows of a rolling-origin backtest (module docstring); auto never chooses the `ineligible`."""
+    scored = Scored(ineligible=dict(ineligible or {}))
     last, earlier = slice(-1, None), slice(None, -1)
     bt_all = bt
     if peers:
@@ -189,21 +191,28 @@ def _peer_origins(data: Any, cuts: np.ndarray, horizon: int, scored: Scored) -> 
 
 
 def _choose(scored: Scored) -> str:
-    """The candidate with the lowest MASE on the choosing origins (ties: the earlier, simpler one)."""
-    finite = {name: value for name, value in scored.choose.items() if np.isfinite(value)}
+    """The eligible candidate with the lowest MASE on the choosing origins (ties: the earlier, simpler one)."""
+    finite = {name: value for name, value in scored.choose.items()
+              if np.isfinite(value) and name not in scored.ineligible}
     if not finite:
         raise ValueError("no candidate has a defined MASE on the origins that choose auto")
     scored.chosen = min(finite, key=finite.__getitem__)
     return scored.chosen
 
 
-def score_holdout(data: Any, fit_block: np.ndarray, bt: Backtest, guarded: Mapping, combinations: Mapping,
-                  horizon: int, kinds: Mapping[str, str], peers: bool, period: int) -> Scored:
-    """Rows of the holdout split (module docstring)."""
-    scored = Scored()
-    run = [name for name in bt.models if name not in combinations]
-    finals = _final([*run, *(n for n in combinations if n in bt.forecasts)], guarded, combinations, fit_block,
-                    horizon)
+def holdout_finals(fit_block: np.ndarray, bt: Backtest, guarded: Mapping, combinations: Mapping[str, Combination],
+                   horizon: int) -> dict[str, np.ndarray]:
+    """Every model of the backtest fitted on all of the fitted part: its forecasts of the held-out periods."""
+    return _final(list(bt.models), guarded, combinations, fit_block, horizon)
+
+
+def score_holdout(data: Any, fit_block: np.ndarray, bt: Backtest, finals: Mapping[str, np.ndarray],
+                  guarded: Mapping, horizon: int, kinds: Mapping[str, str], peers: bool, period: int,
+                  ineligible: Mapping[str, str] | None = None) -> Scored:
+    """Rows of the holdout split (module docstring) from each model's `finals` (holdout_finals); auto
+    never chooses the `ineligible`."""
+    scored = Scored(ineligible=dict(ineligible or {}))
+    finals = dict(finals)
     actual = data.block[:, fit_block.shape[1]:]
     scale = mase_scale(fit_block, period)
     non_negative = _non_negative(fit_block)

@@ -28,6 +28,7 @@ from models.evaluate import (
     periods_needed,
     read_long,
 )
+from models.forecasters.statistical import StatisticalForecast
 from models.tracking import TAG, local_tracking_uri
 from models.xgb_global import XGBGlobalForecaster
 
@@ -197,7 +198,7 @@ def test_seasonal_series_seasonal_naive_is_exact() -> None:
     assert (table.drop(index="seasonal_naive")["mase"] > 0.5).all()
     assert list(table.columns) == ["kind", "mase", "smape", "wape", "bias", "coverage80", "coverage95",
                                    "n_series", "seconds", "mase_scored", "smape_scored", "vs_best_peer"]
-    assert set(table["kind"]) == {"baseline"}
+    assert table["kind"].to_dict() == {**dict.fromkeys(BASELINES, "baseline"), "best3_median": "combination"}
     assert report.backtest.cuts.tolist() == [42, 48, 54]  # step = horizon by default
     # the table is the backtest's summary: MASE as the mean over (origin, series)
     assert table.at["naive", "mase"] == pytest.approx(report.backtest.summary.at["naive", "mase"])
@@ -212,7 +213,7 @@ def test_monthly_file_runs_every_candidate_with_prophet_and_xgb() -> None:
     report = evaluate(data, horizon=3, n_origins=3, xgb_estimators=20)
     assert {"naive", "seasonal_naive", "historic_mean", "drift", "seasonal_drift", "seasonal_mean", "auto_ets",
             "auto_theta", "auto_arima", "auto_ces", "xgb_global", "prophet", "stat_median", "stat_mean",
-            "ets_theta_arima_median", "stat_global_median", "auto"} == set(report.table.index)
+            "ets_theta_arima_median", "stat_global_median", "best3_median", "auto"} == set(report.table.index)
     assert set(report.skipped) == {"mstl", "croston", "adida", "imapa", "intermittent_mean"}
     assert report.table.loc[["xgb_global", "prophet", "auto_ets"], "kind"].tolist() == ["global", "prophet",
                                                                                          "statistical"]
@@ -314,7 +315,7 @@ def test_mlflow_run_holds_the_table(logged: tuple[EvaluateReport, Catalog, str])
     assert set(by_model) == set(report.table.index)
     for model, child in by_model.items():
         assert child.data.metrics["mase"] == pytest.approx(report.table.at[model, "mase"], rel=1e-12)
-        assert child.data.params["kind"] == ("auto" if model == "auto" else "baseline")
+        assert child.data.params["kind"] == {"auto": "auto", "best3_median": "combination"}.get(model, "baseline")
 
     local = client.download_artifacts(run_id, "evaluate.parquet", str(catalog.tmp))
     pd.testing.assert_frame_equal(pd.read_parquet(local), report.table.reset_index())
@@ -397,3 +398,52 @@ def test_backtest_auto_is_scored_on_the_last_origin_and_output_forecasts_the_fut
     assert report.table.at["auto", "mase"] == pytest.approx(last)
     assert report.table.at["drift", "mase_scored"] == pytest.approx(last)
     assert report.output["ds"].dt.year.unique().tolist() == [2020, 2021]
+
+
+@dataclass(frozen=True)
+class FlaggedDrift:
+    """Drift's forecasts, reported as the model's fallback on histories shorter than `flag_below`: what a
+    model that could not fit the short inner histories looks like to evaluate."""
+
+    name: str = "flagged_drift"
+    flag_below: int = 0
+
+    def forecast(self, history: np.ndarray, horizon: int) -> StatisticalForecast:
+        forecast = Drift().fit_predict(history, horizon)
+        flags = np.full(forecast.shape[0], np.shape(history)[1] < self.flag_below)
+        return StatisticalForecast(forecast, flags, np.zeros_like(flags))
+
+    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        return self.forecast(history, horizon).forecast
+
+
+@pytest.mark.parametrize("holdout", [False, True])
+def test_auto_never_chooses_a_model_whose_backtest_is_not_how_it_forecasts(holdout: bool) -> None:
+    block = 10 + 3 * np.arange(16.0)[None, :] * np.arange(1, 5)[:, None]  # linear: drift is exact
+    data = long_data(long_frame(block, "2000", "Y"), "Y")
+    # it chooses on histories of 10 and 12 periods, and is scored on 14 (the last origin, or the fitted part)
+    for flag_below, chosen in ((0, "flagged_drift"), (99, "flagged_drift"), (14, "naive")):
+        report = evaluate(data, 2, models=["naive", "historic_mean"], holdout=holdout,
+                          forecasters={"flagged_drift": FlaggedDrift(flag_below=flag_below)})
+        assert report.backtest.cuts.tolist() == ([10, 12] if holdout else [10, 12, 14])
+        assert report.table.at["flagged_drift", "mase"] == pytest.approx(0.0, abs=1e-9)  # the best row either way
+        assert report.auto == chosen
+        ruled_out = [note for note in report.notes if note.startswith("not eligible for auto")]
+        assert bool(ruled_out) is (chosen == "naive")
+        assert not ruled_out or "flagged_drift: 100% of its forecasts on the choosing origins" in ruled_out[0]
+
+
+def test_the_best_three_are_combined_on_the_origins_that_choose() -> None:
+    rng = np.random.default_rng(8)
+    block = 50 + np.cumsum(rng.normal(1, 3, (8, 24)), axis=1)
+    data = long_data(long_frame(block, "2000", "Y"), "Y")
+    report = evaluate(data, 2, n_origins=4, models=BASELINES)
+    bt = report.backtest
+    singles = ["naive", "historic_mean", "drift"]  # yearly: the seasonal baselines are naive and skipped
+    earlier = {m: np.nanmean(np.abs(bt.actual[:-1] - bt.forecasts[m][:-1]).mean(axis=2) / bt.scale[:-1])
+               for m in singles}
+    ranked = sorted(singles, key=earlier.get)
+    combined = np.median(np.stack([bt.forecasts[m] for m in ranked]), axis=0)
+    np.testing.assert_allclose(bt.forecasts["best3_median"], combined)
+    assert f"best3_median: the median of {', '.join(ranked)}," in " ".join(report.notes)
+    assert report.table.at["best3_median", "kind"] == "combination"

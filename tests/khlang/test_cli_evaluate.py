@@ -1,0 +1,50 @@
+"""`khlang evaluate` as a user runs it: the installed command on a file of their own, with --holdout, --peers
+and --output, on the project's real LocalCluster and SQLite MLflow store; a missing file is a clear error."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+KHLANG = str(Path(sys.executable).with_name("khlang"))
+
+
+def _run(work: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "250"}
+    return subprocess.run([KHLANG, "--work-dir", str(work), "evaluate", *args], capture_output=True, text=True,
+                          env=env, timeout=600, check=False)
+
+
+@pytest.mark.slow
+def test_holdout_peers_and_output_from_the_command_line(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    months = pd.period_range("2016-01", periods=48, freq="M")
+    rows = [(f"s{i}", str(month), 100 + 10 * i + 20 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2))
+            for i in range(6) for t, month in enumerate(months)]
+    path = tmp_path / "mine.csv"
+    pd.DataFrame(rows, columns=["unique_id", "ds", "y"]).to_csv(path, index=False)
+    out = tmp_path / "out.csv"
+    done = _run(tmp_path / "work", "--data", str(path), "--freq", "M", "--horizon", "6", "--holdout", "--peers",
+                "--output", str(out), "--mase-period", "1")
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    printed = " ".join(done.stdout.split())
+    assert "MASE m = 1" in printed and "statsforecast.Aut" in printed and "vs_best_peer" in printed
+    forecasts = pd.read_csv(out, parse_dates=["ds"])
+    assert list(forecasts.columns) == ["unique_id", "ds", "forecast", "lo80", "hi80", "lo95", "hi95", "model"]
+    assert len(forecasts) == 6 * 6 and forecasts["model"].nunique() == 1
+    # the held-out last 6 months, in horizon order within each series
+    assert forecasts.groupby("unique_id")["ds"].apply(lambda ds: [str(d.date())[:7] for d in ds]).map(tuple).unique().tolist() == [
+        tuple(str(m) for m in months[-6:])]
+    assert (forecasts["lo95"] <= forecasts["lo80"]).all() and (forecasts["hi80"] <= forecasts["hi95"]).all()
+    assert f"of {forecasts['model'].iloc[0]} to" in printed
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    done = _run(tmp_path / "work", "--data", str(tmp_path / "nowhere.csv"), "--freq", "M", "--horizon", "6")
+    assert done.returncode == 2 and "no such file" in done.stderr
