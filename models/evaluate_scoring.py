@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from models.backtest import Backtest, backtest_from_forecasts
+from models.evaluate_selection import benchmark_instead
 from models.forecasters.combination import Combination
 from models.intervals import LEVELS, calibrate, cross_origin_coverage, holdout_coverage, prediction_intervals
-from models.metrics import accuracy_table, mase_scale
+from models.metrics import accuracy_table, mase, mase_scale
 from models.peers import PEERS, peer_forecasts
 
 __all__ = ["Scored", "scored_rows", "holdout_finals", "score_holdout", "auto_rows", "PEER_PREFIX"]
@@ -31,6 +32,7 @@ class Scored:
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     choose: dict[str, float] = field(default_factory=dict)  # model -> MASE on the origins that choose
+    choose_rows: dict[str, np.ndarray] = field(default_factory=dict)  # model -> MASE per (origin, series) there
     auto_row: dict[str, Any] = field(default_factory=dict)  # filled by the split: the chosen model's scored row
     notes: list[str] = field(default_factory=list)
     output: pd.DataFrame | None = None
@@ -158,6 +160,8 @@ def scored_rows(data: Any, bt: Backtest, kinds: Mapping[str, str], seconds: Mapp
         if kind != "peer":
             scored.choose[name] = _accuracy(_flat(actual[earlier]), _flat(forecast[earlier]),
                                             scale[earlier].reshape(-1))["mase"]
+            scored.choose_rows[name] = mase(_flat(actual[earlier]), _flat(forecast[earlier]),
+                                            scale[earlier].reshape(-1))
     scored.notes += _unbounded_notes(bt_all, list(bt_all.models))
     chosen = _choose(scored)
     chosen_row = next(r for r in scored.rows if r["model"] == chosen)
@@ -196,7 +200,8 @@ def _choose(scored: Scored) -> str:
               if np.isfinite(value) and name not in scored.ineligible}
     if not finite:
         raise ValueError("no candidate has a defined MASE on the origins that choose auto")
-    scored.chosen = min(finite, key=finite.__getitem__)
+    scored.chosen, note = benchmark_instead(min(finite, key=finite.__getitem__), finite, scored.choose_rows)
+    scored.notes += [note] if note else []
     return scored.chosen
 
 
@@ -230,6 +235,7 @@ def score_holdout(data: Any, fit_block: np.ndarray, bt: Backtest, finals: Mappin
             bounds[name] = intervals(bt, name, slice(None), forecast, scale, non_negative)
             coverage = _covered(actual, bounds[name])
             scored.choose[name] = bt.summary.loc[name, "mase"]
+            scored.choose_rows[name] = mase(_flat(bt.actual), _flat(bt.forecasts[name]), bt.scale.reshape(-1))
         scores = _accuracy(actual, forecast, scale)
         seen = ~np.isnan(actual) & ~np.isnan(forecast)
         seconds = peer_seconds / len(PEERS) if kind == "peer" else guarded[name].seconds if name in guarded else 0.0

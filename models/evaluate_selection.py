@@ -20,7 +20,8 @@ from models.backtest import Backtest
 from models.forecasters.combination import Combination
 from models.metrics import accuracy_table
 
-__all__ = ["MAX_FALLBACK_GAP", "TOP_K", "fallback_share", "ineligible_models", "top_combination"]
+__all__ = ["MAX_FALLBACK_GAP", "TOP_K", "fallback_share", "ineligible_models", "top_combination", "is_benchmark",
+           "benchmark_instead"]
 
 MAX_FALLBACK_GAP = 0.1
 TOP_K = 3
@@ -64,3 +65,29 @@ def top_combination(backtest: Backtest, kinds: Mapping[str, str], ineligible: Ma
     if len(ranked) < TOP_K:
         return None
     return Combination(f"best{TOP_K}_median", tuple(ranked[:TOP_K]), "median")
+
+
+def is_benchmark(name: str) -> bool:
+    """naive and seasonal naive (seasonal_naive, or seasonal_naive_24 and the like on other seasons)."""
+    return name == "naive" or name.startswith("seasonal_naive")
+
+
+def benchmark_instead(chosen: str, choose: Mapping[str, float], rows: Mapping[str, np.ndarray]
+                      ) -> tuple[str, str | None]:
+    """Parsimony, as the one-standard-error rule has it: (the model auto takes, a note or None). `chosen`
+    is the lowest MASE on the choosing origins; where it is not a benchmark and its mean gain per (origin,
+    series) over the better of naive and seasonal naive is within one standard error of that mean, the
+    benchmark is taken instead (a tie on a short backtest is no reason to leave the simplest forecast)."""
+    benchmarks = [name for name in choose if is_benchmark(name) and np.isfinite(choose[name])]
+    if chosen in benchmarks or not benchmarks:
+        return chosen, None
+    benchmark = min(benchmarks, key=choose.__getitem__)
+    difference = np.asarray(rows[chosen], dtype=np.float64) - np.asarray(rows[benchmark], dtype=np.float64)
+    difference = difference[np.isfinite(difference)]
+    if difference.size < 2:
+        return chosen, None
+    gain, error = -difference.mean(), difference.std(ddof=1) / np.sqrt(difference.size)
+    if gain > error:
+        return chosen, None
+    return benchmark, (f"auto keeps {benchmark}: {chosen} scored lower on the choosing origins, but its mean gain "
+                       f"per (origin, series), {gain:.4f} MASE, is within one standard error ({error:.4f})")
