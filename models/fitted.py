@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from khlang.domain.calendar import month_from_index
-from models.baselines import HistoricMean, Naive, SeasonalDrift, SeasonalMean, SeasonalNaive
 from models.design import history_periods
+from models.forecasters.candidates import training_baselines
 from models.hierarchy_matrix import Hierarchy
 from models.interval_scale import interval_scale
 from models.intervals import LEVELS, ConformalCalibration, prediction_intervals
@@ -30,7 +30,7 @@ __all__ = ["ENSEMBLE", "ENSEMBLE_MEMBERS", "LevelFit", "FittedMetric", "fill_bas
 ENSEMBLE = "ensemble"
 VARIANCE_WINDOW = 36  # months of seasonal differences behind wls_var's per-node error variances
 ENSEMBLE_MEMBERS = ("naive", "seasonal_naive", "seasonal_mean", "seasonal_drift", "xgb_global", "prophet")
-_BASELINES = {m.name: m for m in (Naive(), SeasonalNaive(), HistoricMean(), SeasonalDrift(), SeasonalMean())}
+_BASELINES = {m.name: m for m in training_baselines()}  # what `khlang train` fitted, rebuilt by name
 FORECAST_COLUMNS = ["metric", "level", "key", "step", "period", "date", "forecast", "base_forecast",
                     "lo80", "hi80", "lo95", "hi95", "model"]
 

@@ -39,8 +39,8 @@ from cluster.engine import Engine
 from khlang.config import TrainConfig
 from khlang.domain.calendar import fiscal_month, month_from_index
 from models.backtest import Backtest, backtest_from_forecasts, origin_cuts
-from models.baselines import HistoricMean, Naive, SeasonalDrift, SeasonalMean, SeasonalNaive
 from models.fitted import ENSEMBLE, ENSEMBLE_MEMBERS, FittedMetric, LevelFit, coherent, median_ensemble
+from models.forecasters.candidates import training_baselines
 from models.history import MetricHistory
 from models.interval_scale import interval_scale
 from models.intervals import LEVELS, calibrate, cross_origin_coverage, holdout_coverage
@@ -49,7 +49,7 @@ from models.xgb_global import XGBGlobalForecaster
 
 __all__ = ["BASELINE_MODELS", "XGB", "PROPHET", "MetricTraining", "forecast_horizon", "train_metric", "xgb_spec"]
 
-BASELINE_MODELS = (Naive(), SeasonalNaive(), HistoricMean(), SeasonalDrift(), SeasonalMean())
+BASELINE_MODELS = training_baselines()  # from the one registry (models.forecasters.candidates)
 XGB, PROPHET = "xgb_global", "prophet"
 RECONCILIATION_CANDIDATES = ("bottom_up", "wls_struct", "wls_var", "ols")  # TrainConfig.reconciliation "auto"
 MIN_CALIBRATION = 60  # residuals per step: a finite 95 % conformal bound needs at least 19

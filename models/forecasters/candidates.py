@@ -31,7 +31,7 @@ from models.forecasters.combination import Combination
 from models.forecasters.statistical import StatisticalForecaster
 
 __all__ = ["SEASON_LENGTH", "EXTRA_SEASONS", "INTERMITTENT_ZERO_SHARE", "DataProfile", "BuildContext",
-           "Candidate", "CANDIDATES", "candidate_names", "build_candidates", "profile_block"]
+           "Candidate", "CANDIDATES", "candidate_names", "training_baselines", "build_candidates", "profile_block"]
 
 SEASON_LENGTH = {"M": 12, "Q": 4, "W": 52, "D": 7, "H": 24, "Y": 1}  # periods per season of each frequency
 EXTRA_SEASONS = {"H": 168, "D": 365}  # the second season MSTL adds (a week of hours, a year of days)
@@ -158,6 +158,7 @@ class Candidate:
     build: Callable[[DataProfile, BuildContext], Forecaster] | None = None
     members: tuple[str, ...] = ()
     how: str = "median"
+    train: bool = False  # also fitted by `khlang train` at every level of the monthly families
 
     def combination(self) -> Combination:
         return Combination(self.name, self.members, self.how)
@@ -173,13 +174,13 @@ def _seasonal_baseline(cls: type) -> Callable[[DataProfile, BuildContext], Forec
 
 _STATS = ("auto_ets", "auto_theta", "auto_arima", "auto_ces")
 CANDIDATES: tuple[Candidate, ...] = (
-    Candidate("naive", "baseline", build=_baseline(Naive())),
+    Candidate("naive", "baseline", build=_baseline(Naive()), train=True),
     Candidate("seasonal_naive", "baseline", _seasonal,
-              build=lambda profile, context: SeasonalNaive(profile.season)),
-    Candidate("historic_mean", "baseline", build=_baseline(HistoricMean())),
+              build=lambda profile, context: SeasonalNaive(profile.season), train=True),
+    Candidate("historic_mean", "baseline", build=_baseline(HistoricMean()), train=True),
     Candidate("drift", "baseline", build=_baseline(Drift())),
-    Candidate("seasonal_drift", "baseline", _seasonal, build=_seasonal_baseline(SeasonalDrift)),
-    Candidate("seasonal_mean", "baseline", _seasonal, build=_seasonal_baseline(SeasonalMean)),
+    Candidate("seasonal_drift", "baseline", _seasonal, build=_seasonal_baseline(SeasonalDrift), train=True),
+    Candidate("seasonal_mean", "baseline", _seasonal, build=_seasonal_baseline(SeasonalMean), train=True),
     Candidate("auto_ets", "statistical", build=_statistical("auto_ets")),
     Candidate("auto_theta", "statistical", build=_statistical("auto_theta")),
     Candidate("auto_arima", "statistical", _arima, build=_statistical("auto_arima")),
@@ -202,6 +203,15 @@ CANDIDATES: tuple[Candidate, ...] = (
 
 def candidate_names() -> tuple[str, ...]:
     return tuple(c.name for c in CANDIDATES)
+
+
+def training_baselines() -> tuple[Forecaster, ...]:
+    """The registry's baselines that `khlang train` fits (train=True), built for the monthly families; the
+    global model, Prophet and the ensemble are trained there as engine tasks of their own."""
+    profile = DataProfile(freq="M", season=SEASON_LENGTH["M"], n_series=0, n_periods=0, median_length=0,
+                          zero_share=0.0)
+    built, _ = build_candidates(profile, BuildContext(), [c.name for c in CANDIDATES if c.train])
+    return tuple(model for _, model in built.values())
 
 
 def build_candidates(profile: DataProfile, context: BuildContext, names: Sequence[str] | None = None
