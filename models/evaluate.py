@@ -8,6 +8,7 @@ rolling origins (models.backtest); combinations are formed from their members' f
 - `holdout`: the competition way (M3, M4, Tourism): the last `horizon` periods are held out; `auto` is
   chosen on a backtest inside the fitted part, every candidate is fitted on all of it and scored once
   on the held-out periods, each with conformal intervals calibrated on the inner backtest.
+What auto may choose, the best-3 median and parsimony towards naive: models.evaluate_selection.
 MASE scales by the in-sample mean absolute difference at the frequency's season (12 months, 4 quarters,
 52 weeks, 7 days, 24 hours; yearly: 1). `peers` adds statsforecast's Naive, SeasonalNaive, AutoETS,
 AutoTheta and AutoARIMA on the same split (models.peers) and each row's ratio to the best of them;
