@@ -8,7 +8,7 @@ the work folder's MLflow store: backtest/accuracy.parquet (every model's MASE an
 and reconciled) and backtest/coverage.parquet (the intervals' cross-origin and last-origin coverage), and
 prints one row per (metric, level): the champion, its base and reconciled MASE, seasonal naive's MASE,
 the gain of the reconciled champion over seasonal naive, sMAPE and the 80 / 95 % coverage with, in
-brackets, its 90 % range over resampled origins (models.intervals.origin_bootstrap: at the nation an
+brackets, its 90 % range over resampled origins (models.evaluation.intervals.origin_bootstrap: at the nation an
 8-origin backtest is about 8 draws, so a few points off nominal can be noise). It also writes the rows to
 work/benchmarks/backtest-tables.json."""
 
@@ -85,8 +85,8 @@ def run(catalog: Catalog, tracking_uri: str | None, families: list[str],
     tracking store) is an error when required (the user named it), else skipped with a note."""
     from mlflow.exceptions import MlflowException
 
-    from models.registry import CHAMPION, registered_model_name
-    from models.tracking import local_tracking_uri, using_tracking_uri
+    from models.tracking.registry import CHAMPION, registered_model_name
+    from models.tracking.runs import local_tracking_uri, using_tracking_uri
     from serving.model_registry_view import backtest_tables
 
     uri = tracking_uri or local_tracking_uri(catalog)

@@ -45,7 +45,9 @@ def run(metric: str = "generated_ton_day", n_origins: int = ORIGINS, log: bool =
     settings = load_settings()
     catalog = Catalog.from_settings(settings).ensure()
     configure_runtime(catalog)  # numba's cache and MLflow's temp files in the work folder
-    from models.evaluate import evaluate_file  # after the runtime: it imports numba, xgboost and MLflow
+    from models.evaluation.evaluate import (
+        evaluate_file,  # after the runtime: it imports numba, xgboost and MLflow
+    )
 
     folder = catalog.root / "benchmarks"
     folder.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ designs (n_origins x step months) on the same data, side by side.
     .venv/bin/python -m benchmarks.origin_sensitivity [--work-dir work/thailand] --metric elderly_60_69 \
         [--metric waste_generated ...] [--design 4x6 --design 8x3 --design 12x3]
 
-Every design trains the metric exactly as `khlang train` does (`models.train.train_metric`, the family's
+Every design trains the metric exactly as `khlang train` does (`models.training.train.train_metric`, the family's
 config from khlang.toml with only n_origins and step replaced) on the work folder's panel, on the
 configured cluster, and logs nothing to MLflow. One row per (metric, design): the cut dates, the LAO
 champion, its reconciled MASE against seasonal naive's (the gain the issue's 15 % target is about), the
@@ -49,7 +49,7 @@ def parse_design(text: str) -> tuple[int, int]:
 
 
 def design_row(training, periods: np.ndarray, design: str, seconds: float) -> dict:
-    """The row of one trained design: `training` a models.train.MetricTraining, `periods` the month index
+    """The row of one trained design: `training` a models.training.train.MetricTraining, `periods` the month index
     of each month of its history (for naming the cut dates)."""
     lao = training.reconciled["lao"].summary
     base = training.backtests["lao"].summary
@@ -67,8 +67,8 @@ def design_row(training, periods: np.ndarray, design: str, seconds: float) -> di
 def run(settings, catalog: Catalog, metrics: list[str], designs: list[str]) -> pd.DataFrame:
     from cluster.engine import open_engine
     from khlang.domain.reference import load_reference
-    from models.history import load_history
-    from models.train import train_metric
+    from models.training.history import load_history
+    from models.training.train import train_metric
 
     reference = load_reference(settings.thailand_dir)
     rows = []

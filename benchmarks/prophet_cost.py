@@ -24,7 +24,7 @@ from khlang.progress import console
 from khlang.runtime import configure_runtime
 
 if TYPE_CHECKING:
-    from models.prophet_model import ProphetForecast, ProphetForecaster
+    from models.forecasters.prophet import ProphetForecast, ProphetForecaster
 
 __all__ = ["run"]
 
@@ -41,7 +41,7 @@ def run(n_series: int, n_months: int, n_workers: int, batch_size: int) -> dict:
     catalog = Catalog.from_settings(load_settings()).ensure()
     configure_runtime(catalog)  # temp files of cmdstanpy, Dask and Ray in the work folder
     from cluster.engine import open_engine
-    from models.prophet_model import ProphetForecaster
+    from models.forecasters.prophet import ProphetForecaster
 
     block = synthetic_block(n_series, n_months).astype(np.float64)
     warm_block = block[:2 * n_workers]

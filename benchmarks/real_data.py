@@ -88,8 +88,8 @@ def run(names: list[str] | None = None, cluster: str | None = None) -> dict:
     catalog = Catalog.from_settings(settings).ensure()
     configure_runtime(catalog)
     from cluster.engine import open_engine
-    from models.evaluate import evaluate
-    from models.long_file import read_long
+    from models.evaluation.evaluate import evaluate
+    from models.evaluation.long_file import read_long
 
     folder = catalog.root / "benchmarks"
     folder.mkdir(parents=True, exist_ok=True)

@@ -54,7 +54,7 @@ def _step_bands(backtest: Any, name: str, horizon: int) -> dict[str, float]:
     """Mean MASE over origins for steps 1-3, 4-6, … (how error grows with the step)."""
     bands = {}
     for start in range(0, horizon, 3):
-        from models.metrics import mase
+        from models.evaluation.metrics import mase
 
         stop = min(start + 3, horizon)
         per_origin = [mase(backtest.actual[o][:, start:stop], backtest.forecasts[name][o][:, start:stop],
@@ -66,9 +66,9 @@ def _step_bands(backtest: Any, name: str, horizon: int) -> dict[str, float]:
 def run(n_series: int, n_months: int, horizon: int, n_origins: int, dask: bool) -> dict[str, Any]:
     catalog = Catalog.from_settings(load_settings()).ensure()
     configure_runtime(catalog)  # before numba is imported, so its cache lands in the work folder
-    from models.backtest import rolling_origin_backtest
-    from models.baselines import SeasonalNaive
-    from models.xgb_global import XGBGlobalForecaster
+    from models.evaluation.backtest import rolling_origin_backtest
+    from models.forecasters.baselines import SeasonalNaive
+    from models.forecasters.xgb_global import XGBGlobalForecaster
 
     block = seasonal_panel(n_series, n_months)
     models = [_Timed(XGBGlobalForecaster(strategy="direct"), "direct"),
@@ -101,7 +101,7 @@ def run(n_series: int, n_months: int, horizon: int, n_origins: int, dask: bool) 
 
 def _dask_difference(block: np.ndarray, horizon: int) -> dict[str, float]:
     from cluster.engine import open_engine
-    from models.xgb_global import XGBGlobalForecaster
+    from models.forecasters.xgb_global import XGBGlobalForecaster
 
     started = time.perf_counter()
     local = XGBGlobalForecaster().fit(block, horizon)

@@ -213,7 +213,7 @@ def season_features(season: int = 12) -> tuple[Feature, ...]:
 
 
 # the monthly set: lags 1, 2, 3, 6, 12, 24; windows 3, 6, 12; Ewm(0.3), ExpandingMean, Diff(1), Diff(12),
-# Growth(12) (tests/models/test_design.py pins the names and their order)
+# Growth(12) (tests/models/forecasters/test_design.py pins the names and their order)
 DEFAULT_FEATURES: tuple[Feature, ...] = season_features(12)
 
 

@@ -242,7 +242,7 @@ def train(
     """Backtest every model at every level, choose champions, reconcile, calibrate intervals, log to
     MLflow and register each family's model (champion only if it beats the current one)."""
     from khlang.measure import measure
-    from models.family import train_family
+    from models.training.family import train_family
 
     families = _families(metric)
     settings, catalog = _settings(cluster)
@@ -265,7 +265,7 @@ def forecast(
     """Run each family's registered champion and write its forecasts (every level, 80/95 % intervals,
     model version and run id) to the partitioned Parquet forecast store."""
     from khlang.measure import measure
-    from models.forecast_store import publish_forecasts
+    from models.training.forecast_store import publish_forecasts
 
     settings, catalog = _settings()
     with measure() as m, console.status("publishing forecasts"):
@@ -291,8 +291,8 @@ def evaluate(
     mlflow_uri: MlflowUriOpt = None,
 ) -> None:
     """Backtest every candidate, auto and (--peers) the statsforecast peers on your own series file; log to MLflow."""
-    from models.evaluate import evaluate_file
-    from models.evaluate_report import write_output
+    from models.evaluation.evaluate import evaluate_file
+    from models.evaluation.report import write_output
 
     settings, catalog = _settings(cluster)
     if not data.is_file():
@@ -422,7 +422,7 @@ def cluster_status() -> None:
 @mlflow_app.command("up")
 def mlflow_up(port: Annotated[int | None, typer.Option(help="port on 127.0.0.1 (default from config)")] = None) -> None:
     """Serve the MLflow UI of work/mlflow (SQLite + artifacts) on 127.0.0.1."""
-    from models.mlflow_server import start_mlflow_server
+    from models.tracking.server import start_mlflow_server
 
     settings, catalog = _settings()
     with console.status("starting the MLflow UI"):
@@ -433,7 +433,7 @@ def mlflow_up(port: Annotated[int | None, typer.Option(help="port on 127.0.0.1 (
 @mlflow_app.command("down")
 def mlflow_down() -> None:
     """Stop the MLflow UI started by `khlang mlflow up`."""
-    from models.mlflow_server import stop_mlflow_server
+    from models.tracking.server import stop_mlflow_server
 
     _, catalog = _settings()
     stop_mlflow_server(catalog)
@@ -443,7 +443,7 @@ def mlflow_down() -> None:
 @mlflow_app.command("status")
 def mlflow_status() -> None:
     """Say whether the MLflow UI runs, and where."""
-    from models.mlflow_server import mlflow_server_status
+    from models.tracking.server import mlflow_server_status
 
     _, catalog = _settings()
     console.print(json.dumps(mlflow_server_status(catalog), default=str))

@@ -58,7 +58,7 @@ class IngestConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """How `khlang train` backtests and fits (see models.train). horizon 0: the rest of the fiscal year
+    """How `khlang train` backtests and fits (see models.training.train). horizon 0: the rest of the fiscal year
     after the data's last month and all of the next one."""
 
     horizon: int = 0

@@ -20,7 +20,7 @@ FAMILIES = ("budget", "waste", "welfare")
 
 
 def _uri(context: PipelineContext, tracking_uri: str | None) -> str:
-    from models.tracking import local_tracking_uri
+    from models.tracking.runs import local_tracking_uri
 
     return tracking_uri or context.settings.mlflow.tracking_uri or local_tracking_uri(context.catalog)
 
@@ -29,8 +29,8 @@ def _champions(context: PipelineContext, families: Sequence[str], tracking_uri: 
     """family -> version holding `champion` (None where the family has none yet)."""
     from mlflow.exceptions import MlflowException
 
-    from models.registry import CHAMPION, registered_model_name
-    from models.tracking import using_tracking_uri
+    from models.tracking.registry import CHAMPION, registered_model_name
+    from models.tracking.runs import using_tracking_uri
 
     found: dict[str, str | None] = {}
     with using_tracking_uri(_uri(context, tracking_uri)) as client:
@@ -45,7 +45,7 @@ def _champions(context: PipelineContext, families: Sequence[str], tracking_uri: 
 
 def train_stage(families: Sequence[str] = FAMILIES, tracking_uri: str | None = None,
                 say: Callable[[str], None] | None = None) -> Stage:
-    """Train, log and register each family (models.family.train_family) on the context's engine."""
+    """Train, log and register each family (models.training.family.train_family) on the context's engine."""
     families = tuple(families)
 
     def fingerprint(context: PipelineContext, upstream: Mapping[str, str]) -> str:
@@ -58,9 +58,9 @@ def train_stage(families: Sequence[str] = FAMILIES, tracking_uri: str | None = N
         return all(v is not None for v in _champions(context, families, tracking_uri).values())
 
     def run(context: PipelineContext) -> object:
-        from models.family import train_family
+        from models.training.family import train_family
 
-        # None = the work folder's store, whose artifacts live beside it (models.tracking)
+        # None = the work folder's store, whose artifacts live beside it (models.tracking.runs)
         uri = tracking_uri or context.settings.mlflow.tracking_uri or None
         return [train_family(family, context.catalog, context.reference, context.settings.train, context.engine,
                              uri, progress=say)
@@ -75,21 +75,21 @@ def train_stage(families: Sequence[str] = FAMILIES, tracking_uri: str | None = N
 
 
 def forecast_stage(families: Sequence[str] = FAMILIES, tracking_uri: str | None = None) -> Stage:
-    """Publish each family's champion forecasts to the forecast store (models.forecast_store)."""
+    """Publish each family's champion forecasts to the forecast store (models.training.forecast_store)."""
     families = tuple(families)
 
     def runs(context: PipelineContext):
-        from models.forecast_store import RUNS
+        from models.training.forecast_store import RUNS
 
         return context.catalog.forecasts / RUNS
 
     def fingerprint(context: PipelineContext, upstream: Mapping[str, str]) -> str:
         if "train" not in upstream:
             raise ValueError("the forecast stage needs the train stage before it")
-        return digest(upstream["train"], families, source_digest("models.forecast_store", "models.welfare"))
+        return digest(upstream["train"], families, source_digest("models.training.forecast_store", "models.training.welfare"))
 
     def run(context: PipelineContext) -> object:
-        from models.forecast_store import publish_forecasts
+        from models.training.forecast_store import publish_forecasts
 
         return publish_forecasts(context.catalog, families, tracking_uri or context.settings.mlflow.tracking_uri or None)
 

@@ -78,7 +78,7 @@ def backtest_tables(run_id: str, scratch: Path, uri: str) -> tuple[pd.DataFrame,
 
 
 def _empty_entry(family: str) -> dict[str, Any]:
-    from models.registry import registered_model_name
+    from models.tracking.registry import registered_model_name
 
     return {"family": family, "model_name": registered_model_name(family), "champion": None, "challenger": None,
             "accuracy": [], "mlflow_run_url": None, "challenger_accuracy": [], "challenger_run_url": None,
@@ -89,8 +89,8 @@ def model_families(catalog: Catalog, settings: Settings, published: Sequence[str
     """One entry per family with a registered model (or published forecasts): see the module docstring."""
     from mlflow.exceptions import MlflowException
 
-    from models.registry import CHALLENGER, CHAMPION, registered_model_name
-    from models.tracking import local_tracking_uri, using_tracking_uri
+    from models.tracking.registry import CHALLENGER, CHAMPION, registered_model_name
+    from models.tracking.runs import local_tracking_uri, using_tracking_uri
 
     base = mlflow_ui_base(settings)
     uri = settings.mlflow.tracking_uri or local_tracking_uri(catalog)

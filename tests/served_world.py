@@ -16,9 +16,9 @@ from pathlib import Path
 from khlang.catalog import Catalog
 from khlang.config import Settings
 from khlang.domain.reference import ReferenceData
-from models.family import train_family
-from models.forecast_store import publish_forecasts
-from tests.models.tiny_world import AS_OF, FAST, tiny_world
+from models.training.family import train_family
+from models.training.forecast_store import publish_forecasts
+from tests.models.training.tiny_world import AS_OF, FAST, tiny_world
 
 __all__ = ["SERVED_METRICS", "ServedWorld", "build_served_world", "copy_world"]
 

@@ -1,5 +1,6 @@
-"""Forecasters and their registry: the statistical family (statsforecast), combinations, and the one
-list of candidates that `khlang evaluate` builds from (models.forecasters.candidates)."""
+"""Forecasters and their registry: the baselines (naive, seasonal naive, drift, means), the statistical
+family (statsforecast), Prophet, the global XGBoost (with its design matrix), combinations, and the one
+list of candidates that `khlang evaluate` and `khlang train` build from (models.forecasters.candidates)."""
 
 from models.forecasters.candidates import (
            CANDIDATES,

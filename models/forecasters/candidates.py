@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cluster.engine import Engine
-from models.baselines import (
+from models.forecasters.baselines import (
     Drift,
     Forecaster,
     HistoricMean,
@@ -132,7 +132,7 @@ def _statistical(model: str) -> Callable[[DataProfile, BuildContext], Forecaster
 
 
 def _xgb(profile: DataProfile, context: BuildContext) -> Forecaster:
-    from models.xgb_global import XGBGlobalForecaster
+    from models.forecasters.xgb_global import XGBGlobalForecaster
 
     # lags and windows from the season; the fiscal calendar only where the months are known
     months = context.months if profile.freq == "M" else None
@@ -141,7 +141,7 @@ def _xgb(profile: DataProfile, context: BuildContext) -> Forecaster:
 
 
 def _prophet(profile: DataProfile, context: BuildContext) -> Forecaster:
-    from models.prophet_model import ProphetForecaster
+    from models.forecasters.prophet import ProphetForecaster
 
     return ProphetForecaster(engine=context.engine, periods=context.months, seed=context.seed,
                              non_negative=context.non_negative)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cluster.engine import Engine
-from models.baselines import check_history
+from models.forecasters.baselines import check_history
 
 __all__ = ["STATISTICAL_MODELS", "INTERMITTENT_MODELS", "StatisticalForecast", "StatisticalBatch",
            "StatisticalForecaster", "fit_predict_batch", "statsforecast_model"]

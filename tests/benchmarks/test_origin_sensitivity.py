@@ -8,7 +8,7 @@ import pytest
 
 from benchmarks.origin_sensitivity import markdown, parse_design, run
 from khlang.config import ClusterConfig
-from tests.models.tiny_world import FAST
+from tests.models.training.tiny_world import FAST
 
 
 @pytest.mark.parametrize(("text", "design"), [("8x3", (8, 3)), ("12X3", (12, 3)), ("3x6", (3, 6))])

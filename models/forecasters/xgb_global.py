@@ -1,0 +1,304 @@
+"""Forecaster 'xgb_global': one XGBoost model over every series of a level, on the numba features.
+
+The design matrix (models.forecasters.design) is cut from the history at its most recent origins; targets and
+level-type features are divided by each series' scale as of the origin and multiplied back after
+predicting. Strategies: 'direct' (one model with the step h as a feature, every h from one origin)
+and 'recursive' (a one-step model fed its own forecasts). Training runs where the engine says: in
+process with xgboost's sklearn API (engine None, the reference), on a Dask cluster with xgboost.dask
+(the design matrix as dask arrays spread over the workers), or in one Ray task (engine.map with one
+item: Ray has no xgboost collective here, and one task keeps the fit identical to the reference).
+
+Any frequency: `season` (periods per season: 12 monthly, 4 quarterly, 52 weekly, 7 daily, 24 hourly,
+1 yearly) sets the default features (features.season_features), the scale window and the seasonal
+column; `calendar` (monthly only) adds the Thai fiscal calendar of the target month. For example:
+
+>>> import numpy as np
+>>> hours = np.arange(24 * 14)
+>>> block = np.outer(np.arange(1, 21), 2 + np.sin(2 * np.pi * hours / 24)).astype(np.float32)
+>>> model = XGBGlobalForecaster(season=24, calendar=False, n_estimators=20)
+>>> model.fit_predict(block, 24).shape
+(20, 24)"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xgboost
+
+from cluster.engine import DaskEngine, Engine, RayEngine
+from features import Feature
+from models.forecasters.baselines import check_history
+from models.forecasters.design import DesignMatrix, design_matrix, design_names, history_periods
+
+__all__ = ["STRATEGIES", "DEFAULT_PARAMS", "DEFAULT_DISTRIBUTIONS", "XGBGlobalFit", "XGBGlobalForecaster",
+           "TuneResult", "tune", "rolling_splits", "with_params", "train_booster", "gain_importance"]
+
+STRATEGIES = ("direct", "recursive")
+DEFAULT_PARAMS: Mapping[str, Any] = {
+    "max_depth": 6, "learning_rate": 0.1, "subsample": 0.8, "colsample_bytree": 0.8, "min_child_weight": 5.0,
+    "objective": "reg:squarederror",
+}
+DEFAULT_DISTRIBUTIONS: Mapping[str, Sequence[Any]] = {
+    "max_depth": [3, 4, 6, 8], "learning_rate": [0.03, 0.05, 0.1, 0.2], "min_child_weight": [1.0, 5.0, 20.0],
+    "subsample": [0.7, 0.8, 1.0], "colsample_bytree": [0.6, 0.8, 1.0],
+}
+TRACKER_HOST = "127.0.0.1"  # xgboost's collective tracker: a host every worker reaches, even without a network route
+
+
+@dataclass(frozen=True)
+class XGBGlobalFit:
+    """A fitted model and its forecast: float64 [series, horizon] in the series' unit, gain per feature."""
+
+    forecast: np.ndarray
+    booster: xgboost.Booster
+    importance: dict[str, float]  # total gain per design column, 0 for a column no split used
+    n_rows: int  # training rows of the design matrix
+    train_seconds: float
+
+
+@dataclass(frozen=True)
+class XGBGlobalForecaster:
+    """Forecaster 'xgb_global' (see the module docstring). season: periods per season (12 monthly).
+    calendar: the Thai fiscal calendar columns (monthly only; False for any other season). periods are
+    the month indices of the block's columns (a shorter history is its first columns); without them,
+    months from January 1970; unused without a calendar. features None: season_features(season).
+    max_origins keeps the most recent origins of the history for training (None: all of them)."""
+
+    engine: Engine | None = field(default=None, compare=False, repr=False)
+    strategy: str = "direct"
+    params: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_PARAMS))
+    n_estimators: int = 200
+    seed: int = 0
+    n_threads: int = 1  # per fit (per Dask worker); fixed so the same seed gives the same trees
+    max_origins: int | None = 48
+    target: str = "level"  # or "seasonal_delta": learn corrections to seasonal naive (models.forecasters.design)
+    max_rows: int | None = None  # a seeded random sample of the training rows (bounds memory and time)
+    features: Sequence[Feature] | None = None
+    periods: np.ndarray | None = field(default=None, compare=False, repr=False)
+    season: int = 12
+    calendar: bool = True
+
+    name = "xgb_global"
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {STRATEGIES}; got {self.strategy!r}")
+        for label, value in (("n_estimators", self.n_estimators), ("n_threads", self.n_threads),
+                             ("max_origins", 1 if self.max_origins is None else self.max_origins)):
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{label} must be an integer >= 1; got {value!r}")
+        design_names(self.features, self.season, self.calendar)  # refuses a bad season or calendar
+
+    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        """float64 [series, horizon] forecasts for the periods after history [series, period]."""
+        return self.fit(history, horizon).forecast
+
+    def fit(self, history: np.ndarray, horizon: int) -> XGBGlobalFit:
+        """Train on the history's design matrix and forecast from its last period."""
+        block = check_history(history, horizon).astype(np.float32)
+        n_months = block.shape[1]
+        periods = history_periods(self.periods if self.calendar else None, n_months, horizon)
+        steps = np.arange(1, horizon + 1) if self.strategy == "direct" else np.array([1])
+        train = design_matrix(block, steps, _training_origins(n_months, self.max_origins), periods, self.features,
+                              target=self.target, max_rows=self.max_rows, seed=self.seed, season=self.season,
+                              calendar=self.calendar)
+        if train.y.size == 0:
+            raise ValueError("the history holds no training row (too short or empty)")
+        started = time.perf_counter()
+        booster = train_booster(train, self.engine, self.booster_params(), self.n_estimators)
+        seconds = time.perf_counter() - started
+        predict = _predict_direct if self.strategy == "direct" else _predict_recursive
+        forecast = predict(booster, block, horizon, periods, self.features, self.target, self.season, self.calendar)
+        return XGBGlobalFit(forecast=forecast, booster=booster, importance=gain_importance(booster, train.names),
+                            n_rows=int(train.y.size), train_seconds=seconds)
+
+    def booster_params(self) -> dict[str, Any]:
+        """xgboost.train parameters: the model's params, hist trees, the seed and a fixed thread count."""
+        return {**DEFAULT_PARAMS, **self.params, "tree_method": "hist", "seed": self.seed, "nthread": self.n_threads}
+
+
+def _training_origins(n_months: int, max_origins: int | None) -> np.ndarray:
+    """Origins with at least one target inside the history, the most recent max_origins of them."""
+    last = n_months - 1  # the last origin with a target in the history is n_months - 2
+    first = 0 if max_origins is None else max(0, last - max_origins)
+    return np.arange(first, last, dtype=np.int64)
+
+
+def _predict_rows(booster: xgboost.Booster, rows: DesignMatrix) -> np.ndarray:
+    """float64 [row] predictions in the series' unit."""
+    scaled = booster.predict(xgboost.DMatrix(rows.X, feature_names=list(rows.names)))
+    return scaled.astype(np.float64) * rows.scale.astype(np.float64) + rows.base.astype(np.float64)
+
+
+def _predict_direct(booster: xgboost.Booster, block: np.ndarray, horizon: int, periods: np.ndarray,
+                    features: Sequence[Feature] | None, target: str = "level", season: int = 12,
+                    calendar: bool = True) -> np.ndarray:
+    rows = design_matrix(block, np.arange(1, horizon + 1), np.array([block.shape[1] - 1]), periods, features,
+                         training=False, target=target, season=season, calendar=calendar)
+    forecast = np.full((block.shape[0], horizon), np.nan)
+    forecast[rows.series, rows.step - 1] = _predict_rows(booster, rows)
+    return forecast
+
+
+def _predict_recursive(booster: xgboost.Booster, block: np.ndarray, horizon: int, periods: np.ndarray,
+                       features: Sequence[Feature] | None, target: str = "level", season: int = 12,
+                       calendar: bool = True) -> np.ndarray:
+    n_series, n_months = block.shape
+    extended = np.concatenate([block, np.full((n_series, horizon), np.nan, dtype=np.float32)], axis=1)
+    for k in range(horizon):
+        # the features of origin n_months - 1 + k see the forecasts of the k months before it
+        rows = design_matrix(extended[:, :n_months + k], [1], np.array([n_months - 1 + k]), periods, features,
+                             training=False, target=target, season=season, calendar=calendar)
+        extended[rows.series, n_months + k] = _predict_rows(booster, rows)
+    return extended[:, n_months:].astype(np.float64)
+
+
+def gain_importance(booster: xgboost.Booster, names: Sequence[str]) -> dict[str, float]:
+    """Total gain of the splits on each design column (0 where none), by column name."""
+    gain = booster.get_score(importance_type="total_gain")
+    return {name: float(gain.get(name, 0.0)) for name in names}
+
+
+# --- training where the engine says ---------------------------------------------------------------
+
+def train_booster(train: DesignMatrix, engine: Engine | None, params: Mapping[str, Any],
+                  n_estimators: int) -> xgboost.Booster:
+    """A booster fitted to the design matrix: in process (None), on Dask workers, or in one Ray task."""
+    if engine is None:
+        return _train_in_process(train.X, train.y, train.names, params, n_estimators)
+    if isinstance(engine, DaskEngine):
+        return _train_dask(engine, train, params, n_estimators)
+    if isinstance(engine, RayEngine):
+        job = _TrainingJob(train.X, train.y, train.names, dict(params), n_estimators)
+        return engine.map(_train_job, [job])[0]
+    raise TypeError(f"no XGBoost training on a {type(engine).__name__}")
+
+
+def _train_in_process(X: np.ndarray, y: np.ndarray, names: Sequence[str], params: Mapping[str, Any],
+                      n_estimators: int) -> xgboost.Booster:
+    """The reference: xgboost's sklearn API in this process."""
+    params = dict(params)
+    model = xgboost.XGBRegressor(n_estimators=n_estimators, random_state=params.pop("seed"),
+                                 n_jobs=params.pop("nthread"), **params)
+    model.fit(X, y)
+    booster = model.get_booster()
+    booster.feature_names = list(names)
+    return booster
+
+
+@dataclass(frozen=True)
+class _TrainingJob:
+    X: np.ndarray
+    y: np.ndarray
+    names: tuple[str, ...]
+    params: dict[str, Any]
+    n_estimators: int
+
+
+def _train_job(job: _TrainingJob) -> xgboost.Booster:
+    return _train_in_process(job.X, job.y, job.names, job.params, job.n_estimators)
+
+
+def _train_dask(engine: DaskEngine, train: DesignMatrix, params: Mapping[str, Any],
+                n_estimators: int) -> xgboost.Booster:
+    """xgboost.dask over the design matrix as dask arrays, one chunk of rows per worker."""
+    import dask
+    import dask.array as da
+    from xgboost import dask as dxgb
+    from xgboost.collective import Config
+
+    # scattered to the workers first: from_array would embed the whole matrix in the task graph. Keys
+    # are fresh each time (hash=False): a second fit on the same rows once hung in CI waiting on its
+    # DaskDMatrix; content-hashed keys would have reused those of the first fit's futures as they were
+    # being released.
+    parts = np.array_split(np.arange(train.y.size), max(engine.n_workers(), 1))
+    x_parts = engine.client.scatter([train.X[rows] for rows in parts], hash=False)
+    y_parts = engine.client.scatter([train.y[rows] for rows in parts], hash=False)
+    X = da.concatenate([da.from_delayed(dask.delayed(part), (rows.size, train.X.shape[1]), np.float32)
+                        for part, rows in zip(x_parts, parts, strict=True)])
+    y = da.concatenate([da.from_delayed(dask.delayed(part), (rows.size,), np.float32)
+                        for part, rows in zip(y_parts, parts, strict=True)])
+    dtrain = dxgb.DaskDMatrix(engine.client, X, y, feature_names=list(train.names))
+    output = dxgb.train(engine.client, dict(params), dtrain, num_boost_round=n_estimators, verbose_eval=False,
+                        coll_cfg=Config(tracker_host_ip=TRACKER_HOST))
+    booster: xgboost.Booster = output["booster"]
+    booster.feature_names = list(train.names)
+    return booster
+
+
+# --- tuning ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TuneResult:
+    """The best parameters (merged over the model's defaults) and every candidate's scores."""
+
+    best_params: dict[str, Any]
+    best_score: float  # mean absolute error of the scaled target over the splits (a ratio to the scale)
+    results: pd.DataFrame  # one row per candidate: params, mean_test_score, rank_test_score
+
+
+def rolling_splits(design: DesignMatrix, n_months: int, horizon: int, n_splits: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Rolling-origin (train, test) row positions: at cut c the test rows forecast from origin c - 1,
+    the train rows are those whose target month is before c; cuts step back one horizon at a time."""
+    splits = []
+    for k in range(n_splits - 1, -1, -1):
+        cut = n_months - horizon * (k + 1)
+        train = np.flatnonzero(design.target_month < cut)
+        test = np.flatnonzero(design.origin == cut - 1)
+        if train.size == 0 or test.size == 0:
+            raise ValueError(f"{n_months} months hold no {n_splits} splits of horizon {horizon}")
+        splits.append((train, test))
+    return splits
+
+
+def tune(history: np.ndarray, horizon: int, engine: Engine | None = None,
+         param_distributions: Mapping[str, Sequence[Any]] = DEFAULT_DISTRIBUTIONS, n_iter: int = 8,
+         n_splits: int = 3, base: XGBGlobalForecaster | None = None) -> TuneResult:
+    """dask-ml RandomizedSearchCV of the direct model over rolling-origin splits of the history's design
+    matrix; scored by the MAE of the scaled target. Candidates run on the engine's Dask cluster, in Ray
+    (Dask-on-Ray) or in this process (engine None)."""
+    from dask_ml.model_selection import RandomizedSearchCV
+
+    base = base or XGBGlobalForecaster()
+    block = check_history(history, horizon).astype(np.float32)
+    n_months = block.shape[1]
+    periods = history_periods(base.periods if base.calendar else None, n_months, horizon)
+    design = design_matrix(block, np.arange(1, horizon + 1), _training_origins(n_months, base.max_origins),
+                           periods, base.features, season=base.season, calendar=base.calendar)
+    params = base.booster_params()
+    estimator = xgboost.XGBRegressor(n_estimators=base.n_estimators, random_state=params.pop("seed"),
+                                     n_jobs=params.pop("nthread"), **params)
+    search = RandomizedSearchCV(estimator, dict(param_distributions), n_iter=n_iter, random_state=base.seed,
+                                scoring="neg_mean_absolute_error", refit=False,
+                                cv=rolling_splits(design, n_months, horizon, n_splits),
+                                scheduler=_search_scheduler(engine))
+    search.fit(design.X, design.y)
+    results = pd.DataFrame(search.cv_results_)
+    # refit=False leaves no best_params_ in dask-ml: the best is rank 1 of cv_results_
+    best = int(np.argmin(results["rank_test_score"].to_numpy()))
+    return TuneResult(best_params={**dict(base.params), **results["params"].iloc[best]},
+                      best_score=float(-results["mean_test_score"].iloc[best]),
+                      results=results[["params", "mean_test_score", "std_test_score", "rank_test_score"]])
+
+
+def _search_scheduler(engine: Engine | None) -> Any:
+    if engine is None:
+        return "sync"
+    if isinstance(engine, DaskEngine):
+        return engine.client
+    if isinstance(engine, RayEngine):
+        from ray.util.dask import ray_dask_get
+
+        return ray_dask_get
+    raise TypeError(f"no tuning on a {type(engine).__name__}")
+
+
+def with_params(model: XGBGlobalForecaster, tuned: TuneResult) -> XGBGlobalForecaster:
+    """The forecaster with the tuned parameters."""
+    return dataclasses.replace(model, params=tuned.best_params)

@@ -1,0 +1,53 @@
+"""MLflow: runs and their tags, the model registry (champion / challenger aliases), the pyfunc model
+that serves forecasts, and a local `mlflow server`.
+
+Public names load on first use (PEP 562), so importing one module of the package does not import
+the others."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "FittedForecaster": "models.tracking.pyfunc",
+    "BlockForecast": "models.tracking.pyfunc",
+    "ForecastModel": "models.tracking.pyfunc",
+    "forecast_request": "models.tracking.pyfunc",
+    "pinned_requirements": "models.tracking.pyfunc",
+    "own_code_by_value": "models.tracking.pyfunc",
+    "Decision": "models.tracking.registry",
+    "Registration": "models.tracking.registry",
+    "backtest_key": "models.tracking.registry",
+    "decide": "models.tracking.registry",
+    "load_alias": "models.tracking.registry",
+    "register_winner": "models.tracking.registry",
+    "registered_model_name": "models.tracking.registry",
+    "TAG": "models.tracking.runs",
+    "CycleRun": "models.tracking.runs",
+    "ModelRun": "models.tracking.runs",
+    "artifact_root": "models.tracking.runs",
+    "code_version": "models.tracking.runs",
+    "data_snapshot": "models.tracking.runs",
+    "experiment_name": "models.tracking.runs",
+    "local_tracking_uri": "models.tracking.runs",
+    "metric_key": "models.tracking.runs",
+    "training_cycle": "models.tracking.runs",
+    "using_tracking_uri": "models.tracking.runs",
+    "MlflowServerError": "models.tracking.server",
+    "mlflow_server_status": "models.tracking.server",
+    "server_command": "models.tracking.server",
+    "start_mlflow_server": "models.tracking.server",
+    "stop_mlflow_server": "models.tracking.server",
+}
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,54 @@
+"""`khlang train` for the budget, waste and welfare families: monthly histories per level, the
+backtest and champion gate, the fitted state that reproduces forecasts, and the forecast store.
+
+Public names load on first use (PEP 562), so importing one module of the package does not import
+the others."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "FamilyTraining": "models.training.family",
+    "family_metrics": "models.training.family",
+    "train_family": "models.training.family",
+    "FamilyForecastModel": "models.training.family_model",
+    "family_request": "models.training.family_model",
+    "ENSEMBLE": "models.training.fitted",
+    "ENSEMBLE_MEMBERS": "models.training.fitted",
+    "LevelFit": "models.training.fitted",
+    "FittedMetric": "models.training.fitted",
+    "fill_base": "models.training.fitted",
+    "median_ensemble": "models.training.fitted",
+    "FORECAST_COLUMNS": "models.training.fitted",
+    "coherent": "models.training.fitted",
+    "seasonal_error_variances": "models.training.fitted",
+    "VARIANCE_WINDOW": "models.training.fitted",
+    "PublishedFamily": "models.training.forecast_store",
+    "publish_forecasts": "models.training.forecast_store",
+    "read_forecasts": "models.training.forecast_store",
+    "read_runs": "models.training.forecast_store",
+    "MetricHistory": "models.training.history",
+    "fill_gaps": "models.training.history",
+    "load_history": "models.training.history",
+    "history_from_block": "models.training.history",
+    "BASELINE_MODELS": "models.training.train",
+    "MetricTraining": "models.training.train",
+    "forecast_horizon": "models.training.train",
+    "train_metric": "models.training.train",
+    "xgb_spec": "models.training.train",
+    "welfare_budget": "models.training.welfare",
+    "ALLOWANCE_GROUPS": "models.training.welfare",
+}
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
