@@ -2,13 +2,9 @@
 conformal intervals, and `khlang evaluate` (its long files, scoring, selection of `auto`, report and the
 statsforecast peers).
 
-Public names load on first use (PEP 562), so importing one module of the package does not import
-the others."""
+Public names load on first use (models.lazy)."""
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+from models.lazy import lazy_names
 
 _WHERE = {
     "MIN_ORIGINS": "models.evaluation.backtest",
@@ -68,14 +64,4 @@ _WHERE = {
     "is_benchmark": "models.evaluation.selection",
     "benchmark_instead": "models.evaluation.selection",
 }
-__all__ = list(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__, __all__ = lazy_names(__name__, _WHERE)

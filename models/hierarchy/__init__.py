@@ -1,13 +1,9 @@
 """The administrative hierarchy as a summing matrix (LAO -> district -> province -> region -> nation)
 and the reconciliation that makes forecasts add up across it.
 
-Public names load on first use (PEP 562), so importing one module of the package does not import
-the others."""
+Public names load on first use (models.lazy)."""
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+from models.lazy import lazy_names
 
 _WHERE = {
     "NODE_LEVELS": "models.hierarchy.matrix",
@@ -29,14 +25,4 @@ _WHERE = {
     "coherence_gaps": "models.hierarchy.reconcile",
     "coherence_gap": "models.hierarchy.reconcile",
 }
-__all__ = list(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__, __all__ = lazy_names(__name__, _WHERE)

@@ -1,13 +1,9 @@
 """MLflow: runs and their tags, the model registry (champion / challenger aliases), the pyfunc model
 that serves forecasts, and a local `mlflow server`.
 
-Public names load on first use (PEP 562), so importing one module of the package does not import
-the others."""
+Public names load on first use (models.lazy)."""
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+from models.lazy import lazy_names
 
 _WHERE = {
     "FittedForecaster": "models.tracking.pyfunc",
@@ -40,14 +36,4 @@ _WHERE = {
     "start_mlflow_server": "models.tracking.server",
     "stop_mlflow_server": "models.tracking.server",
 }
-__all__ = list(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__, __all__ = lazy_names(__name__, _WHERE)

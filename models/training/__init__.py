@@ -1,13 +1,9 @@
 """`khlang train` for the budget, waste and welfare families: monthly histories per level, the
 backtest and champion gate, the fitted state that reproduces forecasts, and the forecast store.
 
-Public names load on first use (PEP 562), so importing one module of the package does not import
-the others."""
+Public names load on first use (models.lazy)."""
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+from models.lazy import lazy_names
 
 _WHERE = {
     "FamilyTraining": "models.training.family",
@@ -41,14 +37,4 @@ _WHERE = {
     "welfare_budget": "models.training.welfare",
     "ALLOWANCE_GROUPS": "models.training.welfare",
 }
-__all__ = list(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__, __all__ = lazy_names(__name__, _WHERE)
