@@ -65,6 +65,10 @@ class TrainConfig:
     n_origins: int = 4
     step: int = 6  # months between backtest origins
     prophet_levels: tuple[str, ...] = ("nation", "region", "province")
+    # the statistical family (statsforecast, per series) where the series are few and the fit is cheap;
+    # the LAO and district levels keep the global model, whose one fit covers thousands of series
+    statistical_levels: tuple[str, ...] = ("nation", "region", "province")
+    statistical_models: tuple[str, ...] = ("auto_ets", "auto_theta")
     reconciliation: str = "auto"  # auto | bottom_up | ols | wls_struct | wls_var
     xgb_estimators: int = 150
     xgb_max_origins: int = 24

@@ -94,6 +94,7 @@ class LevelFit:
     calibration: ConformalCalibration
     booster: Any = None  # xgboost.Booster when the champion uses XGBoost
     prophet: np.ndarray | None = None  # float64 [series, horizon] when the champion uses Prophet
+    statistical: np.ndarray | None = None  # float64 [series, horizon] when the champion is a statistical model
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,8 @@ class FittedMetric:
             return predict(fit.booster, block32, self.horizon, periods, self.xgb.features, self.xgb.target)
         if name == "prophet":
             return fit.prophet
+        if name == fit.champion and fit.statistical is not None:
+            return fit.statistical
         raise ValueError(f"unknown model {name!r}")
 
     def base_forecast(self, level: str) -> np.ndarray:

@@ -4,8 +4,9 @@ final fit from the last month.
 
 Candidates: the baselines (naive, seasonal naive, historic mean, seasonal drift, seasonal mean), the
 global XGBoost model of the level (models.forecasters.xgb_global), Prophet per series at the levels of
-`TrainConfig.prophet_levels`, and `ensemble`, the median of naive, seasonal naive, seasonal mean,
-seasonal drift, XGBoost and (where fitted) Prophet. The
+`TrainConfig.prophet_levels`, the statistical family's `TrainConfig.statistical_models` (AutoETS and
+AutoTheta by default, per series) at the levels of `TrainConfig.statistical_levels`, and `ensemble`, the
+median of naive, seasonal naive, seasonal mean, seasonal drift, XGBoost and (where fitted) Prophet. The
 champion of a level has the lowest mean MASE over the backtest (origins x series). At each origin the
 champions of all levels are stacked and reconciled (TrainConfig.reconciliation; "auto" tries bottom-up,
 WLS-structural, WLS with each node's in-sample seasonal-naive error variance (models.training.fitted.coherent) and
@@ -20,7 +21,7 @@ alone.
 
 Heavy fits go to the cluster engine in one map: one task per (level, origin) XGBoost fit (each fit
 single-threaded and seeded, so Dask, Ray and in-process give the same trees) and Prophet's batches
-(models.forecasters.prophet) of every origin.
+(models.forecasters.prophet) and the statistical family's of every origin.
 The result is a `FittedMetric` (models.training.fitted), which recomputes the published forecasts from what it
 holds; the MLflow model wraps it."""
 
@@ -43,6 +44,8 @@ from models.evaluation.interval_scale import interval_scale
 from models.evaluation.intervals import LEVELS, calibrate, cross_origin_coverage, holdout_coverage
 from models.forecasters.candidates import training_baselines
 from models.forecasters.prophet import ProphetBatch, ProphetForecast, ProphetForecaster, fit_predict_batch
+from models.forecasters.statistical import StatisticalBatch, StatisticalForecast, StatisticalForecaster
+from models.forecasters.statistical import fit_predict_batch as statistical_batch
 from models.forecasters.xgb_global import XGBGlobalForecaster
 from models.training.fitted import (
     ENSEMBLE,
@@ -58,6 +61,7 @@ __all__ = ["BASELINE_MODELS", "XGB", "PROPHET", "MetricTraining", "forecast_hori
 
 BASELINE_MODELS = training_baselines()  # from the one registry (models.forecasters.candidates)
 XGB, PROPHET = "xgb_global", "prophet"
+SEASON = 12  # the families are monthly
 RECONCILIATION_CANDIDATES = ("bottom_up", "wls_struct", "wls_var", "ols")  # TrainConfig.reconciliation "auto"
 MIN_CALIBRATION = 60  # residuals per step: a finite 95 % conformal bound needs at least 19
 INTERVAL_SCALE = "mase_month"  # models.evaluation.interval_scale: MASE scale x the level's month profile
@@ -121,16 +125,19 @@ class _XgbTask:
     spec: XGBGlobalForecaster  # engine None: the fit runs inside the task
 
 
-def _cluster_task(task: _XgbTask | ProphetBatch, blocks: dict[str, np.ndarray]) -> Any:
-    """The partition function of training: an XGBoost fit (level, origin, forecast, booster, gain) or a
-    Prophet batch (models.forecasters.prophet.fit_predict_batch)."""
+def _cluster_task(task: _XgbTask | ProphetBatch | StatisticalBatch, blocks: dict[str, np.ndarray]) -> Any:
+    """The partition function of training: an XGBoost fit (level, origin, forecast, booster, gain), a
+    Prophet batch (models.forecasters.prophet.fit_predict_batch) or a batch of the statistical family
+    (models.forecasters.statistical.fit_predict_batch)."""
     if isinstance(task, ProphetBatch):
         return fit_predict_batch(task)
+    if isinstance(task, StatisticalBatch):
+        return statistical_batch(task)
     fit = task.spec.fit(blocks[task.level][:, :task.cut], task.horizon)
     return task.level, task.origin, fit.forecast, fit.booster, fit.importance
 
 
-def _run_tasks(engine: Engine | None, tasks: list[_XgbTask | ProphetBatch], blocks: dict[str, np.ndarray]) -> list:
+def _run_tasks(engine: Engine | None, tasks: list, blocks: dict[str, np.ndarray]) -> list:
     """Every task, in one map: the blocks travel to the cluster once, not once per (level, origin) task,
     and Prophet's batches fill the workers while the last XGBoost fits run."""
     if engine is None:
@@ -156,7 +163,7 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine | N
     # batches for every origin and the final history of the Prophet levels
     say(f"{history.metric}: XGBoost and Prophet fits")
     blocks = {level: history.blocks[level].astype(np.float32) for level in history.levels}
-    tasks: list[_XgbTask | ProphetBatch] = [_XgbTask(level, o, int(cut), horizon, spec)
+    tasks: list[_XgbTask | ProphetBatch | StatisticalBatch] = [_XgbTask(level, o, int(cut), horizon, spec)
                                             for level in history.levels for o, cut in enumerate(cuts)]
     tasks += [_XgbTask(level, -1, history.n_months, horizon, spec) for level in history.levels]
     n_xgb = len(tasks)
@@ -167,6 +174,15 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine | N
             batches = prophet.batches(history.blocks[level][:, :cut], horizon)
             prophet_jobs.append((level, o if o < len(cuts) else -1, len(batches)))
             tasks += batches
+    n_prophet = len(tasks)
+    statistical_jobs = []  # (level, model, origin or -1, how many batches)
+    for level in (level for level in history.levels if level in config.statistical_levels):
+        for model in config.statistical_models:
+            forecaster = StatisticalForecaster(model, SEASON, non_negative=True)
+            for o, cut in enumerate([*cuts, history.n_months]):
+                batches = forecaster.batches(history.blocks[level][:, :cut], horizon)
+                statistical_jobs.append((level, model, o if o < len(cuts) else -1, len(batches)))
+                tasks += batches
     results = _run_tasks(engine, tasks, blocks)
 
     xgb_backtest = {level: np.empty((len(cuts), len(history.keys(level)), horizon)) for level in history.levels}
@@ -186,6 +202,16 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine | N
             prophet_final[level] = forecast
         else:
             prophet_backtest[level][origin] = forecast
+    statistical_backtest = {(level, model): np.empty((len(cuts), len(history.keys(level)), horizon))
+                            for level, model, _, _ in statistical_jobs}
+    statistical_final, start = {}, n_prophet
+    for level, model, origin, n_batches in statistical_jobs:
+        forecast = StatisticalForecast.concat(results[start:start + n_batches], horizon).forecast
+        start += n_batches
+        if origin < 0:
+            statistical_final[level, model] = forecast
+        else:
+            statistical_backtest[level, model][origin] = forecast
 
     backtests, finals = {}, {}
     for level in history.levels:
@@ -199,6 +225,9 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine | N
             forecasts[PROPHET], final[PROPHET] = prophet_backtest[level], prophet_final[level]
         forecasts[ENSEMBLE] = median_ensemble(forecasts)
         final[ENSEMBLE] = median_ensemble(final)
+        for (at, model), forecast in statistical_backtest.items():
+            if at == level:
+                forecasts[model], final[model] = forecast, statistical_final[level, model]
         backtests[level] = backtest_from_forecasts(block, cuts, forecasts, history.keys(level))
         finals[level] = final
     backtest_seconds = time.perf_counter() - started
@@ -215,6 +244,7 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine | N
         horizon=horizon, method=method, xgb=dataclasses.replace(spec, periods=None),
         levels={level: LevelFit(champion=champions[level], booster=boosters.get(level) if _uses(champions[level], XGB) else None,
                                 prophet=prophet_final.get(level) if _uses(champions[level], PROPHET) else None,
+                                statistical=statistical_final.get((level, champions[level])),
                                 calibration=calibrations[level])
                 for level in history.levels})
     started = time.perf_counter()

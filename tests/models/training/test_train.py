@@ -3,6 +3,8 @@ registry, the family model and the forecast store."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -74,6 +76,31 @@ def test_champion_is_the_lowest_mase_and_accuracy_is_reported_per_level(trained)
     # Prophet only where asked
     assert "prophet" in training.backtests["nation"].forecasts
     assert "prophet" not in training.backtests["lao"].forecasts
+    # the statistical family where it is cheap (the default levels), the global model everywhere
+    for level, bt in training.backtests.items():
+        assert {"auto_ets", "auto_theta"} <= set(bt.forecasts) if level in ("nation", "region", "province") \
+            else not {"auto_ets", "auto_theta"} & set(bt.forecasts)
+        assert np.isfinite(bt.summary.loc["xgb_global", "mase"])
+    assert np.isfinite(training.backtests["province"].summary.loc[["auto_ets", "auto_theta"], "mase"]).all()
+
+
+def test_a_statistical_champion_is_reproduced_by_the_fitted_model(world, reference: ReferenceData) -> None:
+    # only AutoETS and seasonal naive to choose from at the nation: whichever wins, the fitted model
+    # reproduces it (train_metric checks the final forecasts against the fitted state)
+    history = load_history(world.catalog, reference, METRIC)
+    config = dataclasses.replace(FAST, statistical_levels=("nation",), statistical_models=("auto_ets",),
+                                 prophet_levels=())
+    training = train_metric(history, config, world.engine)
+    nation = training.backtests["nation"]
+    ets = nation.forecasts["auto_ets"]
+    assert ets.shape == nation.actual.shape and np.isfinite(ets).all() and (ets >= 0).all()
+    fit = training.fitted.levels["nation"]
+    assert (fit.statistical is not None) is (training.champions["nation"] == "auto_ets")
+    # a fitted model whose nation champion is AutoETS forecasts with the final fit it keeps
+    final = np.full((ets.shape[1], training.horizon), 123.0)
+    levels = {**training.fitted.levels, "nation": dataclasses.replace(fit, champion="auto_ets", statistical=final)}
+    as_ets = dataclasses.replace(training.fitted, levels=levels)
+    np.testing.assert_array_equal(as_ets.base_forecast("nation"), final)
     # the chosen reconciliation has the lowest geometric mean over levels of the scaled Winkler score
     # of its cross-origin intervals among the candidates, and its coverage is the one reported
     table = training.reconciliation_methods
