@@ -45,6 +45,7 @@ _MODELS: dict[str, tuple[str, bool]] = {
 }
 STATISTICAL_MODELS = tuple(_MODELS)
 INTERMITTENT_MODELS = ("croston", "adida", "imapa")
+TASKS_PER_WORKER = 8  # at least this many batches per worker where the series allow
 _MIN_OBSERVED = 3  # fewer observations than this: naive
 _SEASONS_NEEDED = 2  # full seasons before a seasonal model is fitted (else the same model without a season)
 
@@ -183,11 +184,16 @@ class StatisticalForecaster:
         return self.alias or self.model
 
     def batches(self, history: np.ndarray, horizon: int) -> list[StatisticalBatch]:
-        """The engine tasks for a block: batch_size rows each, in row order."""
+        """The engine tasks for a block, in row order: batch_size rows each, fewer where the engine's
+        workers would otherwise get under TASKS_PER_WORKER tasks each (one slow batch of a few hard
+        series, seasonal ARIMA's, must not leave the other workers idle at the end of the map)."""
         block = check_history(history, horizon)
-        return [StatisticalBatch(self.model, self.seasons, block[start:start + self.batch_size], int(horizon),
+        size = self.batch_size
+        if self.engine is not None:
+            size = max(1, min(size, block.shape[0] // (TASKS_PER_WORKER * max(self.engine.n_workers(), 1))))
+        return [StatisticalBatch(self.model, self.seasons, block[start:start + size], int(horizon),
                                  self.non_negative)
-                for start in range(0, block.shape[0], self.batch_size)]
+                for start in range(0, block.shape[0], size)]
 
     def forecast(self, history: np.ndarray, horizon: int) -> StatisticalForecast:
         """Forecasts and fallbacks of every series of the block, fitted where the engine says."""

@@ -86,3 +86,24 @@ def test_registry_applies_models_by_frequency_and_intermittency() -> None:
     assert built["mstl"][1].seasons == (24, 168)
     with pytest.raises(ValueError, match="unknown models"):
         build_candidates(yearly, BuildContext(), names=["arima_by_hand"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("address", ["local", pytest.param("ray", marks=pytest.mark.ray)])
+def test_dask_and_ray_give_the_in_process_forecasts_in_enough_batches(address: str) -> None:
+    from cluster.engine import open_engine
+    from khlang.config import ClusterConfig
+    from models.forecasters.statistical import TASKS_PER_WORKER
+
+    block = seasonal_block(n_series=40)
+    block[3, :30] = np.nan
+    here = StatisticalForecaster("auto_ets", seasons=12).forecast(block, 6)
+    with open_engine(ClusterConfig(address=address, n_workers=2)) as engine:
+        model = StatisticalForecaster("auto_ets", seasons=12, engine=engine)
+        batches = model.batches(block, 6)
+        there = model.forecast(block, 6)
+    # 40 series on 2 workers: 2 rows a batch, 20 batches (not 2 of the default 32 rows)
+    assert len(batches) == 20 >= TASKS_PER_WORKER * 2 and max(len(b.rows) for b in batches) == 2
+    np.testing.assert_array_equal(there.forecast, here.forecast)
+    np.testing.assert_array_equal(there.fallback, here.fallback)
+    np.testing.assert_array_equal(there.nonseasonal, here.nonseasonal)
