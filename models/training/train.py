@@ -5,7 +5,8 @@ final fit from the last month.
 Candidates: the baselines (naive, seasonal naive, historic mean, seasonal drift, seasonal mean), the
 global XGBoost model of the level (models.forecasters.xgb_global), Prophet per series at the levels of
 `TrainConfig.prophet_levels`, the statistical family's `TrainConfig.statistical_models` (AutoETS and
-AutoTheta by default, per series) at the levels of `TrainConfig.statistical_levels`, and `ensemble`, the
+AutoTheta by default, per series) at the levels of `TrainConfig.statistical_levels` (the nation and
+regions by default), and `ensemble`, the
 median of naive, seasonal naive, seasonal mean, seasonal drift, XGBoost and (where fitted) Prophet. The
 champion of a level has the lowest mean MASE over the backtest (origins x series). At each origin the
 champions of all levels are stacked and reconciled (TrainConfig.reconciliation; "auto" tries bottom-up,

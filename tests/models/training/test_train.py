@@ -78,10 +78,10 @@ def test_champion_is_the_lowest_mase_and_accuracy_is_reported_per_level(trained)
     assert "prophet" not in training.backtests["lao"].forecasts
     # the statistical family where it is cheap (the default levels), the global model everywhere
     for level, bt in training.backtests.items():
-        assert {"auto_ets", "auto_theta"} <= set(bt.forecasts) if level in ("nation", "region", "province") \
+        assert {"auto_ets", "auto_theta"} <= set(bt.forecasts) if level in ("nation", "region") \
             else not {"auto_ets", "auto_theta"} & set(bt.forecasts)
         assert np.isfinite(bt.summary.loc["xgb_global", "mase"])
-    assert np.isfinite(training.backtests["province"].summary.loc[["auto_ets", "auto_theta"], "mase"]).all()
+    assert np.isfinite(training.backtests["region"].summary.loc[["auto_ets", "auto_theta"], "mase"]).all()
 
 
 def test_a_statistical_champion_is_reproduced_by_the_fitted_model(world, reference: ReferenceData) -> None:
