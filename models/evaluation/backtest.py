@@ -49,6 +49,15 @@ class Backtest:
         """float64 [origin, series, step] actual - forecast of one model (the series' unit)."""
         return self.actual - self.forecasts[model]
 
+    def restricted(self, keep: np.ndarray) -> Backtest:
+        """The backtest scored only where keep [origin, series] is True (the actuals elsewhere unobserved)."""
+        keep = np.asarray(keep, dtype=bool)
+        if keep.shape != self.scale.shape:
+            raise ValueError(f"keep is [origin, series] = {self.scale.shape}; got {keep.shape}")
+        actual = np.where(keep[:, :, None], self.actual, np.nan)
+        return Backtest(cuts=self.cuts, series=self.series, actual=actual, forecasts=self.forecasts,
+                        scale=self.scale, summary=_summary(actual, self.forecasts, self.scale))
+
     def with_model(self, name: str, forecast: np.ndarray) -> Backtest:
         """The backtest with one more model's [origin, series, step] forecasts (an ensemble made of the
         others, say), scored the same way."""

@@ -36,7 +36,7 @@ from models.evaluation.long_file import (
 )
 from models.evaluation.report import EXPERIMENT, EvaluateReport
 from models.evaluation.scoring import auto_rows, holdout_finals, score_holdout, scored_rows
-from models.evaluation.selection import MAX_FALLBACK_GAP, TOP_K, ineligible_models, top_combination
+from models.evaluation.selection import MAX_FALLBACK_GAP, TOP_K, compared_rows, top_combination
 from models.forecasters.baselines import Forecaster
 from models.forecasters.candidates import BuildContext, build_candidates, profile_block
 from models.forecasters.combination import Combination
@@ -88,7 +88,7 @@ class _Guarded:
     seconds: float = 0.0
     fallbacks: int = 0  # (origin, series) with observations that the model left to its fallback
     forecasts: int = 0  # (origin, series) with observations
-    calls: list[tuple[int, int]] = field(default_factory=list)  # (fallbacks, forecasts) of each fit, in order
+    fallen: list[np.ndarray] = field(default_factory=list)  # bool [series] of each fit, in order: its fallbacks
 
     @property
     def name(self) -> str:
@@ -104,9 +104,9 @@ class _Guarded:
             if callable(forecast):
                 result = forecast(history, horizon)
                 seen = (~np.isnan(np.asarray(history, dtype=np.float64))).any(axis=1)
-                self.calls.append((int((np.asarray(result.fallback) & seen).sum()), int(seen.sum())))
-                self.fallbacks += self.calls[-1][0]
-                self.forecasts += self.calls[-1][1]
+                self.fallen.append(np.asarray(result.fallback, dtype=bool) & seen)
+                self.fallbacks += int(self.fallen[-1].sum())
+                self.forecasts += int(seen.sum())
                 return result.forecast
             return self.model.fit_predict(history, horizon)
         except Exception as error:  # one model's failure must not end the evaluation
@@ -179,11 +179,18 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
     combinations = {name: c for name, c in combinations.items() if name not in skipped}
     # what each model is scored on: its fit on all of the fitted part (holdout), else the last origin
     finals = holdout_finals(fit_block, backtest, guarded, combinations, horizon) if holdout else {}
-    ineligible = ineligible_models({name: guarded[name].calls for name in run},
-                                   len(backtest.cuts) if holdout else len(backtest.cuts) - 1, combinations)
-    if top := top_combination(backtest, kinds, ineligible, slice(None) if holdout else slice(None, -1)):
+    choosing = len(backtest.cuts) if holdout else len(backtest.cuts) - 1
+    seen = [(~np.isnan(fit_block[:, :cut])).any(axis=1) for cut in backtest.cuts]
+    comparison = compared_rows({name: guarded[name].fallen for name in run},
+                               seen + ([(~np.isnan(fit_block)).any(axis=1)] if holdout else []), choosing, combinations)
+    ineligible = comparison.ineligible
+    keep = np.ones(backtest.scale.shape, dtype=bool)
+    keep[:choosing] = comparison.keep
+    compared = backtest.restricted(keep)  # what auto is chosen on
+    if top := top_combination(compared, kinds, ineligible, slice(None) if holdout else slice(None, -1)):
         combinations[top.name], kinds[top.name] = top, "combination"
         backtest = backtest.with_model(top.name, top.combine(backtest.forecasts))
+        compared = compared.with_model(top.name, backtest.forecasts[top.name])
         if holdout:
             finals[top.name] = top.combine(finals)
         notes.append(f"{top.name}: the median of {', '.join(top.members)}, the {TOP_K} eligible single models "
@@ -192,16 +199,18 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
 
     if holdout:
         scored = score_holdout(data, fit_block, backtest, finals, guarded, horizon, kinds, peers,
-                               mase_period or data.period, ineligible)
+                               mase_period or data.period, ineligible, compared)
     else:
         scored = scored_rows(data, backtest, kinds, seconds, horizon, peers, mase_period or data.period,
                              engine_output=output,
                              refit={name: guarded[name] for name in run}, combinations=combinations,
-                             ineligible=ineligible)
+                             ineligible=ineligible, compared=compared)
     notes += scored.notes
+    if note := comparison.note():
+        notes.append(note)
     if ineligible:
         notes.append(f"not eligible for auto (its backtest is not how it forecasts: more fallbacks where it "
-                     f"chooses than where it is scored, by over {MAX_FALLBACK_GAP:.0%}): "
+                     f"chooses than where it is scored, by over {MAX_FALLBACK_GAP:.0%}, on too many rows): "
                      + "; ".join(f"{name}: {why}" for name, why in ineligible.items()))
     table, auto = auto_rows(scored)
     cuts = backtest.cuts if holdout else backtest.cuts[:-1]

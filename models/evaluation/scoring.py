@@ -145,8 +145,10 @@ def _final(names: list[str], refit: Mapping, combinations: Mapping[str, Combinat
 
 def scored_rows(data: Any, bt: Backtest, kinds: Mapping[str, str], seconds: Mapping[str, float], horizon: int,
                 peers: bool, period: int, engine_output: bool, refit: Mapping, combinations: Mapping[str, Combination],
-                ineligible: Mapping[str, str] | None = None) -> Scored:
-    """Rows of a rolling-origin backtest (module docstring); auto never chooses the `ineligible`."""
+                ineligible: Mapping[str, str] | None = None, compared: Backtest | None = None) -> Scored:
+    """Rows of a rolling-origin backtest (module docstring); auto is chosen on `compared` (default the
+    backtest; models.evaluation.selection.compared_rows) and never chooses the `ineligible`."""
+    compared = bt if compared is None else compared
     scored = Scored(ineligible=dict(ineligible or {}))
     last, earlier = slice(-1, None), slice(None, -1)
     bt_all = bt
@@ -164,10 +166,9 @@ def scored_rows(data: Any, bt: Backtest, kinds: Mapping[str, str], seconds: Mapp
                    seconds.get(name, scored.peer_seconds))
         scored.rows.append(row)
         if kind != "peer":
-            scored.choose[name] = _accuracy(_flat(actual[earlier]), _flat(forecast[earlier]),
-                                            scale[earlier].reshape(-1))["mase"]
-            scored.choose_rows[name] = mase(_flat(actual[earlier]), _flat(forecast[earlier]),
-                                            scale[earlier].reshape(-1))
+            chosen_on = _flat(compared.actual[earlier])
+            scored.choose[name] = _accuracy(chosen_on, _flat(forecast[earlier]), scale[earlier].reshape(-1))["mase"]
+            scored.choose_rows[name] = mase(chosen_on, _flat(forecast[earlier]), scale[earlier].reshape(-1))
     scored.notes += _unbounded_notes(bt_all, list(bt_all.models))
     chosen = _choose(scored)
     chosen_row = next(r for r in scored.rows if r["model"] == chosen)
@@ -219,9 +220,10 @@ def holdout_finals(fit_block: np.ndarray, bt: Backtest, guarded: Mapping, combin
 
 def score_holdout(data: Any, fit_block: np.ndarray, bt: Backtest, finals: Mapping[str, np.ndarray],
                   guarded: Mapping, horizon: int, kinds: Mapping[str, str], peers: bool, period: int,
-                  ineligible: Mapping[str, str] | None = None) -> Scored:
-    """Rows of the holdout split (module docstring) from each model's `finals` (holdout_finals); auto
-    never chooses the `ineligible`."""
+                  ineligible: Mapping[str, str] | None = None, compared: Backtest | None = None) -> Scored:
+    """Rows of the holdout split (module docstring) from each model's `finals` (holdout_finals); auto is
+    chosen on `compared` (default the backtest) and never chooses the `ineligible`."""
+    compared = bt if compared is None else compared
     scored = Scored(ineligible=dict(ineligible or {}))
     finals = dict(finals)
     actual = data.block[:, fit_block.shape[1]:]
@@ -240,8 +242,9 @@ def score_holdout(data: Any, fit_block: np.ndarray, bt: Backtest, finals: Mappin
         if kind != "peer":
             bounds[name] = intervals(bt, name, slice(None), forecast, scale, non_negative)
             coverage = _covered(actual, bounds[name])
-            scored.choose[name] = bt.summary.loc[name, "mase"]
-            scored.choose_rows[name] = mase(_flat(bt.actual), _flat(bt.forecasts[name]), bt.scale.reshape(-1))
+            scored.choose[name] = compared.summary.loc[name, "mase"]
+            scored.choose_rows[name] = mase(_flat(compared.actual), _flat(compared.forecasts[name]),
+                                            compared.scale.reshape(-1))
         scores = _accuracy(actual, forecast, scale)
         seen = ~np.isnan(actual) & ~np.isnan(forecast)
         seconds = peer_seconds / len(PEERS) if kind == "peer" else guarded[name].seconds if name in guarded else 0.0

@@ -1,11 +1,13 @@
 """How `khlang evaluate` decides what `auto` may choose, beyond the lowest MASE on the choosing origins.
 
-- A model is chosen on a backtest only if the backtest shows it as it will forecast. The statistical
-  family and Prophet fall back to naive where a history is too short or a fit fails; on the short inner
-  histories of a backtest a model may fall back far more often than where it is scored (the full fitted
-  part under a holdout, the last origin otherwise), and its choosing score is then naive's, not its own.
-  Such a model (share of fallbacks where it chooses minus where it is scored above MAX_FALLBACK_GAP) is
-  not eligible, nor is a combination with it as a member.
+- Candidates are compared where each forecasts as it will where it is scored. The statistical family and
+  Prophet fall back to naive where a history is too short or a fit fails; on the short inner histories of
+  a backtest a model may fall back far more often than where it is scored (the full fitted part under a
+  holdout, the last origin otherwise), and there its choosing score would be naive's, not its own. The
+  (origin, series) such a model (share of fallbacks where it chooses minus where it is scored above
+  MAX_FALLBACK_GAP) left to its fallback are set aside: every candidate is compared on the rest. A model
+  that would leave under MIN_COMPARED of the choosing rows so is not eligible (there is too little of its
+  own to judge), nor is a combination with it as a member.
 - Select, then combine: `best{TOP_K}_median`, the median of the TOP_K eligible single models with the
   lowest MASE on the choosing origins, competes as one more combination (steadier than the single best
   of a short backtest)."""
@@ -13,6 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,33 +23,70 @@ from models.evaluation.backtest import Backtest
 from models.evaluation.metrics import accuracy_table
 from models.forecasters.combination import Combination
 
-__all__ = ["MAX_FALLBACK_GAP", "TOP_K", "fallback_share", "ineligible_models", "top_combination", "is_benchmark",
-           "benchmark_instead"]
+__all__ = ["MAX_FALLBACK_GAP", "MIN_COMPARED", "TOP_K", "Comparison", "compared_rows",
+           "top_combination", "is_benchmark", "benchmark_instead"]
 
 MAX_FALLBACK_GAP = 0.1
+MIN_COMPARED = 0.5
 TOP_K = 3
 
 
-def fallback_share(calls: Sequence[tuple[int, int]]) -> float:
-    """The share of (origin, series) forecasts left to the fallback over these calls ((fallbacks, forecasts) each)."""
-    fallbacks, forecasts = (sum(call[i] for call in calls) for i in (0, 1))
-    return fallbacks / forecasts if forecasts else 0.0
+@dataclass(frozen=True)
+class Comparison:
+    """Where the candidates are compared: `keep` [choosing origin, series] is True where no model of a gap
+    left its fallback; `ineligible` {model: why auto may not choose it}; `set_aside` {model: share of the
+    choosing rows its fallbacks set aside}."""
+
+    keep: np.ndarray
+    ineligible: dict[str, str]
+    set_aside: dict[str, float]
+    compared: float = 1.0  # share of the choosing (origin, series) with observations that keep holds
+
+    def note(self) -> str | None:
+        if not self.set_aside:
+            return None
+        return (f"auto compares the candidates on {self.compared:.0%} of the (origin, series) that choose it: the rest "
+                f"are the fallback of " + ", ".join(f"{m} ({v:.0%})" for m, v in self.set_aside.items())
+                + " on histories shorter than where it is scored")
 
 
-def ineligible_models(calls: Mapping[str, Sequence[tuple[int, int]]], choosing: int,
-                      combinations: Mapping[str, Combination]) -> dict[str, str]:
-    """{model: why auto may not choose it}: `calls` are each model's (fallbacks, forecasts) per fit in order,
-    the first `choosing` of them on the origins that choose, the rest on what it is scored on."""
-    out = {}
-    for name, fits in calls.items():
-        chooses, scored = fallback_share(fits[:choosing]), fallback_share(fits[choosing:])
-        if fits[choosing:] and chooses - scored > MAX_FALLBACK_GAP:
-            out[name] = (f"{chooses:.0%} of its forecasts on the choosing origins were its fallback, {scored:.0%} "
-                         f"where it is scored")
+def compared_rows(fallen: Mapping[str, Sequence[np.ndarray]], seen: Sequence[np.ndarray], choosing: int,
+                  combinations: Mapping[str, Combination]) -> Comparison:
+    """The comparison (module docstring): `fallen` are each model's fallback masks [series] per fit in
+    order (of series with observations), the first `choosing` of them at the origins that choose, the rest
+    what it is scored on; `seen` the masks of series with observations at each of those fits."""
+    n_series = len(seen[0]) if seen else 0
+    seen_choosing = np.asarray(seen[:choosing], dtype=bool).reshape(choosing, n_series)
+    rows = max(int(seen_choosing.sum()), 1)
+    ineligible: dict[str, str] = {}
+    gaps: dict[str, np.ndarray] = {}
+    scored_rows = max(sum(int(np.sum(mask)) for mask in seen[choosing:]), 1)
+    for name, fits in fallen.items():
+        if len(fits) <= choosing:
+            continue  # nothing it is scored on: no gap to judge
+        chooses = np.asarray(fits[:choosing], dtype=bool).reshape(choosing, n_series) & seen_choosing
+        share = float(chooses.sum()) / rows
+        scored = sum(int(np.sum(mask)) for mask in fits[choosing:]) / scored_rows
+        if share - scored <= MAX_FALLBACK_GAP:
+            continue
+        if share > 1 - MIN_COMPARED:
+            ineligible[name] = (f"{share:.0%} of its forecasts on the choosing origins were its fallback, {scored:.0%} "
+                                f"where it is scored")
+        else:
+            gaps[name] = chooses
+    keep = seen_choosing.copy()
+    set_aside: dict[str, float] = {}
+    for name in sorted(gaps, key=lambda m: int(gaps[m].sum())):  # the fewest first; stop before too few are left
+        if (keep & ~gaps[name]).sum() < MIN_COMPARED * rows:
+            ineligible[name] = (f"{gaps[name].sum() / rows:.0%} of its forecasts on the choosing origins were its "
+                                f"fallback; with the others' set aside, under {MIN_COMPARED:.0%} would be compared")
+            continue
+        keep &= ~gaps[name]
+        set_aside[name] = float(gaps[name].sum()) / rows
     for name, combination in combinations.items():
-        if weak := [member for member in combination.members if member in out]:
-            out[name] = f"not eligible member(s) {', '.join(weak)}"
-    return out
+        if weak := [member for member in combination.members if member in ineligible]:
+            ineligible[name] = f"not eligible member(s) {', '.join(weak)}"
+    return Comparison(keep, ineligible, set_aside, float(keep.sum()) / rows)
 
 
 def _mase(backtest: Backtest, name: str, origins: slice) -> float:

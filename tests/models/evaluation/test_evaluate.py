@@ -422,7 +422,8 @@ def test_auto_never_chooses_a_model_whose_backtest_is_not_how_it_forecasts(holdo
     block = 10 + 3 * np.arange(16.0)[None, :] * np.arange(1, 5)[:, None]  # linear: drift is exact
     data = long_data(long_frame(block, "2000", "Y"), "Y")
     # it chooses on histories of 10 and 12 periods, and is scored on 14 (the last origin, or the fitted part)
-    for flag_below, chosen in ((0, "flagged_drift"), (99, "flagged_drift"), (14, "naive")):
+    # 11: its fallbacks at the first origin are set aside, and it is compared on the second
+    for flag_below, chosen in ((0, "flagged_drift"), (99, "flagged_drift"), (11, "flagged_drift"), (14, "naive")):
         report = evaluate(data, 2, models=["naive", "historic_mean"], holdout=holdout,
                           forecasters={"flagged_drift": FlaggedDrift(flag_below=flag_below)})
         assert report.backtest.cuts.tolist() == ([10, 12] if holdout else [10, 12, 14])
@@ -431,6 +432,8 @@ def test_auto_never_chooses_a_model_whose_backtest_is_not_how_it_forecasts(holdo
         ruled_out = [note for note in report.notes if note.startswith("not eligible for auto")]
         assert bool(ruled_out) is (chosen == "naive")
         assert not ruled_out or "flagged_drift: 100% of its forecasts on the choosing origins" in ruled_out[0]
+        set_aside = [note for note in report.notes if note.startswith("auto compares the candidates on 50%")]
+        assert bool(set_aside) is (flag_below == 11)
 
 
 def test_the_best_three_are_combined_on_the_origins_that_choose() -> None:

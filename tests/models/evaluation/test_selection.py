@@ -1,30 +1,47 @@
-"""models.evaluation.selection: which models auto may choose (fallbacks where it chooses against where it is
-scored), and parsimony (a benchmark kept where a gain is within one standard error)."""
+"""models.evaluation.selection: where auto compares the candidates and which it may choose (fallbacks where
+it chooses against where it is scored), and parsimony (a benchmark kept where a gain is within one standard error)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from models.evaluation.selection import benchmark_instead, fallback_share, ineligible_models, is_benchmark
+from models.evaluation.selection import benchmark_instead, compared_rows, is_benchmark
 from models.forecasters.combination import Combination
 
 
-def test_fallback_share_pools_the_calls() -> None:
-    assert fallback_share([(1, 4), (3, 4)]) == 0.5
-    assert fallback_share([]) == 0.0 and fallback_share([(0, 0)]) == 0.0
+def _masks(shares: list[float], n: int = 10) -> list[np.ndarray]:
+    """One fallback mask [series] per fit, its first round(share * n) series fallen."""
+    return [np.arange(n) < round(share * n) for share in shares]
 
 
-def test_a_model_that_falls_back_more_where_it_chooses_is_not_eligible_nor_are_its_combinations() -> None:
-    calls = {"short_lived": [(8, 10), (5, 10), (0, 10)],  # 65 % where it chooses, 0 % where it is scored
-             "always": [(10, 10), (10, 10), (10, 10)],  # falls back everywhere: its backtest is how it forecasts
-             "slightly": [(1, 10), (1, 10), (0, 10)]}  # 10 points: not over the gap
-    combos = {"with_it": Combination("with_it", ("short_lived", "always")),
-              "without": Combination("without", ("always", "slightly"))}
-    out = ineligible_models(calls, 2, combos)
-    assert set(out) == {"short_lived", "with_it"}
-    assert out["short_lived"].startswith("65% of its forecasts on the choosing origins")
-    assert ineligible_models(calls, 3, combos) == {}  # nothing it is scored on: no gap to judge
+def test_a_model_that_falls_back_more_where_it_chooses_is_compared_where_it_did_not() -> None:
+    seen = _masks([1, 1, 1])
+    fallen = {"short_lived": _masks([0.4, 0.2, 0.0]),  # 30 % where it chooses, 0 % where it is scored
+              "always": _masks([1, 1, 1]),  # falls back everywhere: its backtest is how it forecasts
+              "slightly": _masks([0.1, 0.1, 0.0])}  # 10 points: not over the gap
+    out = compared_rows(fallen, seen, 2, {"with_it": Combination("with_it", ("short_lived", "always"))})
+    assert out.ineligible == {}
+    assert set(out.set_aside) == {"short_lived"} and out.set_aside["short_lived"] == pytest.approx(0.3)
+    np.testing.assert_array_equal(out.keep, ~np.stack(fallen["short_lived"][:2]))
+    assert out.compared == pytest.approx(0.7)
+    assert out.note().startswith("auto compares the candidates on 70% of the (origin, series)")
+    unseen = [np.arange(10) >= 5, np.ones(10, bool), np.ones(10, bool)]  # half the series start late
+    assert compared_rows(fallen, unseen, 2, {}).keep[0, :5].tolist() == [False] * 5
+
+
+def test_a_model_with_too_little_of_its_own_is_not_eligible_nor_are_its_combinations() -> None:
+    seen = _masks([1, 1, 1])
+    fallen = {"short_lived": _masks([0.8, 0.5, 0.0]),  # 65 % where it chooses: too little of its own
+              "half": _masks([0.3, 0.3, 0.0]), "other": [np.arange(10) >= 4, *_masks([0.0, 0.0])]}
+    combos = {"with_it": Combination("with_it", ("short_lived", "half")),
+              "without": Combination("without", ("half", "other"))}
+    out = compared_rows(fallen, seen, 2, combos)
+    assert out.ineligible["short_lived"].startswith("65% of its forecasts on the choosing origins")
+    # half (30 %) is set aside first; other's 30 % on top would leave 40 % < MIN_COMPARED compared
+    assert set(out.set_aside) == {"half"} and out.ineligible["other"].endswith("under 50% would be compared")
+    assert set(out.ineligible) == {"short_lived", "other", "with_it", "without"}
+    assert compared_rows(fallen, seen, 3, combos).ineligible == {}  # nothing it is scored on: no gap to judge
 
 
 def test_benchmarks_by_name() -> None:
