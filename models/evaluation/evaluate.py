@@ -34,6 +34,7 @@ from models.evaluation.long_file import (
     long_data,
     read_long,
 )
+from models.evaluation.own_scale import choose_scales, fit_spreads
 from models.evaluation.report import EXPERIMENT, EvaluateReport
 from models.evaluation.scoring import auto_rows, holdout_finals, score_holdout, scored_rows
 from models.evaluation.selection import MAX_FALLBACK_GAP, TOP_K, compared_rows, top_combination
@@ -81,7 +82,8 @@ def candidate_models(data: LongData, engine: Engine | None = None, seed: int = S
 class _Guarded:
     """A forecaster that records, instead of raising, why it could not forecast (and its time); after a
     failure it forecasts NaN without trying again. Fallbacks of models that report them (Prophet and the
-    statistical family: `forecast()` with a `fallback` mask) are counted."""
+    statistical family: `forecast()` with a `fallback` mask) are counted, and the own spreads of those that
+    state one (`spread`, models.evaluation.own_scale) kept, fit by fit."""
 
     model: Forecaster
     failure: str | None = None
@@ -89,6 +91,7 @@ class _Guarded:
     fallbacks: int = 0  # (origin, series) with observations that the model left to its fallback
     forecasts: int = 0  # (origin, series) with observations
     fallen: list[np.ndarray] = field(default_factory=list)  # bool [series] of each fit, in order: its fallbacks
+    spreads: list[np.ndarray] = field(default_factory=list)  # float64 [series, step] of each fit: its own spread
 
     @property
     def name(self) -> str:
@@ -107,6 +110,8 @@ class _Guarded:
                 self.fallen.append(np.asarray(result.fallback, dtype=bool) & seen)
                 self.fallbacks += int(self.fallen[-1].sum())
                 self.forecasts += int(seen.sum())
+                if getattr(result, "spread", None) is not None:
+                    self.spreads.append(np.asarray(result.spread, dtype=np.float64))
                 return result.forecast
             return self.model.fit_predict(history, horizon)
         except Exception as error:  # one model's failure must not end the evaluation
@@ -196,16 +201,25 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
         notes.append(f"{top.name}: the median of {', '.join(top.members)}, the {TOP_K} eligible single models "
                      f"with the lowest MASE on the origins that choose auto")
     seconds = {name: guard.seconds for name, guard in guarded.items()}
+    n_cuts, calibrating = len(backtest.cuts), slice(None) if holdout else slice(None, -1)
+    stated = {name: guarded[name].spreads[:n_cuts] for name in run if len(guarded[name].spreads) >= n_cuts}
+    scales = choose_scales(backtest.actual, backtest.forecasts, backtest.scale,
+                           fit_spreads(stated, combinations, slice(None)), calibrating)
+    if holdout:  # the fits on all of the fitted part
+        scales.final.update(fit_spreads({name: guarded[name].spreads for name in stated
+                                         if len(guarded[name].spreads) > n_cuts}, combinations, n_cuts))
 
     if holdout:
         scored = score_holdout(data, fit_block, backtest, finals, guarded, horizon, kinds, peers,
-                               mase_period or data.period, ineligible, compared)
+                               mase_period or data.period, ineligible, compared, scales)
     else:
         scored = scored_rows(data, backtest, kinds, seconds, horizon, peers, mase_period or data.period,
                              engine_output=output,
                              refit={name: guarded[name] for name in run}, combinations=combinations,
-                             ineligible=ineligible, compared=compared)
+                             ineligible=ineligible, compared=compared, scales=scales)
     notes += scored.notes
+    if note := scales.note():
+        notes.append(note)
     if note := comparison.note():
         notes.append(note)
     if ineligible:

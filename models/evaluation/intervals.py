@@ -138,15 +138,20 @@ def holdout_coverage(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray
 
 
 def cross_origin_coverage(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray,
-                          levels: Sequence[float] = LEVELS, non_negative: bool = False) -> pd.DataFrame:
+                          levels: Sequence[float] = LEVELS, non_negative: bool = False,
+                          unit: np.ndarray | None = None) -> pd.DataFrame:
     """Leave-one-origin-out coverage: each origin's intervals calibrated on all the other origins, the
     scored months of every origin pooled (arrays as for `holdout_coverage`). Same columns as
     `holdout_coverage`, plus `min_origin` and `max_origin`, the lowest and highest coverage of a single held-out origin (how much it varies),
     and `coverage_low` / `coverage_high`, the 90 % range of the pooled coverage over resampled origins
-    (`origin_bootstrap`); n_calibration is the fewest residuals behind a step of any origin's calibration."""
+    (`origin_bootstrap`); n_calibration is the fewest residuals behind a step of any origin's calibration.
+    unit [origin, series] divides widths and Winkler scores (default: each series' mean scale over the
+    steps), so that two scales' intervals can be compared in one unit (models.evaluation.own_scale)."""
     levels = _check_levels(levels)
     actual, forecast, scale = _check_backtest(actual, forecast, scale)
-    return _score_origins(actual, forecast, scale, levels, non_negative, list(range(actual.shape[0])))
+    if unit is not None and np.shape(unit) != actual.shape[:2]:
+        raise ValueError(f"unit is [origin, series] = {actual.shape[:2]}; got shape {np.shape(unit)}")
+    return _score_origins(actual, forecast, scale, levels, non_negative, list(range(actual.shape[0])), unit)
 
 
 BOOTSTRAP_DRAWS = 2000
@@ -189,7 +194,7 @@ def _check_backtest(actual, forecast, scale) -> tuple[np.ndarray, np.ndarray, np
 
 
 def _score_origins(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray, levels: tuple[float, ...],
-                   non_negative: bool, held_out: list[int]) -> pd.DataFrame:
+                   non_negative: bool, held_out: list[int], unit: np.ndarray | None = None) -> pd.DataFrame:
     """Each origin of `held_out` scored with intervals calibrated on all the other origins; pooled."""
     n_origins, n_series, horizon = actual.shape
     tallies = {level: {"inside": 0, "pairs": 0, "width": [], "winkler": [], "counts": []} for level in levels}
@@ -201,7 +206,8 @@ def _score_origins(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray, 
         fewest = int(calibration.n.min()) if fewest is None else min(fewest, int(calibration.n.min()))
         held_actual, held_forecast = actual[o], forecast[o]
         held_scale = _per_step(_usable_scale(scale[o]), horizon)
-        unit = _series_unit(held_scale)  # widths and Winkler scores in units of each series' mean scale
+        # widths and Winkler scores in units of each series' mean scale, or the unit given
+        held_unit = _series_unit(held_scale) if unit is None else _usable_scale(unit[o])
         observed = ~np.isnan(held_actual) & ~np.isnan(held_forecast)
         no_interval += int((observed.any(axis=1) & np.isnan(held_scale).all(axis=1)).sum())
         for level in levels:
@@ -213,8 +219,8 @@ def _score_origins(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray, 
             tally["pairs"] += int(scored.sum())
             if scored.any():
                 tally["counts"].append((int(inside.sum()), int(scored.sum())))
-            normalised = [array / unit[:, None] for array in (held_actual, lo, hi)]
-            tally["width"].append(((hi - lo) / unit[:, None])[scored])
+            normalised = [array / held_unit[:, None] for array in (held_actual, lo, hi)]
+            tally["width"].append(((hi - lo) / held_unit[:, None])[scored])
             tally["winkler"].append(winkler(*normalised, alpha=1.0 - level))
     rows = []
     for level, tally in tallies.items():

@@ -23,6 +23,7 @@ from models.evaluation.intervals import (
     prediction_intervals,
 )
 from models.evaluation.metrics import accuracy_table, mase, mase_scale
+from models.evaluation.own_scale import IntervalScales, fit_spreads
 from models.evaluation.peers import PEERS, peer_forecasts
 from models.evaluation.selection import benchmark_instead
 from models.forecasters.combination import Combination
@@ -64,9 +65,10 @@ def _row(name: str, kind: str, scores: pd.Series, scored: pd.Series, coverage: d
             "smape_scored": scored["smape"]}
 
 
-def _cross_coverage(bt: Backtest, model: str) -> dict[float, float]:
+def _cross_coverage(bt: Backtest, model: str, scales: IntervalScales) -> dict[float, float]:
     """Cross-origin coverage per level; NaN where the interval is unbounded (too few residuals)."""
-    return _bounded(cross_origin_coverage(bt.actual, bt.forecasts[model], bt.scale, LEVELS))
+    return _bounded(cross_origin_coverage(bt.actual, bt.forecasts[model], scales.at_origins(model, bt.scale),
+                                          LEVELS))
 
 
 def _needed_residuals(level: float) -> int:
@@ -97,14 +99,18 @@ def _bounded(table: pd.DataFrame) -> dict[float, float]:
 
 
 def intervals(bt: Backtest, model: str, origins: slice, forecast: np.ndarray, scale: np.ndarray,
-              non_negative: bool) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+              non_negative: bool, scales: IntervalScales | None = None) -> dict[float, tuple[np.ndarray, np.ndarray]]:
     """{level: (lo, hi)} around forecast [series, step], calibrated on the model's backtest residuals at
-    the given origins; a series with a flat history (scale 0) gets the point itself as both bounds."""
+    the given origins, each divided by the MASE scale or the model's own spread (`scales`; scale is the
+    MASE scale of the forecast's history); a series with a flat history (scale 0) gets the point itself
+    as both bounds."""
+    scales = scales or IntervalScales()
     residuals = (bt.actual - bt.forecasts[model])[origins]
-    calibration = calibrate(_flat(residuals), bt.scale[origins].reshape(-1), LEVELS)
+    calibration_scale = scales.at_origins(model, bt.scale)[origins]
+    calibration = calibrate(_flat(residuals), calibration_scale.reshape(-1, *calibration_scale.shape[2:]), LEVELS)
     out = {}
     for level in LEVELS:
-        lo, hi = prediction_intervals(forecast, scale, calibration, level, non_negative)
+        lo, hi = prediction_intervals(forecast, scales.of_final(model, scale), calibration, level, non_negative)
         flat = (scale == 0)[:, None] & ~np.isnan(forecast)
         out[level] = (np.where(flat, forecast, lo), np.where(flat, forecast, hi))
     return out
@@ -145,10 +151,13 @@ def _final(names: list[str], refit: Mapping, combinations: Mapping[str, Combinat
 
 def scored_rows(data: Any, bt: Backtest, kinds: Mapping[str, str], seconds: Mapping[str, float], horizon: int,
                 peers: bool, period: int, engine_output: bool, refit: Mapping, combinations: Mapping[str, Combination],
-                ineligible: Mapping[str, str] | None = None, compared: Backtest | None = None) -> Scored:
+                ineligible: Mapping[str, str] | None = None, compared: Backtest | None = None,
+                scales: IntervalScales | None = None) -> Scored:
     """Rows of a rolling-origin backtest (module docstring); auto is chosen on `compared` (default the
-    backtest; models.evaluation.selection.compared_rows) and never chooses the `ineligible`."""
+    backtest; models.evaluation.selection.compared_rows) and never chooses the `ineligible`; `scales` say
+    which models' intervals divide by their own spread (models.evaluation.own_scale)."""
     compared = bt if compared is None else compared
+    scales = scales or IntervalScales()
     scored = Scored(ineligible=dict(ineligible or {}))
     last, earlier = slice(-1, None), slice(None, -1)
     bt_all = bt
@@ -162,7 +171,7 @@ def scored_rows(data: Any, bt: Backtest, kinds: Mapping[str, str], seconds: Mapp
         actual, forecast, scale = bt_all.actual, bt_all.forecasts[name], bt_all.scale
         seen = ~np.isnan(actual) & ~np.isnan(forecast)
         row = _row(name, kind, bt_all.summary.loc[name], _accuracy(_flat(actual[last]), _flat(forecast[last]),
-                   scale[last].reshape(-1)), _cross_coverage(bt_all, name), seen.any(axis=(0, 2)).sum(),
+                   scale[last].reshape(-1)), _cross_coverage(bt_all, name, scales), seen.any(axis=(0, 2)).sum(),
                    seconds.get(name, scored.peer_seconds))
         scored.rows.append(row)
         if kind != "peer":
@@ -172,7 +181,8 @@ def scored_rows(data: Any, bt: Backtest, kinds: Mapping[str, str], seconds: Mapp
     scored.notes += _unbounded_notes(bt_all, list(bt_all.models))
     chosen = _choose(scored)
     chosen_row = next(r for r in scored.rows if r["model"] == chosen)
-    last_origin = _bounded(holdout_coverage(bt.actual, bt.forecasts[chosen], bt.scale, LEVELS))
+    last_origin = _bounded(holdout_coverage(bt.actual, bt.forecasts[chosen], scales.at_origins(chosen, bt.scale),
+                                            LEVELS))
     scored.auto_row = {**chosen_row, "mase": chosen_row["mase_scored"], "smape": chosen_row["smape_scored"],
                        "coverage80": last_origin[0.8], "coverage95": last_origin[0.95]}
     for column in ("wape", "bias"):
@@ -180,8 +190,12 @@ def scored_rows(data: Any, bt: Backtest, kinds: Mapping[str, str], seconds: Mapp
                                             bt.scale[last].reshape(-1))[column]
     if engine_output:
         final = _final([chosen], refit, combinations, data.block, horizon)[chosen]
+        made = {chosen: combinations[chosen]} if chosen in combinations else {}  # the fits _final just made
+        members = made[chosen].members if made else (chosen,)
+        scales.final.update(fit_spreads({m: refit[m].spreads for m in members if getattr(refit[m], "spreads", [])},
+                                        made, -1))
         bounds = intervals(bt, chosen, slice(None), final, mase_scale(data.block, period),
-                           _non_negative(data.block))
+                           _non_negative(data.block), scales)
         scored.output = _output(data, final, bounds, chosen, data.periods[-1] + 1)
     return scored
 
@@ -220,9 +234,11 @@ def holdout_finals(fit_block: np.ndarray, bt: Backtest, guarded: Mapping, combin
 
 def score_holdout(data: Any, fit_block: np.ndarray, bt: Backtest, finals: Mapping[str, np.ndarray],
                   guarded: Mapping, horizon: int, kinds: Mapping[str, str], peers: bool, period: int,
-                  ineligible: Mapping[str, str] | None = None, compared: Backtest | None = None) -> Scored:
+                  ineligible: Mapping[str, str] | None = None, compared: Backtest | None = None,
+                  scales: IntervalScales | None = None) -> Scored:
     """Rows of the holdout split (module docstring) from each model's `finals` (holdout_finals); auto is
-    chosen on `compared` (default the backtest) and never chooses the `ineligible`."""
+    chosen on `compared` (default the backtest) and never chooses the `ineligible`; `scales` as for
+    `scored_rows`, with the final fits' own spreads."""
     compared = bt if compared is None else compared
     scored = Scored(ineligible=dict(ineligible or {}))
     finals = dict(finals)
@@ -240,7 +256,7 @@ def score_holdout(data: Any, fit_block: np.ndarray, bt: Backtest, finals: Mappin
         kind = kinds.get(name, "peer")
         coverage: dict[float, float] = {}
         if kind != "peer":
-            bounds[name] = intervals(bt, name, slice(None), forecast, scale, non_negative)
+            bounds[name] = intervals(bt, name, slice(None), forecast, scale, non_negative, scales)
             coverage = _covered(actual, bounds[name])
             scored.choose[name] = compared.summary.loc[name, "mase"]
             scored.choose_rows[name] = mase(_flat(compared.actual), _flat(compared.forecasts[name]),

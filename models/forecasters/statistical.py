@@ -11,6 +11,13 @@ forecast from its own last observation over the gap as well, so column k of the 
 k-th period after the block. A series too short for the seasonal model is fitted without the season;
 one too short for that, or whose fit fails, gets the naive forecast, and the result says which.
 
+Each forecast comes with the model's own spread: the standard error per step that its 80 % prediction
+interval implies, (hi - lo) / (2 z_0.9) (exact for the Gaussian intervals of ETS, ARIMA and CES; Theta's
+simulated interval read the same way; OWN_INTERVAL_MODELS). A naive fallback carries naive's own,
+sigma_1 sqrt(h) with sigma_1 the root mean square of the first differences, as statsforecast's Naive; the
+other models (CES, whose interval is simulated at many times its fit, and the intermittent ones) give NaN. The conformal layer may divide residuals by it instead of the MASE scale
+(models.evaluation.own_scale).
+
     >>> import numpy as np
     >>> block = np.tile(np.r_[1.0, 2.0, 3.0, 2.0], (2, 6)) + np.arange(24)[None, :] * 0.1
     >>> StatisticalForecaster("auto_ets", seasons=4).fit_predict(block, 4).shape
@@ -28,8 +35,9 @@ import numpy as np
 from cluster.engine import Engine
 from models.forecasters.baselines import check_history
 
-__all__ = ["STATISTICAL_MODELS", "INTERMITTENT_MODELS", "StatisticalForecast", "StatisticalBatch",
-           "StatisticalForecaster", "fit_predict_batch", "statsforecast_model"]
+__all__ = ["STATISTICAL_MODELS", "INTERMITTENT_MODELS", "OWN_INTERVAL_MODELS", "StatisticalForecast",
+           "StatisticalBatch",
+           "StatisticalForecaster", "fit_predict_batch", "statsforecast_model", "naive_spread"]
 
 # Khlang's name -> (statsforecast class name, whether it takes a season, least observations with a season)
 _MODELS: dict[str, tuple[str, bool]] = {
@@ -45,6 +53,11 @@ _MODELS: dict[str, tuple[str, bool]] = {
 }
 STATISTICAL_MODELS = tuple(_MODELS)
 INTERMITTENT_MODELS = ("croston", "adida", "imapa")
+# models whose own interval is read (closed form, or Theta's cheap simulation); CES simulates its interval at
+# about 16 times the cost of its fit and the intermittent models state none: their spread is NaN
+OWN_INTERVAL_MODELS = ("auto_ets", "auto_theta", "dynamic_theta", "auto_arima", "mstl")
+_OWN_LEVEL = 80  # the interval the spread is read from
+_Z_OWN = 1.2815515655446004  # the standard normal's 0.9 quantile: half of an 80 % interval in standard errors
 TASKS_PER_WORKER = 8  # at least this many batches per worker where the series allow
 _MIN_OBSERVED = 3  # fewer observations than this: naive
 _SEASONS_NEEDED = 2  # full seasons before a seasonal model is fitted (else the same model without a season)
@@ -75,13 +88,18 @@ class StatisticalForecast:
     forecast: np.ndarray  # float64 [series, horizon], the series' unit
     fallback: np.ndarray  # bool [series]: True where naive (too short, or the fit failed) stands in
     nonseasonal: np.ndarray  # bool [series]: fitted without its season (fewer than two seasons observed)
+    spread: np.ndarray | None = None  # float64 [series, horizon]: the model's own standard error (docstring)
+
+    def __post_init__(self) -> None:
+        if self.spread is None:
+            object.__setattr__(self, "spread", np.full(np.shape(self.forecast), np.nan))
 
     @classmethod
     def concat(cls, parts: Sequence[StatisticalForecast], horizon: int) -> StatisticalForecast:
         if not parts:
             return cls(np.empty((0, horizon)), np.empty(0, dtype=bool), np.empty(0, dtype=bool))
         return cls(np.concatenate([p.forecast for p in parts]), np.concatenate([p.fallback for p in parts]),
-                   np.concatenate([p.nonseasonal for p in parts]))
+                   np.concatenate([p.nonseasonal for p in parts]), np.concatenate([p.spread for p in parts]))
 
 
 @dataclass(frozen=True)
@@ -110,13 +128,30 @@ def _prepared(row: np.ndarray) -> tuple[np.ndarray, int]:
     return np.ascontiguousarray(values), row.size - 1 - last
 
 
-def _fit_one(model: object, y: np.ndarray, steps: int) -> np.ndarray:
+def _fit_one(model: object, y: np.ndarray, steps: int, own: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The model's mean forecast and its own spread (NaN where it states no interval)."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        mean = np.asarray(model.forecast(y=y, h=steps)["mean"], dtype=np.float64)
+        result = model.forecast(y=y, h=steps, level=[_OWN_LEVEL]) if own else model.forecast(y=y, h=steps)
+    mean = np.asarray(result["mean"], dtype=np.float64)
     if mean.shape != (steps,) or not np.isfinite(mean).all():
         raise ValueError("no finite forecast")
-    return mean
+    spread = np.full(steps, np.nan)
+    if own:
+        width = (np.asarray(result[f"hi-{_OWN_LEVEL}"], dtype=np.float64)
+                 - np.asarray(result[f"lo-{_OWN_LEVEL}"], dtype=np.float64)) / (2 * _Z_OWN)
+        if width.shape == (steps,):
+            spread = np.where(np.isfinite(width) & (width > 0), width, np.nan)
+    return mean, spread
+
+
+def naive_spread(y: np.ndarray, steps: int) -> np.ndarray:
+    """Naive's own standard error per step, sigma_1 sqrt(h) (NaN under two observations or if flat)."""
+    steps_ahead = np.sqrt(np.arange(1, steps + 1, dtype=np.float64))
+    if y.size < 2:
+        return np.full(steps, np.nan)
+    sigma = float(np.sqrt(np.mean(np.diff(y) ** 2)))
+    return sigma * steps_ahead if sigma > 0 else np.full(steps, np.nan)
 
 
 def fit_predict_batch(batch: StatisticalBatch) -> StatisticalForecast:
@@ -125,6 +160,8 @@ def fit_predict_batch(batch: StatisticalBatch) -> StatisticalForecast:
     forecast = np.full((n_series, horizon), np.nan)
     fallback = np.zeros(n_series, dtype=bool)
     nonseasonal = np.zeros(n_series, dtype=bool)
+    spread = np.full((n_series, horizon), np.nan)
+    own = batch.model in OWN_INTERVAL_MODELS
     seasonal_model = statsforecast_model(batch.model, batch.seasons)
     plain_model: object | None = None
     for i in range(n_series):
@@ -137,19 +174,21 @@ def fit_predict_batch(batch: StatisticalBatch) -> StatisticalForecast:
             if y.size < _MIN_OBSERVED or np.ptp(y) == 0:
                 raise ValueError("too short or flat")  # a flat series' forecast is itself: naive
             if list(usable) == [s for s in batch.seasons if s > 1]:
-                mean = _fit_one(seasonal_model, y, steps)
+                mean, sigma = _fit_one(seasonal_model, y, steps, own)
             else:
                 nonseasonal[i] = True
                 if plain_model is None or usable:
                     plain_model = statsforecast_model(batch.model, usable)
-                mean = _fit_one(plain_model, y, steps)
+                mean, sigma = _fit_one(plain_model, y, steps, own)
         except Exception:  # noqa: BLE001 - one series' failure must not end the batch: it is counted instead
             fallback[i] = True
             mean = np.full(steps, y[-1])
+            sigma = naive_spread(y, steps) if own else np.full(steps, np.nan)
         forecast[i] = mean[gap:]
+        spread[i] = sigma[gap:]
     if batch.non_negative:
         forecast = np.maximum(forecast, 0.0)
-    return StatisticalForecast(forecast, fallback, nonseasonal)
+    return StatisticalForecast(forecast, fallback, nonseasonal, spread)
 
 
 def _map(engine: Engine | None, fn: Callable, items: list) -> list:

@@ -450,3 +450,40 @@ def test_the_best_three_are_combined_on_the_origins_that_choose() -> None:
     np.testing.assert_allclose(bt.forecasts["best3_median"], combined)
     assert f"best3_median: the median of {', '.join(ranked)}," in " ".join(report.notes)
     assert report.table.at["best3_median", "kind"] == "combination"
+
+
+@dataclass(frozen=True)
+class KnowsItsError:
+    """Drift plus noise of a known standard deviation per series, stated as the model's own spread: a model
+    whose own interval knows what the MASE scale (equal for every series here) cannot."""
+
+    sd: tuple[float, ...]
+    name: str = "knows_its_error"
+
+    def forecast(self, history: np.ndarray, horizon: int) -> StatisticalForecast:
+        rng = np.random.default_rng(np.shape(history)[1])
+        sd = np.asarray(self.sd)[:, None]
+        forecast = Drift().fit_predict(history, horizon) + rng.normal(0, 1, (sd.size, horizon)) * sd
+        flags = np.zeros(sd.size, dtype=bool)
+        return StatisticalForecast(forecast, flags, flags, np.broadcast_to(sd, forecast.shape).copy())
+
+    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        return self.forecast(history, horizon).forecast
+
+
+@pytest.mark.parametrize("holdout", [False, True])
+def test_a_models_own_spread_draws_its_intervals_where_it_measures_better(holdout: bool) -> None:
+    sd = tuple(np.repeat([0.5, 5.0], 40))
+    rng = np.random.default_rng(5)
+    block = 100 + 2.0 * np.arange(24)[None, :] + rng.normal(0, 0.01, (len(sd), 24))  # one slope: one MASE scale
+    data = long_data(long_frame(block, "2000", "Y"), "Y")
+    report = evaluate(data, 2, n_origins=4, models=["naive"], holdout=holdout, output=True,
+                      forecasters={"knows_its_error": KnowsItsError(sd)})
+    note = next(n for n in report.notes if n.startswith("conformal scale"))
+    assert note.endswith("the own spread is used for knows_its_error")
+    assert report.auto == "knows_its_error"  # drift's error beside naive's on a trend
+    out = report.output.set_index(["unique_id", "ds"])
+    half = (out["hi80"] - out["forecast"]).to_numpy().reshape(len(sd), 2)
+    # its 80 % bands are as wide as its own spread says: ten times as wide on the noisy half (MASE: equal)
+    np.testing.assert_allclose(half[40:] / half[:40], 10.0, rtol=1e-9)
+    assert 0.6 < report.table.at["knows_its_error", "coverage80"] <= 1.0

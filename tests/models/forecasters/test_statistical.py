@@ -51,6 +51,29 @@ def test_short_and_flat_series_fall_back_to_naive() -> None:
     np.testing.assert_array_equal(result.forecast, [[6.0, 6.0], [3.0, 3.0]])
 
 
+def test_own_spread_is_the_models_interval_and_naives_for_a_fallback() -> None:
+    from statsforecast.models import AutoETS
+
+    from models.forecasters.statistical import StatisticalBatch, naive_spread
+
+    rng = np.random.default_rng(4)
+    walk = 100 + np.cumsum(rng.normal(0, 2, (3, 40)), axis=1)
+    walk[2, :-2] = np.nan  # two observations: naive, with naive's own spread
+    result = fit_predict_batch(StatisticalBatch("auto_ets", (1,), walk, 6))
+    assert result.fallback.tolist() == [False, False, True]
+    # the spread is statsforecast's own 80 % interval read as a standard error
+    own = AutoETS(season_length=1).forecast(y=walk[0], h=6, level=[80])
+    np.testing.assert_allclose(result.spread[0], (own["hi-80"] - own["lo-80"]) / (2 * 1.2815515655446004))
+    assert (np.diff(result.spread[:2], axis=1) >= 0).all()  # a random walk's uncertainty grows with the step
+    step = abs(walk[2, -1] - walk[2, -2])
+    np.testing.assert_allclose(result.spread[2], step * np.sqrt(np.arange(1, 7)))
+    np.testing.assert_allclose(naive_spread(np.array([1.0, 3.0, 2.0]), 2), np.sqrt(2.5) * np.sqrt([1.0, 2.0]))
+    assert np.isnan(naive_spread(np.array([4.0]), 3)).all() and np.isnan(naive_spread(np.full(5, 2.0), 2)).all()
+    # models that state no interval of their own (the intermittent ones, CES) leave it NaN
+    counts = np.tile([0.0, 0.0, 3.0, 0.0, 5.0], (2, 8))
+    assert np.isnan(fit_predict_batch(StatisticalBatch("croston", (1,), counts, 4)).spread).all()
+
+
 def test_unknown_model_and_bad_season_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown statistical model"):
         StatisticalForecaster("arima_by_hand")
@@ -107,3 +130,4 @@ def test_dask_and_ray_give_the_in_process_forecasts_in_enough_batches(address: s
     np.testing.assert_array_equal(there.forecast, here.forecast)
     np.testing.assert_array_equal(there.fallback, here.fallback)
     np.testing.assert_array_equal(there.nonseasonal, here.nonseasonal)
+    np.testing.assert_array_equal(there.spread, here.spread)
