@@ -143,10 +143,11 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
              seed: int = SEED, step: int | None = None, xgb_estimators: int = XGB_ESTIMATORS,
              models: Sequence[str] | None = None, *, forecasters: Mapping[str, Forecaster] | None = None,
              holdout: bool = False, peers: bool = False, output: bool = False,
-             mase_period: int | None = None) -> EvaluateReport:
+             mase_period: int | None = None, own_intervals: bool = True) -> EvaluateReport:
     """Evaluate every candidate (module docstring) on the data; `models` keeps only the named registry
     candidates, `forecasters` adds your own (kind "custom"); `mase_period` scales MASE by another
-    difference than the season's (1 for intermittent series, as is usual). ValueError when too short."""
+    difference than the season's (1 for intermittent series, as is usual); `own_intervals` False keeps the
+    MASE scale for every model's intervals (models.evaluation.own_scale). ValueError when too short."""
     n_origins = (HOLDOUT_ORIGINS if holdout else MIN_ORIGINS) if n_origins is None else int(n_origins)
     step = horizon if step is None else step
     _check(data, horizon, n_origins, step, holdout)
@@ -202,7 +203,8 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
                      f"with the lowest MASE on the origins that choose auto")
     seconds = {name: guard.seconds for name, guard in guarded.items()}
     n_cuts, calibrating = len(backtest.cuts), slice(None) if holdout else slice(None, -1)
-    stated = {name: guarded[name].spreads[:n_cuts] for name in run if len(guarded[name].spreads) >= n_cuts}
+    stated = {name: guarded[name].spreads[:n_cuts] for name in run
+              if own_intervals and len(guarded[name].spreads) >= n_cuts}
     scales = choose_scales(backtest.actual, backtest.forecasts, backtest.scale,
                            fit_spreads(stated, combinations, slice(None)), calibrating)
     if holdout:  # the fits on all of the fitted part

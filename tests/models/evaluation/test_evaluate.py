@@ -487,3 +487,9 @@ def test_a_models_own_spread_draws_its_intervals_where_it_measures_better(holdou
     # its 80 % bands are as wide as its own spread says: ten times as wide on the noisy half (MASE: equal)
     np.testing.assert_allclose(half[40:] / half[:40], 10.0, rtol=1e-9)
     assert 0.6 < report.table.at["knows_its_error", "coverage80"] <= 1.0
+    plain = evaluate(data, 2, n_origins=4, models=["naive"], holdout=holdout, output=True, own_intervals=False,
+                     forecasters={"knows_its_error": KnowsItsError(sd)})
+    assert not any(n.startswith("conformal scale") for n in plain.notes)
+    out = plain.output.set_index(["unique_id", "ds"])
+    half = (out["hi80"] - out["forecast"]).to_numpy().reshape(len(sd), 2)
+    np.testing.assert_allclose(half[40:] / half[:40], 1.0, rtol=0.05)  # one MASE scale: one width
