@@ -17,11 +17,8 @@ import time
 
 import numpy as np
 
-from benchmarks.real_data import SETS, _long_file
-from khlang.catalog import Catalog
-from khlang.config import load_settings
+from benchmarks.real_data import SETS, benchmark_session, chosen_sets
 from khlang.progress import console
-from khlang.runtime import configure_runtime
 from pipelines.generate.writers import atomic_write_bytes
 
 __all__ = ["interval_scores", "run"]
@@ -47,21 +44,11 @@ def interval_scores(report, data) -> dict[str, float]:
 
 
 def run(names: list[str] | None = None) -> dict:
-    settings = load_settings()
-    catalog = Catalog.from_settings(settings).ensure()
-    configure_runtime(catalog)
-    from cluster.engine import open_engine
     from models.evaluation.evaluate import evaluate
-    from models.evaluation.long_file import read_long
 
-    folder = catalog.root / "benchmarks"
-    folder.mkdir(parents=True, exist_ok=True)
     results: dict = {}
-    with open_engine(settings.cluster, str(catalog.tmp / "dask")) as engine:
-        for real in SETS:
-            if names and real.name not in names:
-                continue
-            data = read_long(_long_file(real, settings, folder), real.freq)
+    with benchmark_session() as (settings, folder, engine):
+        for real, data in chosen_sets(names, settings, folder):
             results[real.name] = {}
             for own in (True, False):
                 started = time.perf_counter()

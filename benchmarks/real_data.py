@@ -18,7 +18,10 @@ import argparse
 import dataclasses
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -29,7 +32,7 @@ from khlang.progress import console
 from khlang.runtime import configure_runtime
 from pipelines.generate.writers import atomic_write_bytes
 
-__all__ = ["SETS", "RealSet", "run", "targets"]
+__all__ = ["SETS", "RealSet", "benchmark_session", "chosen_sets", "run", "targets"]
 
 
 @dataclass(frozen=True)
@@ -83,23 +86,37 @@ def _section(name: str, result: dict) -> list[str]:
     return [*lines, ""]
 
 
-def run(names: list[str] | None = None, cluster: str | None = None) -> dict:
+@contextmanager
+def benchmark_session(cluster: str | None = None) -> Iterator[tuple[object, Path, object]]:
+    """(settings, the benchmark folder, an open engine) with the runtime configured: every cache and
+    temporary file in the work folder; `cluster` replaces the configured address."""
     settings = load_settings()
     catalog = Catalog.from_settings(settings).ensure()
     configure_runtime(catalog)
     from cluster.engine import open_engine
-    from models.evaluation.evaluate import evaluate
-    from models.evaluation.long_file import read_long
 
     folder = catalog.root / "benchmarks"
     folder.mkdir(parents=True, exist_ok=True)
-    results: dict = {}
     config = settings.cluster if cluster is None else dataclasses.replace(settings.cluster, address=cluster)
     with open_engine(config, str(catalog.tmp / "dask")) as engine:
-        for real in SETS:
-            if names and real.name not in names:
-                continue
-            data = read_long(_long_file(real, settings, folder), real.freq)
+        yield settings, folder, engine
+
+
+def chosen_sets(names: list[str] | None, settings, folder: Path) -> Iterator[tuple[RealSet, object]]:
+    """(set, its long file read) for each set of SETS in `names` (all when None), in SETS' order."""
+    from models.evaluation.long_file import read_long
+
+    for real in SETS:
+        if not names or real.name in names:
+            yield real, read_long(_long_file(real, settings, folder), real.freq)
+
+
+def run(names: list[str] | None = None, cluster: str | None = None) -> dict:
+    from models.evaluation.evaluate import evaluate
+
+    results: dict = {}
+    with benchmark_session(cluster) as (settings, folder, engine):
+        for real, data in chosen_sets(names, settings, folder):
             started = time.perf_counter()
             report = evaluate(data, real.horizon, engine=engine, holdout=True, peers=True,
                               mase_period=1 if real.mase_freq == "Y" else None)

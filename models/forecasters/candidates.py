@@ -31,7 +31,8 @@ from models.forecasters.combination import Combination
 from models.forecasters.statistical import StatisticalForecaster
 
 __all__ = ["SEASON_LENGTH", "EXTRA_SEASONS", "INTERMITTENT_ZERO_SHARE", "DataProfile", "BuildContext",
-           "Candidate", "CANDIDATES", "candidate_names", "training_baselines", "build_candidates", "profile_block"]
+           "Candidate", "CANDIDATES", "candidate_names", "training_baselines", "training_combinations",
+           "build_candidates", "profile_block"]
 
 SEASON_LENGTH = {"M": 12, "Q": 4, "W": 52, "D": 7, "H": 24, "Y": 1}  # periods per season of each frequency
 EXTRA_SEASONS = {"H": 168, "D": 365}  # the second season MSTL adds (a week of hours, a year of days)
@@ -212,6 +213,27 @@ def training_baselines() -> tuple[Forecaster, ...]:
                           zero_share=0.0)
     built, _ = build_candidates(profile, BuildContext(), [c.name for c in CANDIDATES if c.train])
     return tuple(model for _, model in built.values())
+
+
+def training_combinations(available: Sequence[str]) -> tuple[Combination, ...]:
+    """The registry's combinations that `khlang train` forms at a level from the models it fitted there
+    (`available`): each of its members that ran, two at least; a combination that would repeat an
+    earlier one (the same members, and the median of two is their mean) is left out.
+
+    >>> [(c.name, c.members) for c in training_combinations(["naive", "auto_ets", "auto_theta", "xgb_global"])]
+    [('stat_median', ('auto_ets', 'auto_theta')), ('stat_global_median', ('auto_ets', 'auto_theta', 'xgb_global'))]
+    """
+    formed, seen = [], set()
+    for candidate in CANDIDATES:
+        if candidate.kind != "combination":
+            continue
+        members = tuple(m for m in candidate.members if m in available)
+        how = "mean" if len(members) == 2 else candidate.how
+        if len(members) < 2 or (frozenset(members), how) in seen:
+            continue
+        seen.add((frozenset(members), how))
+        formed.append(Combination(candidate.name, members, candidate.how))
+    return tuple(formed)
 
 
 def build_candidates(profile: DataProfile, context: BuildContext, names: Sequence[str] | None = None

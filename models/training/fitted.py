@@ -19,6 +19,7 @@ from models.evaluation.interval_scale import interval_scale
 from models.evaluation.intervals import LEVELS, ConformalCalibration, prediction_intervals
 from models.evaluation.metrics import mase_scale
 from models.forecasters.candidates import training_baselines
+from models.forecasters.combination import Combination
 from models.forecasters.design import history_periods
 from models.forecasters.xgb_global import XGBGlobalForecaster, _predict_direct, _predict_recursive
 from models.hierarchy.matrix import Hierarchy
@@ -95,6 +96,10 @@ class LevelFit:
     booster: Any = None  # xgboost.Booster when the champion uses XGBoost
     prophet: np.ndarray | None = None  # float64 [series, horizon] when the champion uses Prophet
     statistical: np.ndarray | None = None  # float64 [series, horizon] when the champion is a statistical model
+    # when the champion is a combination of the registry (models.forecasters.candidates.training_combinations):
+    # it, and the final forecasts of its statistical members (the others are recomputed as for any champion)
+    combination: Combination | None = None
+    members: dict[str, np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,8 @@ class FittedMetric:
             return fit.prophet
         if name == fit.champion and fit.statistical is not None:
             return fit.statistical
+        if fit.members and name in fit.members:
+            return fit.members[name]
         raise ValueError(f"unknown model {name!r}")
 
     def base_forecast(self, level: str) -> np.ndarray:
@@ -135,6 +142,9 @@ class FittedMetric:
         if champion == ENSEMBLE:
             members = {name: self._member(level, name) for name in ENSEMBLE_MEMBERS}
             return median_ensemble({name: f for name, f in members.items() if f is not None})
+        combination = self.levels[level].combination
+        if combination is not None:
+            return combination.combine({name: self._member(level, name) for name in combination.members})
         forecast = self._member(level, champion)
         if forecast is None:
             raise ValueError(f"{self.metric}/{level}: champion {champion} has no fitted state")

@@ -6,8 +6,11 @@ Candidates: the baselines (naive, seasonal naive, historic mean, seasonal drift,
 global XGBoost model of the level (models.forecasters.xgb_global), Prophet per series at the levels of
 `TrainConfig.prophet_levels`, the statistical family's `TrainConfig.statistical_models` (AutoETS and
 AutoTheta by default, per series) at the levels of `TrainConfig.statistical_levels` (the nation and
-regions by default), and `ensemble`, the
-median of naive, seasonal naive, seasonal mean, seasonal drift, XGBoost and (where fitted) Prophet. The
+regions by default), `ensemble`, the
+median of naive, seasonal naive, seasonal mean, seasonal drift, XGBoost and (where fitted) Prophet, and
+where the statistical family runs the registry's combinations of what was fitted there
+(models.forecasters.candidates.training_combinations: stat_median of ETS and Theta, stat_global_median
+of ETS, Theta and XGBoost). The
 champion of a level has the lowest mean MASE over the backtest (origins x series). At each origin the
 champions of all levels are stacked and reconciled (TrainConfig.reconciliation; "auto" tries bottom-up,
 WLS-structural, WLS with each node's in-sample seasonal-naive error variance (models.training.fitted.coherent) and
@@ -43,7 +46,8 @@ from khlang.domain.calendar import fiscal_month, month_from_index
 from models.evaluation.backtest import Backtest, backtest_from_forecasts, origin_cuts
 from models.evaluation.interval_scale import interval_scale
 from models.evaluation.intervals import LEVELS, calibrate, cross_origin_coverage, holdout_coverage
-from models.forecasters.candidates import training_baselines
+from models.forecasters.candidates import training_baselines, training_combinations
+from models.forecasters.combination import Combination
 from models.forecasters.prophet import ProphetBatch, ProphetForecast, ProphetForecaster, fit_predict_batch
 from models.forecasters.statistical import StatisticalBatch, StatisticalForecast, StatisticalForecaster
 from models.forecasters.statistical import fit_predict_batch as statistical_batch
@@ -215,6 +219,7 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine | N
             statistical_backtest[level, model][origin] = forecast
 
     backtests, finals = {}, {}
+    combinations: dict[tuple[str, str], Combination] = {}  # (level, name) -> the combination formed there
     for level in history.levels:
         say(f"{history.metric}: backtest {level}")
         block = history.blocks[level]
@@ -229,6 +234,10 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine | N
         for (at, model), forecast in statistical_backtest.items():
             if at == level:
                 forecasts[model], final[model] = forecast, statistical_final[level, model]
+        for combination in training_combinations(list(forecasts)):
+            forecasts[combination.name], final[combination.name] = (combination.combine(forecasts),
+                                                                    combination.combine(final))
+            combinations[level, combination.name] = combination
         backtests[level] = backtest_from_forecasts(block, cuts, forecasts, history.keys(level))
         finals[level] = final
     backtest_seconds = time.perf_counter() - started
@@ -243,10 +252,8 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine | N
     fitted = FittedMetric(
         metric=history.metric, hierarchy=history.hierarchy, periods=history.periods, blocks=history.blocks,
         horizon=horizon, method=method, xgb=dataclasses.replace(spec, periods=None),
-        levels={level: LevelFit(champion=champions[level], booster=boosters.get(level) if _uses(champions[level], XGB) else None,
-                                prophet=prophet_final.get(level) if _uses(champions[level], PROPHET) else None,
-                                statistical=statistical_final.get((level, champions[level])),
-                                calibration=calibrations[level])
+        levels={level: _level_fit(level, champions[level], calibrations[level], boosters, prophet_final,
+                                  statistical_final, combinations.get((level, champions[level])))
                 for level in history.levels})
     started = time.perf_counter()
     published = fitted.forecast_frame()
@@ -258,8 +265,17 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine | N
                           seconds={"backtest": backtest_seconds, "reconcile": reconcile_seconds, "final": final_seconds})
 
 
-def _uses(champion: str, model: str) -> bool:
-    return champion == model or (champion == ENSEMBLE and model in ENSEMBLE_MEMBERS)
+def _level_fit(level: str, champion: str, calibration, boosters: dict, prophet_final: dict, statistical_final: dict,
+               combination: Combination | None) -> LevelFit:
+    """What the fitted model keeps of a level: the fitted state of the champion and of its members."""
+    members = combination.members if combination is not None else ENSEMBLE_MEMBERS if champion == ENSEMBLE else ()
+    uses = {champion, *members}
+    return LevelFit(champion=champion, calibration=calibration,
+                    booster=boosters.get(level) if XGB in uses else None,
+                    prophet=prophet_final.get(level) if PROPHET in uses else None,
+                    statistical=statistical_final.get((level, champion)), combination=combination,
+                    members={m: statistical_final[level, m] for m in members if (level, m) in statistical_final}
+                    if combination is not None else None)
 
 
 def _champion(bt: Backtest) -> str:

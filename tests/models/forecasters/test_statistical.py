@@ -6,7 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.forecasters.candidates import BuildContext, DataProfile, build_candidates, profile_block
+from models.forecasters.candidates import (
+    BuildContext,
+    DataProfile,
+    build_candidates,
+    profile_block,
+    training_combinations,
+)
 from models.forecasters.combination import Combination
 from models.forecasters.statistical import StatisticalForecaster, fit_predict_batch
 
@@ -109,6 +115,21 @@ def test_registry_applies_models_by_frequency_and_intermittency() -> None:
     assert built["mstl"][1].seasons == (24, 168)
     with pytest.raises(ValueError, match="unknown models"):
         build_candidates(yearly, BuildContext(), names=["arima_by_hand"])
+
+
+def test_training_forms_each_distinct_combination_of_what_it_fitted() -> None:
+    # ETS and Theta only: the median of two is their mean, so stat_mean and the ETS-Theta-ARIMA median
+    # would repeat stat_median and are left out; with XGBoost a median of three is new
+    formed = training_combinations(["naive", "seasonal_naive", "auto_ets", "auto_theta", "xgb_global"])
+    assert [(c.name, c.members, c.how) for c in formed] == [
+        ("stat_median", ("auto_ets", "auto_theta"), "median"),
+        ("stat_global_median", ("auto_ets", "auto_theta", "xgb_global"), "median")]
+    three = {c.name: c.members for c in training_combinations(["auto_ets", "auto_theta", "auto_arima"])}
+    assert three == {"stat_median": ("auto_ets", "auto_theta", "auto_arima"),
+                     "stat_mean": ("auto_ets", "auto_theta", "auto_arima")}
+    assert [c.members for c in training_combinations(["naive", "xgb_global", "auto_ets"])] == [
+        ("auto_ets", "xgb_global")]
+    assert training_combinations(["naive", "seasonal_naive", "auto_ets"]) == ()
 
 
 @pytest.mark.slow

@@ -15,6 +15,7 @@ from khlang.domain.calendar import month_index
 from khlang.domain.reference import ReferenceData
 from models.evaluation.interval_scale import month_profile
 from models.evaluation.metrics import mase_scale
+from models.forecasters.combination import Combination
 from models.hierarchy.reconcile import coherence_gap
 from models.tracking.registry import CHALLENGER, CHAMPION, load_alias
 from models.tracking.runs import local_tracking_uri
@@ -22,7 +23,7 @@ from models.training.family import train_family
 from models.training.family_model import family_request
 from models.training.forecast_store import publish_forecasts, read_forecasts, read_runs
 from models.training.history import load_history
-from models.training.train import forecast_horizon, train_metric
+from models.training.train import _level_fit, forecast_horizon, train_metric
 from tests.models.training.tiny_world import FAST, tiny_world
 
 METRIC = "waste_generated"
@@ -82,6 +83,13 @@ def test_champion_is_the_lowest_mase_and_accuracy_is_reported_per_level(trained)
             else not {"auto_ets", "auto_theta"} & set(bt.forecasts)
         assert np.isfinite(bt.summary.loc["xgb_global", "mase"])
     assert np.isfinite(training.backtests["region"].summary.loc[["auto_ets", "auto_theta"], "mase"]).all()
+    # and the combinations of what was fitted there compete on the same origins
+    for level in ("nation", "region"):
+        f = training.backtests[level].forecasts
+        np.testing.assert_allclose(f["stat_median"], (f["auto_ets"] + f["auto_theta"]) / 2)
+        np.testing.assert_allclose(f["stat_global_median"],
+                                   np.median(np.stack([f["auto_ets"], f["auto_theta"], f["xgb_global"]]), axis=0))
+    assert not {"stat_median", "stat_global_median"} & set(training.backtests["lao"].forecasts)
 
 
 def test_a_statistical_champion_is_reproduced_by_the_fitted_model(world, reference: ReferenceData) -> None:
@@ -101,6 +109,22 @@ def test_a_statistical_champion_is_reproduced_by_the_fitted_model(world, referen
     levels = {**training.fitted.levels, "nation": dataclasses.replace(fit, champion="auto_ets", statistical=final)}
     as_ets = dataclasses.replace(training.fitted, levels=levels)
     np.testing.assert_array_equal(as_ets.base_forecast("nation"), final)
+    # a combination champion forecasts with its members' fitted state: the kept statistical forecasts,
+    # the baselines recomputed from the history
+    np.testing.assert_allclose(nation.forecasts["stat_global_median"], (ets + nation.forecasts["xgb_global"]) / 2)
+    combined = dataclasses.replace(fit, champion="ets_and_seasonal_naive", statistical=None,
+                                   combination=Combination("ets_and_seasonal_naive", ("auto_ets", "seasonal_naive")),
+                                   members={"auto_ets": final})
+    as_combination = dataclasses.replace(training.fitted, levels={**training.fitted.levels, "nation": combined})
+    seasonal_naive = dataclasses.replace(training.fitted, levels={**training.fitted.levels, "nation": dataclasses.replace(
+        fit, champion="seasonal_naive")}).base_forecast("nation")
+    np.testing.assert_allclose(as_combination.base_forecast("nation"), (123.0 + seasonal_naive) / 2)
+    # and what training keeps for it: the booster of a combination with XGBoost, its members' final forecasts
+    kept = _level_fit("nation", "stat_global_median", fit.calibration, {"nation": "booster"}, {},
+                      {("nation", "auto_ets"): final}, Combination("stat_global_median", ("auto_ets", "xgb_global")))
+    assert kept.booster == "booster" and kept.prophet is None and kept.statistical is None
+    assert set(kept.members) == {"auto_ets"} and kept.members["auto_ets"] is final
+    assert _level_fit("nation", "naive", fit.calibration, {"nation": "booster"}, {}, {}, None).booster is None
     # the chosen reconciliation has the lowest geometric mean over levels of the scaled Winkler score
     # of its cross-origin intervals among the candidates, and its coverage is the one reported
     table = training.reconciliation_methods
