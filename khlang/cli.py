@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -299,10 +300,15 @@ def evaluate(
         raise typer.BadParameter(f"no such file: {data}", param_hint="--data")
     if output is not None and output.suffix.lower() not in (".csv", ".parquet", ".pq"):
         raise typer.BadParameter(f"{output}: .csv or .parquet", param_hint="--output")
-    with _engine(settings, catalog) as engine, console.status(f"evaluating {data.name}"):
+    started = time.perf_counter()
+    with _engine(settings, catalog) as engine, console.status(f"evaluating {data.name}") as status:
+        def progress(doing: str) -> None:
+            status.update(f"evaluating {data.name}: {doing} ({time.perf_counter() - started:,.0f} s)")
+
         try:
             report = evaluate_file(data, freq, horizon, n_origins=origins, engine=engine, holdout=holdout,
-                                   peers=peers, output=output is not None, mase_period=mase_period)
+                                   peers=peers, output=output is not None, mase_period=mase_period,
+                                   progress=progress)
         except ValueError as error:
             console.print(f"[red]cannot evaluate {data}:[/] {error}")
             raise typer.Exit(code=2) from None

@@ -17,7 +17,7 @@ AutoTheta and AutoARIMA on the same split (models.evaluation.peers) and each row
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,6 +92,8 @@ class _Guarded:
     forecasts: int = 0  # (origin, series) with observations
     fallen: list[np.ndarray] = field(default_factory=list)  # bool [series] of each fit, in order: its fallbacks
     spreads: list[np.ndarray] = field(default_factory=list)  # float64 [series, step] of each fit: its own spread
+    say: Callable[[str], None] | None = None  # told before each fit (the CLI's progress line)
+    fits: int = 0
 
     @property
     def name(self) -> str:
@@ -101,6 +103,9 @@ class _Guarded:
         nothing = np.full((np.shape(history)[0], horizon), np.nan)
         if self.failure is not None:
             return nothing
+        self.fits += 1
+        if self.say is not None:
+            self.say(f"{self.name}, fit {self.fits} on {np.shape(history)[1]} periods")
         started = time.perf_counter()
         try:
             forecast = getattr(self.model, "forecast", None)
@@ -143,11 +148,13 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
              seed: int = SEED, step: int | None = None, xgb_estimators: int = XGB_ESTIMATORS,
              models: Sequence[str] | None = None, *, forecasters: Mapping[str, Forecaster] | None = None,
              holdout: bool = False, peers: bool = False, output: bool = False,
-             mase_period: int | None = None, own_intervals: bool = True) -> EvaluateReport:
+             mase_period: int | None = None, own_intervals: bool = True,
+             progress: Callable[[str], None] | None = None) -> EvaluateReport:
     """Evaluate every candidate (module docstring) on the data; `models` keeps only the named registry
     candidates, `forecasters` adds your own (kind "custom"); `mase_period` scales MASE by another
     difference than the season's (1 for intermittent series, as is usual); `own_intervals` False keeps the
-    MASE scale for every model's intervals (models.evaluation.own_scale). ValueError when too short."""
+    MASE scale for every model's intervals (models.evaluation.own_scale); `progress` is told what is being
+    fitted (each model's fit, then the peers). ValueError when too short."""
     n_origins = (HOLDOUT_ORIGINS if holdout else MIN_ORIGINS) if n_origins is None else int(n_origins)
     step = horizon if step is None else step
     _check(data, horizon, n_origins, step, holdout)
@@ -158,7 +165,7 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
         if name in kinds or name != model.name:
             raise ValueError(f"forecaster {name!r}: a name of its own (not a candidate's) that is its model's name")
         built[name], kinds[name] = ("custom", model), "custom"
-    guarded = {name: _Guarded(model) for name, (kind, model) in built.items() if kind != "combination"}
+    guarded = {name: _Guarded(model, say=progress) for name, (kind, model) in built.items() if kind != "combination"}
     combinations = {name: model for name, (kind, model) in built.items() if kind == "combination"}
 
     backtest = rolling_origin_backtest(fit_block, list(guarded.values()), horizon, n_origins, step,
@@ -211,6 +218,8 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
         scales.final.update(fit_spreads({name: guarded[name].spreads for name in stated
                                          if len(guarded[name].spreads) > n_cuts}, combinations, n_cuts))
 
+    if peers and progress is not None:
+        progress("the statsforecast peers on the same split")
     if holdout:
         scored = score_holdout(data, fit_block, backtest, finals, guarded, horizon, kinds, peers,
                                mase_period or data.period, ineligible, compared, scales)
@@ -242,9 +251,10 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
 
 def evaluate_file(path: str | Path, freq: str, horizon: int, n_origins: int | None = None,
                   engine: Engine | None = None, holdout: bool = False, peers: bool = False,
-                  output: bool = False, mase_period: int | None = None) -> EvaluateReport:
+                  output: bool = False, mase_period: int | None = None,
+                  progress: Callable[[str], None] | None = None) -> EvaluateReport:
     """`khlang evaluate`: read the long file at freq and evaluate every candidate on it."""
     return evaluate(read_long(path, freq), horizon, n_origins, engine, holdout=holdout, peers=peers, output=output,
-                    mase_period=mase_period)
+                    mase_period=mase_period, progress=progress)
 
 

@@ -360,9 +360,15 @@ def test_holdout_scores_the_last_horizon_once_and_auto_is_chosen_before_it(tmp_p
     block = 100 + 40 * np.sin(2 * np.pi * months / 12) + rng.normal(0, 2, (5, 60))
     data = long_data(long_frame(block, "2015-01", "M"), "M")
     names = ["naive", "seasonal_naive", "drift", "auto_ets", "auto_theta", "ets_theta_arima_median"]
-    report = evaluate(data, 6, holdout=True, peers=True, output=True, models=names)
+    told: list[str] = []
+    report = evaluate(data, 6, holdout=True, peers=True, output=True, models=names, progress=told.append)
     table = report.table
     assert report.holdout and report.backtest.cuts.tolist() == [42, 48]  # inner origins inside the fitted 54
+    # progress: every fitted model at each inner origin (42, 48 periods) and on the fitted part (54), then the peers
+    for name in names[:-1]:
+        assert [m for m in told if m.startswith(f"{name},")] == [
+            f"{name}, fit {k} on {n} periods" for k, n in ((1, 42), (2, 48), (3, 54))]
+    assert told[-1] == "the statsforecast peers on the same split"
     assert report.chosen_on == ("2018-07", "2019-01")
     # every row scores the held-out 6 months: naive's MASE by hand
     fitted, actual = block[:, :54], block[:, 54:]
