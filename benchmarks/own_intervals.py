@@ -44,10 +44,10 @@ def interval_scores(report, data) -> dict[str, float]:
 
 
 def run(names: list[str] | None = None) -> dict:
-    from models.evaluation.evaluate import evaluate
-
     results: dict = {}
     with benchmark_session() as (settings, folder, engine):
+        from models.evaluation.evaluate import evaluate  # after the runtime is configured (numba's cache)
+
         for real, data in chosen_sets(names, settings, folder):
             results[real.name] = {}
             for own in (True, False):

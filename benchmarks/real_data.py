@@ -112,10 +112,10 @@ def chosen_sets(names: list[str] | None, settings, folder: Path) -> Iterator[tup
 
 
 def run(names: list[str] | None = None, cluster: str | None = None) -> dict:
-    from models.evaluation.evaluate import evaluate
-
     results: dict = {}
     with benchmark_session(cluster) as (settings, folder, engine):
+        from models.evaluation.evaluate import evaluate  # after the runtime is configured (numba's cache)
+
         for real, data in chosen_sets(names, settings, folder):
             started = time.perf_counter()
             report = evaluate(data, real.horizon, engine=engine, holdout=True, peers=True,

@@ -5,6 +5,7 @@ built on the engine is features.store (build_features, open_features), imported 
 
 Every feature value at month t uses months up to and including t only."""
 
+import khlang  # noqa: F401  (telemetry off before any library loads: khlang.telemetry)
 from features.cross_level import (
     CROSS_LEVEL_FEATURES,
     PARENT_LEVELS,

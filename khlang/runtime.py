@@ -7,6 +7,7 @@ import secrets
 import tempfile
 
 from khlang.catalog import Catalog
+from khlang.telemetry import TELEMETRY_OFF
 
 __all__ = ["runtime_environment", "configure_runtime"]
 
@@ -17,21 +18,17 @@ def runtime_environment(catalog: Catalog) -> dict[str, str]:
     return {
         "TMPDIR": str(tmp),
         "XDG_CACHE_HOME": str(cache),
-        "XDG_CONFIG_HOME": str(cache / "config"),  # MLflow 3 writes telemetry.json there even when told not to send
+        "XDG_CONFIG_HOME": str(cache / "config"),  # MLflow 3 keeps its installation id there
         "NUMBA_CACHE_DIR": str(cache / "numba"),
         "MPLCONFIGDIR": str(cache / "matplotlib"),
         "DASK_TEMPORARY_DIRECTORY": str(tmp / "dask"),
         "DASK_DISTRIBUTED__WORKER__DAEMON": "False",
         "RAY_TMPDIR": str(tmp / "ray"),
-        "RAY_USAGE_STATS_ENABLED": "0",
         "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0",
         "MLFLOW_TRACKING_DIR": str(catalog.mlflow),
-        "MLFLOW_DISABLE_TELEMETRY": "true",
         "MLFLOW_UV_AUTO_DETECT": "false",
         "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
-        "DO_NOT_TRACK": "1",
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-        "HF_HUB_OFFLINE": "1",
+        **TELEMETRY_OFF,
     }
 
 

@@ -6,3 +6,5 @@
 - models.hierarchy: the summing matrix of the administrative hierarchy and reconciliation;
 - models.training: `khlang train` for the budget, waste and welfare families and the forecast store;
 - models.tracking: MLflow runs, the model registry, the pyfunc model and a local server."""
+
+import khlang  # noqa: F401  (telemetry off before any library loads: khlang.telemetry)

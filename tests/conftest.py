@@ -21,8 +21,34 @@ hypothesis_settings.register_profile("khlang", deadline=None)
 hypothesis_settings.load_profile("khlang")
 
 
+def home_state() -> dict[str, tuple[int, int]]:
+    """(modified ns, size) of every file and folder MLflow would write in HOME: the run must leave it as it was.
+    (A machine may have them from before: another program, a user's own MLflow.)"""
+    home = Path.home()
+    state = {}
+    for top in (home / ".mlflow", home / ".config" / "mlflow"):
+        for path in [top, *top.rglob("*")] if top.exists() else []:
+            info = path.stat()
+            state[str(path)] = (info.st_mtime_ns, info.st_size)
+    return state
+
+
+HOME_BEFORE: dict[str, tuple[int, int]] = {}
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    HOME_BEFORE.update(home_state())
     configure_runtime(Catalog(PROJECT_ROOT / "work"))
+
+
+@pytest.fixture(scope="session")
+def home_changes():
+    """A function listing what in ~/.mlflow and ~/.config/mlflow was created or changed since the run began."""
+    def changes() -> list[str]:
+        now = home_state()
+        return sorted(p for p in {*now, *HOME_BEFORE} if now.get(p) != HOME_BEFORE.get(p))
+
+    return changes
 
 
 @pytest.fixture(scope="session")

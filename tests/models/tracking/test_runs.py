@@ -158,9 +158,8 @@ def test_a_failing_model_marks_its_child_run_failed(logged: Logged) -> None:
     assert {run.info.status for run in runs} == {"FAILED"} and len(runs) == 2
 
 
-def test_nothing_written_outside_the_work_folder_and_telemetry_off(logged: Logged) -> None:
-    home = Path.home()
-    assert not (home / ".mlflow").exists() and not (home / ".config" / "mlflow").exists()
+def test_nothing_written_outside_the_work_folder_and_telemetry_off(logged: Logged, home_changes) -> None:
+    assert not home_changes()  # nothing in ~/.mlflow or ~/.config/mlflow created or changed by the run
     new_in_tmp = {p.name for p in Path("/tmp").iterdir()} - logged.tmp_before
     assert not [name for name in new_in_tmp if "mlflow" in name.lower()]
     assert not [p for p in ("mlruns", "mlartifacts", "mlflow.db") if (PROJECT_ROOT / p).exists()]
