@@ -285,7 +285,7 @@ def evaluate(
     horizon: Annotated[int, typer.Option("--horizon", help="periods to forecast at each backtest origin")],
     origins: Annotated[int | None, typer.Option("--origins", help="rolling backtest origins (default 3; with --holdout the inner origins that choose auto, default 2)")] = None,
     holdout: Annotated[bool, typer.Option("--holdout", help="score the competition way: fit on all but the last --horizon periods of every series, score those once")] = False,
-    peers: Annotated[bool, typer.Option("--peers", help="also run statsforecast's Naive, SeasonalNaive, AutoETS, AutoTheta, AutoARIMA on the same split")] = False,
+    peers: Annotated[bool, typer.Option("--peers", help="also run statsforecast's Naive, SeasonalNaive, AutoETS, AutoTheta, AutoARIMA (and CrostonOptimized, ADIDA, IMAPA on intermittent files) on the same split")] = False,
     output: Annotated[Path | None, typer.Option("--output", help="write auto's forecasts with 80/95 % intervals (.csv or .parquet)")] = None,
     mase_period: Annotated[int | None, typer.Option("--mase-period", min=1, help="the difference that scales MASE (default the frequency's season: 12 M, 4 Q, 52 W, 7 D, 24 H, 1 Y; 1 is usual for intermittent series)")] = None,
     cluster: ClusterOpt = None,

@@ -24,8 +24,9 @@ from models.evaluation.intervals import (
 )
 from models.evaluation.metrics import accuracy_table, mase, mase_scale
 from models.evaluation.own_scale import IntervalScales, fit_spreads
-from models.evaluation.peers import PEERS, peer_forecasts
+from models.evaluation.peers import peer_forecasts, peer_names
 from models.evaluation.selection import benchmark_instead
+from models.forecasters.candidates import profile_block
 from models.forecasters.combination import Combination
 
 __all__ = ["Scored", "scored_rows", "holdout_finals", "score_holdout", "auto_rows", "PEER_PREFIX"]
@@ -202,17 +203,27 @@ def scored_rows(data: Any, bt: Backtest, kinds: Mapping[str, str], seconds: Mapp
 
 def _peer_origins(data: Any, cuts: np.ndarray, horizon: int, scored: Scored) -> dict[str, np.ndarray]:
     """statsforecast's peers at every origin: {name: [origin, series, step]}."""
-    stacks: dict[str, list[np.ndarray]] = {peer: [] for peer in PEERS}
+    names = _peers_for(data.block, data.freq)
+    stacks: dict[str, list[np.ndarray]] = {peer: [] for peer in names}
     total = 0.0
     for cut in cuts:
-        forecasts, seconds = peer_forecasts(data.block[:, :cut], horizon, data.period)
+        forecasts, seconds = peer_forecasts(data.block[:, :cut], horizon, data.period, names=names)
         total += seconds
-        for peer in PEERS:
+        for peer in names:
             stacks[peer].append(forecasts[peer])
-    scored.peer_seconds = total / len(PEERS)
-    scored.notes.append(f"peers: statsforecast {', '.join(PEERS)} fitted together in {total:.1f} s "
-                        f"(seconds column: an equal share each)")
+    scored.peer_seconds = total / len(names)
+    scored.notes.append(_peer_note(names, total))
     return {PEER_PREFIX + peer: np.stack(stack) for peer, stack in stacks.items()}
+
+
+def _peers_for(block: np.ndarray, freq: str) -> tuple[str, ...]:
+    """The peers of a file: the intermittent ones too where the registry finds the file intermittent."""
+    return peer_names(profile_block(block, freq).intermittent)
+
+
+def _peer_note(names: tuple[str, ...], seconds: float) -> str:
+    return (f"peers: statsforecast {', '.join(names)} fitted together in {seconds:.1f} s "
+            f"(seconds column: an equal share each)")
 
 
 def _choose(scored: Scored) -> str:
@@ -247,10 +258,11 @@ def score_holdout(data: Any, fit_block: np.ndarray, bt: Backtest, finals: Mappin
     non_negative = _non_negative(fit_block)
     peer_seconds = 0.0
     if peers:
-        forecasts, peer_seconds = peer_forecasts(fit_block, horizon, data.period)
+        names = _peers_for(fit_block, data.freq)
+        forecasts, peer_seconds = peer_forecasts(fit_block, horizon, data.period, names=names)
         finals.update({PEER_PREFIX + peer: forecast for peer, forecast in forecasts.items()})
-        scored.notes.append(f"peers: statsforecast {', '.join(PEERS)} fitted together in {peer_seconds:.1f} s "
-                            f"(seconds column: an equal share each)")
+        scored.notes.append(_peer_note(names, peer_seconds))
+        peer_seconds /= len(names)
     bounds = {}
     for name, forecast in finals.items():
         kind = kinds.get(name, "peer")
@@ -263,7 +275,7 @@ def score_holdout(data: Any, fit_block: np.ndarray, bt: Backtest, finals: Mappin
                                             compared.scale.reshape(-1))
         scores = _accuracy(actual, forecast, scale)
         seen = ~np.isnan(actual) & ~np.isnan(forecast)
-        seconds = peer_seconds / len(PEERS) if kind == "peer" else guarded[name].seconds if name in guarded else 0.0
+        seconds = peer_seconds if kind == "peer" else guarded[name].seconds if name in guarded else 0.0
         scored.rows.append(_row(name, kind, scores, scores, coverage, seen.any(axis=1).sum(), seconds))
     unscored = int((np.isnan(actual).all(axis=1) & ~np.isnan(fit_block).all(axis=1)).sum())
     if unscored:

@@ -27,6 +27,7 @@ from models.evaluation.evaluate import (
     periods_needed,
     read_long,
 )
+from models.evaluation.peers import INTERMITTENT_PEERS, PEERS
 from models.forecasters.baselines import Drift, check_history
 from models.forecasters.statistical import StatisticalForecast
 from models.forecasters.xgb_global import XGBGlobalForecaster
@@ -380,6 +381,7 @@ def test_holdout_scores_the_last_horizon_once_and_auto_is_chosen_before_it(tmp_p
     assert table.at["statsforecast.Naive", "mase"] == pytest.approx(naive, rel=1e-9)
     best_peer = table.loc[table["kind"] == "peer", "mase"].min()
     assert table.at["auto", "vs_best_peer"] == pytest.approx(table.at["auto", "mase"] / best_peer)
+    assert set(table.index[table["kind"] == "peer"]) == {f"statsforecast.{p}" for p in PEERS}  # not intermittent
     # auto is the lowest inner-backtest MASE, not the lowest holdout MASE
     inner = report.backtest.summary["mase"]
     assert report.auto == inner.idxmin() and table.at["auto", "mase"] == table.at[report.auto, "mase"]
@@ -389,6 +391,24 @@ def test_holdout_scores_the_last_horizon_once_and_auto_is_chosen_before_it(tmp_p
     assert str(out["ds"].min().date()) == "2019-07-01" and str(out["ds"].max().date()) == "2019-12-01"
     assert (out["lo95"] <= out["lo80"]).all() and (out["lo80"] <= out["forecast"]).all()
     assert (out["forecast"] <= out["hi80"]).all() and (out["hi80"] <= out["hi95"]).all()
+
+
+def test_an_intermittent_file_meets_the_intermittent_peers_too() -> None:
+    rng = np.random.default_rng(8)
+    block = np.where(rng.random((6, 48)) < 0.6, 0.0, rng.poisson(4, (6, 48)) + 1.0)  # 60 % zeros
+    data = long_data(long_frame(block, "2018-01", "M"), "M")
+    report = evaluate(data, 6, holdout=True, peers=True, models=["naive", "croston", "adida", "imapa"],
+                      mase_period=1)
+    table = report.table
+    assert set(table.index[table["kind"] == "peer"]) == {f"statsforecast.{p}" for p in PEERS + INTERMITTENT_PEERS}
+    # the same statsforecast models on the same fitted part: Khlang's rows equal the peers'
+    for ours, peer in (("croston", "CrostonOptimized"), ("adida", "ADIDA"), ("imapa", "IMAPA")):
+        assert table.at[ours, "mase"] == pytest.approx(table.at[f"statsforecast.{peer}", "mase"], rel=1e-6)
+    # MASE with m = 1, by hand for naive
+    fitted, actual = block[:, :42], block[:, 42:]
+    scale = np.abs(np.diff(fitted, axis=1)).mean(axis=1)
+    naive = (np.abs(actual - fitted[:, -1:]).mean(axis=1) / scale).mean()
+    assert table.at["statsforecast.Naive", "mase"] == pytest.approx(naive, rel=1e-9)
 
 
 def test_backtest_auto_is_scored_on_the_last_origin_and_output_forecasts_the_future() -> None:
