@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from benchmarks.real_data import SETS, benchmark_session, chosen_sets
+from benchmarks.real_data import SETS, benchmark_session, chosen_sets, said
 from khlang.progress import console
 from pipelines.generate.writers import atomic_write_bytes
 
@@ -53,7 +53,8 @@ def run(names: list[str] | None = None) -> dict:
             for own in (True, False):
                 started = time.perf_counter()
                 report = evaluate(data, real.horizon, engine=engine, holdout=True, output=True,
-                                  mase_period=1 if real.mase_freq == "Y" else None, own_intervals=own)
+                                  mase_period=1 if real.mase_freq == "Y" else None, own_intervals=own,
+                                  progress=said(real.name))
                 scores = {"auto": report.auto, "seconds": round(time.perf_counter() - started, 1),
                           **interval_scores(report, data),
                           "scale_note": next((n for n in report.notes if n.startswith("conformal scale")), "")}

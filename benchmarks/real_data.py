@@ -18,7 +18,7 @@ import argparse
 import dataclasses
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +32,7 @@ from khlang.progress import console
 from khlang.runtime import configure_runtime
 from pipelines.generate.writers import atomic_write_bytes
 
-__all__ = ["SETS", "RealSet", "benchmark_session", "chosen_sets", "run", "targets"]
+__all__ = ["SETS", "RealSet", "benchmark_session", "chosen_sets", "run", "said", "targets"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,11 @@ def chosen_sets(names: list[str] | None, settings, folder: Path) -> Iterator[tup
             yield real, read_long(_long_file(real, settings, folder), real.freq)
 
 
+def said(name: str) -> Callable[[str], None]:
+    """evaluate's progress as a timed log line per fit: a run of an hour says where it is."""
+    return lambda message: console.log(f"{name}: {message}")
+
+
 def run(names: list[str] | None = None, cluster: str | None = None) -> dict:
     results: dict = {}
     with benchmark_session(cluster) as (settings, folder, engine):
@@ -119,7 +124,7 @@ def run(names: list[str] | None = None, cluster: str | None = None) -> dict:
         for real, data in chosen_sets(names, settings, folder):
             started = time.perf_counter()
             report = evaluate(data, real.horizon, engine=engine, holdout=True, peers=True,
-                              mase_period=1 if real.mase_freq == "Y" else None)
+                              mase_period=1 if real.mase_freq == "Y" else None, progress=said(real.name))
             seconds = time.perf_counter() - started
             console.print(report.rich_table())
             table = report.table
