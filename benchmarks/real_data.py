@@ -8,9 +8,9 @@ evaluated the competition way, exactly as `khlang evaluate --holdout --peers` do
 h points of every series, forecast h, score once (MASE with m = 12 monthly, 1 yearly; on car parts, whose
 series are intermittent, m = 1 as is usual there; sMAPE on 0-200). The table per set holds every
 candidate, `auto` (chosen on an inner backtest of the fitted part) and the peers Naive, SeasonalNaive,
-AutoETS, AutoTheta, AutoARIMA (on car parts also CrostonOptimized, ADIDA, IMAPA) with seconds each, auto's 80 / 95 % coverage on the holdout, and the two
-targets: auto >= 3 % better MASE than the best peer, and never worse than the better of naive and
-seasonal naive. Written to work/benchmarks/real-data.json and real-data.md."""
+AutoETS, AutoTheta, AutoARIMA (on car parts also CrostonOptimized, ADIDA, IMAPA) with seconds each,
+auto's 80 / 95 % coverage on the holdout, and the two targets: auto >= 3 % better MASE than the best
+peer, and never worse than the better of naive and seasonal naive. Written to work/benchmarks/real-data.json and real-data.md."""
 
 from __future__ import annotations
 
