@@ -34,11 +34,14 @@ def test_a_family_sets_its_own_train_keys(tmp_path, monkeypatch):
     for key in ("N_ORIGINS", "STEP", "XGB_ESTIMATORS"):
         monkeypatch.delenv(f"KHLANG_TRAIN_{key}", raising=False)
     cfg = tmp_path / "khlang.toml"
-    cfg.write_text("[train]\nn_origins = 4\nstep = 6\n[train.welfare]\nn_origins = 8\nstep = 3\n")
+    cfg.write_text("[train]\nn_origins = 4\nstep = 6\n[train.welfare]\nn_origins = 8\nstep = 3\n"
+                   "[train.budget]\nprophet_levels = []\n")
     train = load_settings(cfg).train
     assert (train.n_origins, train.step) == (4, 6)
     welfare, budget = train.for_family("welfare"), train.for_family("budget")
     assert (welfare.n_origins, welfare.step) == (8, 3) and (budget.n_origins, budget.step) == (4, 6)
+    # an empty list is a family's way to drop a candidate everywhere; the others keep the shared levels
+    assert budget.prophet_levels == () and welfare.prophet_levels == train.prophet_levels != ()
     assert welfare.per_family == () and welfare.xgb_estimators == train.xgb_estimators
     # the environment's KHLANG_TRAIN_<KEY> wins over the file, the family's table included
     monkeypatch.setenv("KHLANG_TRAIN_STEP", "12")
