@@ -31,7 +31,7 @@ def test_every_cache_and_temp_folder_is_inside_the_work_folder(tmp_path):
 
 
 def test_a_family_sets_its_own_train_keys(tmp_path, monkeypatch):
-    for key in ("N_ORIGINS", "STEP", "XGB_ESTIMATORS"):
+    for key in ("N_ORIGINS", "STEP", "XGB_ESTIMATORS", "PROPHET_LEVELS"):
         monkeypatch.delenv(f"KHLANG_TRAIN_{key}", raising=False)
     cfg = tmp_path / "khlang.toml"
     cfg.write_text("[train]\nn_origins = 4\nstep = 6\n[train.welfare]\nn_origins = 8\nstep = 3\n"
