@@ -1,28 +1,39 @@
-"""The engine every stage is handed: a Dask distributed client or a Ray runtime, behind one `map`.
+"""The engine every stage is handed: this process, a Dask distributed client or a Ray runtime, behind one
+`map` (and one `train_booster`, whose per-engine adapters live in cluster.boosting).
 
 Stages write one partition function and call `engine.map(fn, items)`; the engine decides where it runs.
-Nothing here starts at import time, and no stage creates a client of its own."""
+Nothing here starts at import time, and no stage creates a client of its own.
+
+A map outlives the loss of a worker, as Dask and Ray promise: Ray retries a task whose worker died and
+keeps the shared inputs with the driver; on Dask the tasks lost with a worker run again elsewhere, and
+when the shared inputs themselves were lost with it (they were shipped to one worker, and nothing can
+recompute data shipped from the client) they are shipped again and the unfinished tasks resubmitted."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
+import logging
 import os
-import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import CancelledError
 from pathlib import Path
 from typing import Any, TypeVar
 
+from cluster.boosting import BoosterJob, train_in_process, train_on_dask
+from cluster.ray_runtime import ray_temp_dir
 from khlang.config import ClusterConfig
 
-__all__ = ["Engine", "DaskEngine", "RayEngine", "open_engine", "engine_kind", "ray_temp_dir"]
+__all__ = ["Engine", "EngineError", "InProcessEngine", "IN_PROCESS", "DaskEngine", "RayEngine", "open_engine",
+           "engine_kind", "ray_temp_dir"]
 
 T = TypeVar("T")
-# Linux allows 107 bytes in a unix socket path; Ray appends about 66 to its temp dir
-# (/session_<date>_<time>_<micros>_<pid>/sockets/plasma_store).
-_RAY_TEMP_DIR_MAX = 107 - 66
+log = logging.getLogger(__name__)
+
+
+class EngineError(RuntimeError):
+    """The cluster could not finish a map: every worker gone, or inputs lost more often than allowed."""
 
 
 class Engine(ABC):
@@ -41,12 +52,37 @@ class Engine(ABC):
     def n_workers(self) -> int:
         """Worker processes (Dask) or CPUs (Ray) available to tasks now."""
 
+    def train_booster(self, job: BoosterJob) -> Any:
+        """One XGBoost booster fitted to the job's rows (cluster.boosting): by default in one task."""
+        return self.map(train_in_process, [job])[0]
+
     def describe(self) -> str:
         return f"{self.kind} @ {self.address} ({self.n_workers()} workers)"
 
 
+class InProcessEngine(Engine):
+    """Every task in this process, one after the other: the reference the cluster engines must match,
+    and what a caller without a cluster is handed (no caller branches on a missing engine)."""
+
+    kind = "in-process"
+    address = "this process"
+
+    def map(self, fn: Callable[..., T], items: Sequence[Any], **kwargs: Any) -> list[T]:
+        return [fn(item, **kwargs) for item in items]
+
+    def n_workers(self) -> int:
+        return 1
+
+    def train_booster(self, job: BoosterJob) -> Any:
+        return train_in_process(job)
+
+
+IN_PROCESS = InProcessEngine()
+
+
 class DaskEngine(Engine):
     kind = "dask"
+    resubmits = 3  # times a map ships its shared inputs again after losing them with a worker
 
     def __init__(self, client: Any, address: str) -> None:
         self.client = client
@@ -55,13 +91,53 @@ class DaskEngine(Engine):
     def map(self, fn: Callable[..., T], items: Sequence[Any], **kwargs: Any) -> list[T]:
         if not items:
             return []
+        results: dict[int, Any] = {}
+        pending = list(range(len(items)))
+        for attempt in range(self.resubmits + 1):
+            if attempt:
+                log.warning("%d of %d %s tasks lost their inputs with a worker; shipping them again to the %d "
+                            "workers left", len(pending), len(items), getattr(fn, "__name__", "task"),
+                            self.n_workers())
+            pending = self._run(fn, items, pending, kwargs, results)
+            if not pending:
+                return [results[i] for i in range(len(items))]
+        raise EngineError(f"{len(pending)} of {len(items)} tasks lost their inputs {self.resubmits + 1} times "
+                          f"(workers leaving the cluster at {self.address}); {self.n_workers()} workers left")
+
+    def _run(self, fn: Callable, items: Sequence[Any], pending: list[int], kwargs: dict[str, Any],
+             results: dict[int, Any]) -> list[int]:
+        """Submit the pending items and wait for them: their results into `results`; the items whose
+        tasks were cancelled (an input lost with a worker) are returned. A task's own error is raised."""
+        from distributed import wait
+
+        if self.n_workers() == 0:
+            raise EngineError(f"no Dask worker left at {self.address}")
         # one future per kwarg: scatter([value]) keeps a list or dict value whole instead of splitting it
         shared = {name: self.client.scatter([value], hash=False)[0] for name, value in kwargs.items()}
-        futures = self.client.map(fn, list(items), pure=False, key=getattr(fn, "__name__", "task"), **shared)
-        return self.client.gather(futures)
+        futures = self.client.map(fn, [items[i] for i in pending], pure=False, key=getattr(fn, "__name__", "task"),
+                                  **shared)
+        with contextlib.suppress(CancelledError):  # raised once every future is done, if any was cancelled
+            wait(futures)
+        for future in futures:
+            if future.status == "error":
+                future.result()  # raises the task's own exception: a task that fails is not retried here
+        done = [(i, f) for i, f in zip(pending, futures, strict=True) if f.status == "finished"]
+        lost = [i for i, f in zip(pending, futures, strict=True) if f.status != "finished"]
+        try:
+            results.update(zip((i for i, _ in done), self.client.gather([f for _, f in done]), strict=True))
+        except CancelledError:  # a finished result lost with a worker since: fetch one by one
+            for i, future in done:
+                try:
+                    results[i] = future.result()
+                except CancelledError:
+                    lost.append(i)
+        return sorted(lost)
 
     def n_workers(self) -> int:
         return len(self.client.scheduler_info().get("workers", {}))
+
+    def train_booster(self, job: BoosterJob) -> Any:
+        return train_on_dask(self.client, job)
 
 
 class RayEngine(Engine):
@@ -105,47 +181,6 @@ def _dask_engine(config: ClusterConfig, local_directory: str | None) -> Iterator
     else:
         with Client(config.address, timeout="30s") as client:
             yield DaskEngine(client, config.address)
-
-
-def ray_temp_dir() -> tuple[str, bool]:
-    """Ray's root temp dir, RAY_TMPDIR/ray (in the work folder, set by khlang.runtime), and whether a
-    link was made for it: where that path is too long for Ray's unix sockets, a short link in /tmp
-    that points at it (the files still live in the work folder). The link's name carries this
-    process's id, so no other process can take it or leave it behind for us; links of processes
-    that are gone (killed before they could remove theirs) are swept first."""
-    base = Path(os.environ.get("RAY_TMPDIR") or tempfile.gettempdir()).resolve() / "ray"
-    base.mkdir(parents=True, exist_ok=True)
-    if len(os.fsencode(base)) <= _RAY_TEMP_DIR_MAX:
-        return str(base), False
-    _sweep_dead_ray_links()
-    digest = hashlib.sha256(os.fsencode(base)).hexdigest()[:8]
-    link = Path("/tmp") / f"{_ray_link_prefix()}{os.getpid()}-{digest}"
-    if link.is_symlink() and link.resolve() == base:
-        return str(link), False  # made by an engine still open in this process: leave it to that one
-    link.unlink(missing_ok=True)
-    link.symlink_to(base, target_is_directory=True)
-    return str(link), True
-
-
-def _ray_link_prefix() -> str:
-    return f"khlang-ray-{os.getuid()}-"
-
-
-def _sweep_dead_ray_links() -> None:
-    for link in Path("/tmp").glob(f"{_ray_link_prefix()}*-*"):
-        pid = link.name[len(_ray_link_prefix()):].split("-")[0]
-        if link.is_symlink() and pid.isdigit() and not _alive(int(pid)):
-            link.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @contextlib.contextmanager

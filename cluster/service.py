@@ -127,6 +127,7 @@ def start_local_cluster(settings: Settings, catalog: Catalog, timeout_s: float =
     scheduler = _spawn(catalog, _SCHEDULER, ["scheduler", "--host", "127.0.0.1", "--port",
                                              str(config.scheduler_port), *dashboard], env)
     scheduler["address"] = address
+    scheduler["dashboard"] = f"http://127.0.0.1:{config.dashboard_port}/status" if _dashboard_available() else None
     (catalog.run / f"dask-{_SCHEDULER}.pid").write_text(json.dumps(scheduler))
     try:
         _wait_until(lambda: port_taken(config.scheduler_port), timeout_s, "dask scheduler",
@@ -166,17 +167,19 @@ def stop_local_cluster(catalog: Catalog, timeout_s: float = 30.0) -> list[int]:
 
 
 def cluster_status(catalog: Catalog) -> dict[str, Any]:
-    """{'running': bool, 'address', 'workers': [addresses], 'pids'}; stale pid files are removed."""
+    """{'running': bool, 'address', 'dashboard' (its URL, None without bokeh), 'workers': [addresses],
+    'pids'}; stale pid files are removed."""
     _clean_stale(catalog) if catalog.run.is_dir() else None
     scheduler = _live_scheduler(catalog) if catalog.run.is_dir() else None
     if scheduler is None:
-        return {"running": False, "status": "not running", "address": None, "workers": [], "pids": {}}
+        return {"running": False, "status": "not running", "address": None, "dashboard": None, "workers": [],
+                "pids": {}}
     pids = {str(r["role"]): int(r["pid"]) for r in map(read_pid_record, _pid_files(catalog)) if r}
     try:
         with _client(scheduler["address"], timeout_s=5.0) as client:
             workers = _connected_workers(client)
     except OSError as error:
         return {"running": True, "status": f"scheduler process alive but not answering: {error}",
-                "address": scheduler["address"], "workers": [], "pids": pids}
+                "address": scheduler["address"], "dashboard": scheduler.get("dashboard"), "workers": [], "pids": pids}
     return {"running": True, "status": f"running with {len(workers)} workers", "address": scheduler["address"],
-            "workers": workers, "pids": pids}
+            "dashboard": scheduler.get("dashboard"), "workers": workers, "pids": pids}

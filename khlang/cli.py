@@ -15,6 +15,7 @@ import typer
 
 from khlang.catalog import Catalog
 from khlang.config import Settings, load_settings
+from khlang.domain.metrics import FAMILIES
 from khlang.progress import console, progress_bars
 
 __all__ = ["app", "main"]
@@ -190,13 +191,13 @@ def features(cluster: ClusterOpt = None) -> None:
     _report_measure("features", m)
 
 
-FAMILY_CHOICES = ("budget", "waste", "welfare", "all")
+FAMILY_CHOICES = (*FAMILIES, "all")
 
 
 def _families(metric: str) -> list[str]:
     if metric not in FAMILY_CHOICES:
         raise typer.BadParameter(f"--metric must be one of {', '.join(FAMILY_CHOICES)}; got {metric!r}")
-    return ["budget", "waste", "welfare"] if metric == "all" else [metric]
+    return list(FAMILIES) if metric == "all" else [metric]
 
 
 MlflowUriOpt = Annotated[str | None, typer.Option(
@@ -397,12 +398,14 @@ def demo(
 @cluster_app.command("up")
 def cluster_up() -> None:
     """Start `dask scheduler` and `dask worker` processes on 127.0.0.1 (use with --cluster tcp://…)."""
-    from cluster.service import start_local_cluster
+    from cluster.service import cluster_status, start_local_cluster
 
     settings, catalog = _settings()
     with console.status(f"starting dask scheduler and {settings.cluster.n_workers} workers on 127.0.0.1"):
         address = start_local_cluster(settings, catalog)
     console.print(f"dask scheduler running at [bold]{address}[/]; use --cluster {address}")
+    if dashboard := cluster_status(catalog)["dashboard"]:
+        console.print(f"dask dashboard: {dashboard}")
 
 
 @cluster_app.command("down")

@@ -14,21 +14,19 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePath
-from typing import Any, TypeVar
+from typing import Any
 
 import pandas as pd
 
-from cluster.engine import Engine
+from cluster.engine import IN_PROCESS, Engine
 from khlang.catalog import Catalog
 from khlang.domain.reference import ReferenceData
 
-__all__ = ["ACCEPTED_SUFFIXES", "DEPOSITS", "DepositError", "DepositResult", "InProcessEngine", "deposit_file",
+__all__ = ["ACCEPTED_SUFFIXES", "DEPOSITS", "DepositError", "DepositResult", "deposit_file",
            "deposit_suffix", "display_name"]
 
-T = TypeVar("T")
 ACCEPTED_SUFFIXES = (".csv", ".xlsx")
 DEPOSITS = "deposits"  # folder under catalog.raw
 
@@ -58,19 +56,6 @@ class DepositResult:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-class InProcessEngine(Engine):
-    """Runs the ingest's tasks one after another in this process (a deposit is a single file)."""
-
-    kind = "in-process"
-    address = "in-process"
-
-    def map(self, fn: Callable[..., T], items: Sequence[Any], **kwargs: Any) -> list[T]:
-        return [fn(item, **kwargs) for item in items]
-
-    def n_workers(self) -> int:
-        return 1
 
 
 def deposit_suffix(original_name: str | None) -> str:
@@ -137,7 +122,7 @@ def deposit_file(content: bytes, original_name: str, catalog: Catalog, reference
             os.link(target, linked)
         except OSError:
             shutil.copyfile(target, linked)
-        report = ingest(staging, catalog, reference, engine or InProcessEngine(), as_of)
+        report = ingest(staging, catalog, reference, engine or IN_PROCESS, as_of)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     mine = next(f for f in report.files if f.source_file == source_file)

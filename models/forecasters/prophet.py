@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cluster.engine import Engine
+from cluster.engine import IN_PROCESS, Engine
 from khlang.domain.calendar import month_from_index
 from models.forecasters.baselines import SeasonalNaive, check_history
 
@@ -102,11 +102,7 @@ class ProphetForecaster:
 
     def forecast(self, history: np.ndarray, horizon: int) -> ProphetForecast:
         """Forecasts, in-sample residual variance and fallback mask for every series of the history."""
-        batches = self.batches(history, horizon)
-        if self.engine is None:
-            parts = [fit_predict_batch(batch) for batch in batches]
-        else:
-            parts = self.engine.map(fit_predict_batch, batches)
+        parts = (self.engine or IN_PROCESS).map(fit_predict_batch, self.batches(history, horizon))
         return ProphetForecast.concat(parts, horizon)
 
     def batches(self, history: np.ndarray, horizon: int) -> list[ProphetBatch]:

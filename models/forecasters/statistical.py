@@ -27,12 +27,12 @@ other models (CES, whose interval is simulated at many times its fit, and the in
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from cluster.engine import Engine
+from cluster.engine import IN_PROCESS, Engine
 from models.forecasters.baselines import check_history
 
 __all__ = ["STATISTICAL_MODELS", "INTERMITTENT_MODELS", "OWN_INTERVAL_MODELS", "StatisticalForecast",
@@ -191,10 +191,6 @@ def fit_predict_batch(batch: StatisticalBatch) -> StatisticalForecast:
     return StatisticalForecast(forecast, fallback, nonseasonal, spread)
 
 
-def _map(engine: Engine | None, fn: Callable, items: list) -> list:
-    return [fn(item) for item in items] if engine is None else engine.map(fn, items)
-
-
 @dataclass(frozen=True)
 class StatisticalForecaster:
     """Forecaster of one statsforecast model per series (module docstring). `seasons` are the season
@@ -236,8 +232,8 @@ class StatisticalForecaster:
 
     def forecast(self, history: np.ndarray, horizon: int) -> StatisticalForecast:
         """Forecasts and fallbacks of every series of the block, fitted where the engine says."""
-        return StatisticalForecast.concat(_map(self.engine, fit_predict_batch, self.batches(history, horizon)),
-                                          horizon)
+        return StatisticalForecast.concat((self.engine or IN_PROCESS).map(fit_predict_batch,
+                                                                          self.batches(history, horizon)), horizon)
 
     def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
         """float64 [series, horizon] forecasts for the periods after history [series, period]."""

@@ -4,9 +4,9 @@ The design matrix (models.forecasters.design) is cut from the history at its mos
 level-type features are divided by each series' scale as of the origin and multiplied back after
 predicting. Strategies: 'direct' (one model with the step h as a feature, every h from one origin)
 and 'recursive' (a one-step model fed its own forecasts). Training runs where the engine says: in
-process with xgboost's sklearn API (engine None, the reference), on a Dask cluster with xgboost.dask
-(the design matrix as dask arrays spread over the workers), or in one Ray task (engine.map with one
-item: Ray has no xgboost collective here, and one task keeps the fit identical to the reference).
+process with xgboost's sklearn API (engine None or in-process, the reference), on a Dask cluster with
+xgboost.dask (the design matrix spread over the workers), or in one Ray task: cluster.boosting's
+per-engine adapters, behind `Engine.train_booster`.
 
 Any frequency: `season` (periods per season: 12 monthly, 4 quarterly, 52 weekly, 7 daily, 24 hourly,
 1 yearly) sets the default features (features.season_features), the scale window and the seasonal
@@ -21,34 +21,28 @@ column; `calendar` (monthly only) adds the Thai fiscal calendar of the target mo
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import xgboost
 
-from cluster.engine import DaskEngine, Engine, RayEngine
+from cluster.boosting import BoosterJob
+from cluster.engine import IN_PROCESS, Engine
 from features import Feature
 from models.forecasters.baselines import check_history
 from models.forecasters.design import DesignMatrix, design_matrix, design_names, history_periods
 
-__all__ = ["STRATEGIES", "DEFAULT_PARAMS", "DEFAULT_DISTRIBUTIONS", "XGBGlobalFit", "XGBGlobalForecaster",
-           "TuneResult", "tune", "rolling_splits", "with_params", "train_booster", "gain_importance"]
+__all__ = ["STRATEGIES", "DEFAULT_PARAMS", "XGBGlobalFit", "XGBGlobalForecaster", "train_booster",
+           "gain_importance"]
 
 STRATEGIES = ("direct", "recursive")
 DEFAULT_PARAMS: Mapping[str, Any] = {
     "max_depth": 6, "learning_rate": 0.1, "subsample": 0.8, "colsample_bytree": 0.8, "min_child_weight": 5.0,
     "objective": "reg:squarederror",
 }
-DEFAULT_DISTRIBUTIONS: Mapping[str, Sequence[Any]] = {
-    "max_depth": [3, 4, 6, 8], "learning_rate": [0.03, 0.05, 0.1, 0.2], "min_child_weight": [1.0, 5.0, 20.0],
-    "subsample": [0.7, 0.8, 1.0], "colsample_bytree": [0.6, 0.8, 1.0],
-}
-TRACKER_HOST = "127.0.0.1"  # xgboost's collective tracker: a host every worker reaches, even without a network route
 
 
 @dataclass(frozen=True)
@@ -169,136 +163,7 @@ def gain_importance(booster: xgboost.Booster, names: Sequence[str]) -> dict[str,
 
 def train_booster(train: DesignMatrix, engine: Engine | None, params: Mapping[str, Any],
                   n_estimators: int) -> xgboost.Booster:
-    """A booster fitted to the design matrix: in process (None), on Dask workers, or in one Ray task."""
-    if engine is None:
-        return _train_in_process(train.X, train.y, train.names, params, n_estimators)
-    if isinstance(engine, DaskEngine):
-        return _train_dask(engine, train, params, n_estimators)
-    if isinstance(engine, RayEngine):
-        job = _TrainingJob(train.X, train.y, train.names, dict(params), n_estimators)
-        return engine.map(_train_job, [job])[0]
-    raise TypeError(f"no XGBoost training on a {type(engine).__name__}")
-
-
-def _train_in_process(X: np.ndarray, y: np.ndarray, names: Sequence[str], params: Mapping[str, Any],
-                      n_estimators: int) -> xgboost.Booster:
-    """The reference: xgboost's sklearn API in this process."""
-    params = dict(params)
-    model = xgboost.XGBRegressor(n_estimators=n_estimators, random_state=params.pop("seed"),
-                                 n_jobs=params.pop("nthread"), **params)
-    model.fit(X, y)
-    booster = model.get_booster()
-    booster.feature_names = list(names)
-    return booster
-
-
-@dataclass(frozen=True)
-class _TrainingJob:
-    X: np.ndarray
-    y: np.ndarray
-    names: tuple[str, ...]
-    params: dict[str, Any]
-    n_estimators: int
-
-
-def _train_job(job: _TrainingJob) -> xgboost.Booster:
-    return _train_in_process(job.X, job.y, job.names, job.params, job.n_estimators)
-
-
-def _train_dask(engine: DaskEngine, train: DesignMatrix, params: Mapping[str, Any],
-                n_estimators: int) -> xgboost.Booster:
-    """xgboost.dask over the design matrix as dask arrays, one chunk of rows per worker."""
-    import dask
-    import dask.array as da
-    from xgboost import dask as dxgb
-    from xgboost.collective import Config
-
-    # scattered to the workers first: from_array would embed the whole matrix in the task graph. Keys
-    # are fresh each time (hash=False): a second fit on the same rows once hung in CI waiting on its
-    # DaskDMatrix; content-hashed keys would have reused those of the first fit's futures as they were
-    # being released.
-    parts = np.array_split(np.arange(train.y.size), max(engine.n_workers(), 1))
-    x_parts = engine.client.scatter([train.X[rows] for rows in parts], hash=False)
-    y_parts = engine.client.scatter([train.y[rows] for rows in parts], hash=False)
-    X = da.concatenate([da.from_delayed(dask.delayed(part), (rows.size, train.X.shape[1]), np.float32)
-                        for part, rows in zip(x_parts, parts, strict=True)])
-    y = da.concatenate([da.from_delayed(dask.delayed(part), (rows.size,), np.float32)
-                        for part, rows in zip(y_parts, parts, strict=True)])
-    dtrain = dxgb.DaskDMatrix(engine.client, X, y, feature_names=list(train.names))
-    output = dxgb.train(engine.client, dict(params), dtrain, num_boost_round=n_estimators, verbose_eval=False,
-                        coll_cfg=Config(tracker_host_ip=TRACKER_HOST))
-    booster: xgboost.Booster = output["booster"]
-    booster.feature_names = list(train.names)
-    return booster
-
-
-# --- tuning ------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class TuneResult:
-    """The best parameters (merged over the model's defaults) and every candidate's scores."""
-
-    best_params: dict[str, Any]
-    best_score: float  # mean absolute error of the scaled target over the splits (a ratio to the scale)
-    results: pd.DataFrame  # one row per candidate: params, mean_test_score, rank_test_score
-
-
-def rolling_splits(design: DesignMatrix, n_months: int, horizon: int, n_splits: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Rolling-origin (train, test) row positions: at cut c the test rows forecast from origin c - 1,
-    the train rows are those whose target month is before c; cuts step back one horizon at a time."""
-    splits = []
-    for k in range(n_splits - 1, -1, -1):
-        cut = n_months - horizon * (k + 1)
-        train = np.flatnonzero(design.target_month < cut)
-        test = np.flatnonzero(design.origin == cut - 1)
-        if train.size == 0 or test.size == 0:
-            raise ValueError(f"{n_months} months hold no {n_splits} splits of horizon {horizon}")
-        splits.append((train, test))
-    return splits
-
-
-def tune(history: np.ndarray, horizon: int, engine: Engine | None = None,
-         param_distributions: Mapping[str, Sequence[Any]] = DEFAULT_DISTRIBUTIONS, n_iter: int = 8,
-         n_splits: int = 3, base: XGBGlobalForecaster | None = None) -> TuneResult:
-    """dask-ml RandomizedSearchCV of the direct model over rolling-origin splits of the history's design
-    matrix; scored by the MAE of the scaled target. Candidates run on the engine's Dask cluster, in Ray
-    (Dask-on-Ray) or in this process (engine None)."""
-    from dask_ml.model_selection import RandomizedSearchCV
-
-    base = base or XGBGlobalForecaster()
-    block = check_history(history, horizon).astype(np.float32)
-    n_months = block.shape[1]
-    periods = history_periods(base.periods if base.calendar else None, n_months, horizon)
-    design = design_matrix(block, np.arange(1, horizon + 1), _training_origins(n_months, base.max_origins),
-                           periods, base.features, season=base.season, calendar=base.calendar)
-    params = base.booster_params()
-    estimator = xgboost.XGBRegressor(n_estimators=base.n_estimators, random_state=params.pop("seed"),
-                                     n_jobs=params.pop("nthread"), **params)
-    search = RandomizedSearchCV(estimator, dict(param_distributions), n_iter=n_iter, random_state=base.seed,
-                                scoring="neg_mean_absolute_error", refit=False,
-                                cv=rolling_splits(design, n_months, horizon, n_splits),
-                                scheduler=_search_scheduler(engine))
-    search.fit(design.X, design.y)
-    results = pd.DataFrame(search.cv_results_)
-    # refit=False leaves no best_params_ in dask-ml: the best is rank 1 of cv_results_
-    best = int(np.argmin(results["rank_test_score"].to_numpy()))
-    return TuneResult(best_params={**dict(base.params), **results["params"].iloc[best]},
-                      best_score=float(-results["mean_test_score"].iloc[best]),
-                      results=results[["params", "mean_test_score", "std_test_score", "rank_test_score"]])
-
-
-def _search_scheduler(engine: Engine | None) -> Any:
-    if engine is None:
-        return "sync"
-    if isinstance(engine, DaskEngine):
-        return engine.client
-    if isinstance(engine, RayEngine):
-        from ray.util.dask import ray_dask_get
-
-        return ray_dask_get
-    raise TypeError(f"no tuning on a {type(engine).__name__}")
-
-
-def with_params(model: XGBGlobalForecaster, tuned: TuneResult) -> XGBGlobalForecaster:
-    """The forecaster with the tuned parameters."""
-    return dataclasses.replace(model, params=tuned.best_params)
+    """A booster fitted to the design matrix where the engine says (cluster.boosting's adapters): in
+    this process (the reference, also for None), on Dask workers, or in one Ray task."""
+    job = BoosterJob(train.X, train.y, tuple(train.names), dict(params), n_estimators)
+    return (engine or IN_PROCESS).train_booster(job)

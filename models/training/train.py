@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cluster.engine import Engine
+from cluster.engine import IN_PROCESS, Engine
 from khlang.config import TrainConfig
 from khlang.domain.calendar import fiscal_month, month_from_index
 from models.evaluation.backtest import Backtest, backtest_from_forecasts, origin_cuts
@@ -145,9 +145,7 @@ def _cluster_task(task: _XgbTask | ProphetBatch | StatisticalBatch, blocks: dict
 def _run_tasks(engine: Engine | None, tasks: list, blocks: dict[str, np.ndarray]) -> list:
     """Every task, in one map: the blocks travel to the cluster once, not once per (level, origin) task,
     and Prophet's batches fill the workers while the last XGBoost fits run."""
-    if engine is None:
-        return [_cluster_task(t, blocks) for t in tasks]
-    return engine.map(_cluster_task, tasks, blocks=blocks)
+    return (engine or IN_PROCESS).map(_cluster_task, tasks, blocks=blocks)
 
 
 # --- training ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""cluster.engine: `map` keeps item order, passes kwargs (shipped once), accepts no items; on a LocalCluster and a
-local Ray."""
+"""cluster.engine: `map` keeps item order, passes kwargs (shipped once), accepts no items; in this process, on a
+LocalCluster and on a local Ray. (Losing a worker mid-map: tests/cluster/test_worker_loss.py.)"""
 
 from __future__ import annotations
 
@@ -35,6 +35,17 @@ def _make_reader():
 
 
 read_shared = _make_reader()
+
+
+def test_in_process_engine_is_the_same_interface() -> None:
+    from cluster.engine import IN_PROCESS
+
+    items = list(range(6, 0, -1))
+    assert [value for value, _ in IN_PROCESS.map(scaled, items, factor=3, offset=1)] == [i * 3 + 1 for i in items]
+    assert {pid for _, pid in IN_PROCESS.map(scaled, items)} == {os.getpid()}  # here, in item order
+    assert IN_PROCESS.map(scaled, []) == [] and IN_PROCESS.n_workers() == 1
+    blocks = {"b": np.arange(12.0).reshape(3, 4)}
+    assert IN_PROCESS.map(read_shared, [2, 0], blocks=blocks) == [(2, 38.0), (0, 6.0)]
 
 
 def test_engine_kind() -> None:

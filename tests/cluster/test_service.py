@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,6 +47,10 @@ def test_up_map_down(service: tuple[Settings, Catalog]) -> None:
     assert address == f"tcp://127.0.0.1:{settings.cluster.scheduler_port}"
     status = cluster_status(catalog)
     assert status["running"] and status["address"] == address and len(status["workers"]) == 2
+    # the Dask dashboard, on 127.0.0.1 and the configured port (bokeh is a dependency)
+    assert status["dashboard"] == f"http://127.0.0.1:{settings.cluster.dashboard_port}/status"
+    with urllib.request.urlopen(status["dashboard"], timeout=30) as page:
+        assert page.status == 200 and b"Dask" in page.read()
     assert start_local_cluster(settings, catalog) == address  # reports the running one, starts nothing
     assert len(list(catalog.run.glob("dask-*.pid"))) == 3 and (catalog.run / "dask-scheduler.log").is_file()
     started = [json.loads(p.read_text())["pid"] for p in catalog.run.glob("dask-*.pid")]
@@ -70,7 +75,7 @@ def test_stale_pid_file_is_cleaned_up(service: tuple[Settings, Catalog]) -> None
     _, catalog = service
     stale = {"pid": os.getpid(), "create_time": 0.0, "role": "scheduler", "address": "tcp://127.0.0.1:1"}
     (catalog.run / "dask-scheduler.pid").write_text(json.dumps(stale))  # pid alive, but another process
-    assert cluster_status(catalog) == {"running": False, "status": "not running", "address": None,
+    assert cluster_status(catalog) == {"running": False, "status": "not running", "address": None, "dashboard": None,
                                        "workers": [], "pids": {}}
     assert not (catalog.run / "dask-scheduler.pid").exists()
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from serving.config import ServeConfig
-from serving.deposits import InProcessEngine, deposit_suffix, display_name
+from serving.deposits import deposit_suffix, display_name
 from tests.served_world import copy_world
 from tests.serving.conftest import read_store
 
@@ -139,4 +139,3 @@ def test_a_deposit_round_trips_into_the_store(depositing, world):
 def test_upload_names_never_become_paths():
     assert display_name("..\\..\\windows\\evil.CSV") == "evil.CSV"
     assert deposit_suffix("a/b/../c.XLSX") == ".xlsx"
-    assert InProcessEngine().map(lambda x, k: x * k, [1, 2], k=3) == [3, 6]

@@ -1,5 +1,5 @@
 """models.forecasters.design and models.forecasters.xgb_global: leakage-free design matrix, scale inversion, a global model that
-beats seasonal naive, deterministic in-process fits, Dask training close to in-process, dask-ml tuning."""
+beats seasonal naive, deterministic in-process fits, Dask training close to in-process."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from khlang.config import ClusterConfig
 from models.evaluation.backtest import rolling_origin_backtest
 from models.forecasters.baselines import Forecaster, SeasonalNaive
 from models.forecasters.design import design_matrix, design_names, series_scale
-from models.forecasters.xgb_global import XGBGlobalForecaster, tune
+from models.forecasters.xgb_global import XGBGlobalForecaster
 
 HORIZON = 6
 FAST = {"n_estimators": 60, "max_origins": 24}
@@ -143,16 +143,6 @@ def test_dask_training_is_close_to_in_process(dask_engine: Engine) -> None:
     assert np.median(relative) < 0.02 and relative.max() < 0.08
     again = XGBGlobalForecaster(engine=dask_engine, **FAST).fit_predict(block, HORIZON)
     np.testing.assert_allclose(again, remote, rtol=1e-5)
-
-
-def test_tune_returns_params_from_the_distributions(dask_engine: Engine) -> None:
-    block = seasonal_panel(30, 48)
-    distributions = {"max_depth": [3, 5], "learning_rate": [0.05, 0.2]}
-    base = XGBGlobalForecaster(n_estimators=20, max_origins=18)
-    result = tune(block, 3, dask_engine, distributions, n_iter=3, n_splits=2, base=base)
-    assert result.best_params["max_depth"] in (3, 5) and result.best_params["learning_rate"] in (0.05, 0.2)
-    assert "subsample" in result.best_params  # the defaults stay under the tuned values
-    assert len(result.results) == 3 and np.isfinite(result.best_score)
 
 
 # --- any frequency -----------------------------------------------------------------------------------
