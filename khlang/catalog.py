@@ -25,6 +25,8 @@ class Catalog:
     store = property(lambda self: self.root / "store")  # validated long table, hive Parquet metric=/fiscal_year=
     quarantine = property(lambda self: self.root / "quarantine")  # rejected records with reasons, Parquet
     manifest = property(lambda self: self.root / "manifest")  # one record per ingested file (checksum, counts)
+    manifest_file = property(lambda self: self.manifest / "files.parquet")  # that record: the store's version
+    truth_files = property(lambda self: self.truth / "files.parquet")  # the generator's list of what it wrote
     staging = property(lambda self: self.root / "staging")  # ingest's in-flight batches and journal
     panel = property(lambda self: self.root / "panel.zarr")  # dense [series, month] arrays per metric, level
     features = property(lambda self: self.root / "features.zarr")

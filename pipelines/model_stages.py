@@ -12,11 +12,10 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from khlang.domain.metrics import FAMILIES
 from pipelines.orchestrate import PipelineContext, Stage, digest, file_sha256, source_digest
 
-__all__ = ["train_stage", "forecast_stage", "FAMILIES"]
-
-FAMILIES = ("budget", "waste", "welfare")
+__all__ = ["train_stage", "forecast_stage"]
 
 
 def _uri(context: PipelineContext, tracking_uri: str | None) -> str:

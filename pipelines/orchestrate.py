@@ -381,7 +381,7 @@ def generate_stage(scale: str, seed: int | None = None, dirty_share: float | Non
                       _reference_digest(context))
 
     def listed(context: PipelineContext) -> Path:
-        return context.catalog.truth / "files.parquet"
+        return context.catalog.truth_files
 
     def outputs_exist(context: PipelineContext) -> bool:
         import pyarrow.parquet as pq
@@ -440,7 +440,7 @@ def ingest_stage(raw_dir: Path | None = None, as_of: dt.date | None = None) -> S
         return report
 
     def manifest(context: PipelineContext) -> Path:
-        return context.catalog.manifest / "files.parquet"
+        return context.catalog.manifest_file
 
     return Stage("ingest", fingerprint, lambda c: manifest(c).is_file(), run, summarize=_ingest_summary,
                  output=lambda c: file_sha256(manifest(c)))
@@ -451,7 +451,7 @@ def panel_stage() -> Stage:
     panel's attrs), the panel code and the reference data."""
 
     def fingerprint(context: PipelineContext, upstream: Mapping[str, str]) -> str:
-        manifest = context.catalog.manifest / "files.parquet"
+        manifest = context.catalog.manifest_file
         return digest(file_sha256(manifest) if manifest.is_file() else None,
                       source_digest("pipelines.panel", "pipelines.aggregate", _DOMAIN),
                       _reference_digest(context))

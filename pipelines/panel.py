@@ -185,7 +185,7 @@ def _write_level_block(item: _Block) -> int:
 # --- the client: plan, create arrays, run the maps, swap ------------------------------------------
 
 def _manifest_sha256(catalog: Catalog) -> str | None:
-    path = catalog.manifest / "files.parquet"
+    path = catalog.manifest_file
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 

@@ -51,6 +51,8 @@ REASONS = {
     "not_applicable": "metric not reported by this kind of LAO",
     "unknown_metric": "column or item does not name a known metric",
     "missing_column": "a required column is missing from the file",
+    "ambiguous_header": "the header names a column twice: which one holds the data is unclear",
+    "implausible_jump": "orders of magnitude off the unit's own history (a decimal comma, a unit slip)",
     "truncated_row": "row has fewer fields than the header (file cut off)",
     "duplicate_row": "same record, same value, earlier in the same batch",
     "conflicting_duplicate": "same record with different values in the same batch",

@@ -37,7 +37,7 @@ from serving.units import UNIT_COLUMNS, Units, unit_table
 
 __all__ = ["ReadModel", "Snapshot", "fingerprint", "fiscal_year_sql"]
 
-_RUNS, _WELFARE, _MANIFEST = "_runs.parquet", "welfare_budget", "files.parquet"
+_RUNS, _WELFARE = "_runs.parquet", "welfare_budget"
 _FORECAST_COLUMNS = {"key": "bigint", "date": "timestamp", "step": "bigint", "forecast": "double",
                      "base_forecast": "double", "lo80": "double", "hi80": "double", "lo95": "double",
                      "hi95": "double", "model": "varchar", "family": "varchar", "model_name": "varchar",
@@ -55,7 +55,7 @@ def fiscal_year_sql(column: str) -> str:
 def fingerprint(catalog: Catalog) -> tuple:
     """What changes when forecasts are published, an ingest commits or the panel is rebuilt."""
     out = []
-    for path in (catalog.forecasts / _RUNS, catalog.manifest / _MANIFEST, catalog.panel / "zarr.json"):
+    for path in (catalog.forecasts / _RUNS, catalog.manifest_file, catalog.panel / "zarr.json"):
         try:
             st = path.stat()
             out.append((st.st_ino, st.st_mtime_ns, st.st_size))
@@ -122,7 +122,7 @@ class Snapshot:
         con.execute("drop table forecast_rows")
         welfare = sorted((catalog.forecasts / _WELFARE).glob("part.parquet"))
         _create_from_parquet(con, "welfare", welfare, _WELFARE_COLUMNS, "level, key, fiscal_year, item")
-        manifest = sorted(catalog.manifest.glob(_MANIFEST))
+        manifest = [catalog.manifest_file] if catalog.manifest_file.is_file() else []
         _create_from_parquet(con, "manifest", manifest, _schema_columns(MANIFEST_SCHEMA), "source_file")
         quarantine = sorted(catalog.quarantine.glob("batch=*/part.parquet"))
         if quarantine:
@@ -140,7 +140,7 @@ class Snapshot:
             "select metric, min(period), max(period) from store group by metric").fetchall()}
         runs_path = catalog.forecasts / _RUNS
         self.runs = pd.read_parquet(runs_path) if runs_path.is_file() else pd.DataFrame()
-        manifest_path = catalog.manifest / _MANIFEST
+        manifest_path = catalog.manifest_file
         self.manifest_sha256 = hashlib.sha256(manifest_path.read_bytes()).hexdigest() if manifest_path.is_file() else None
         self.published_metrics = {m for (m,) in con.execute("select distinct metric from forecasts").fetchall()}
         self._panels: dict[tuple[str, str], PanelBlock | None] = {}

@@ -12,7 +12,7 @@ from app.i18n import family_label, lao_type_label, level_label, metric_label, un
 from app.picker import unit_picker
 from app.planning import coherence, series_frame, unit_annual
 from app.tables import number_column, show_table
-from khlang.domain.metrics import METRICS
+from khlang.domain.metrics import FAMILIES, METRICS
 
 __all__ = ["COHERENT_SHARE", "render"]
 
@@ -20,7 +20,7 @@ COHERENT_SHARE = 1e-3  # a largest gap under 0.1 % of the forecast counts as sum
 
 
 def _metric_choice(ctx: Context) -> str | None:
-    metrics = [m for f in ("budget", "waste", "welfare") for m in ctx.published(f)]
+    metrics = [m for f in FAMILIES for m in ctx.published(f)]
     if not metrics:
         return None
     return st.selectbox(ctx.t("metric"), metrics, key="drill_metric",

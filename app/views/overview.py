@@ -14,7 +14,7 @@ from app.picker import set_picker_path
 from app.planning import annual_totals, year_over_year
 from app.tables import number_column, show_table
 from khlang.config import load_settings
-from khlang.domain.metrics import METRICS
+from khlang.domain.metrics import FAMILIES, METRICS
 from khlang.domain.reference import REGIONS
 
 __all__ = ["DRILL_PAGE", "metric_totals", "render"]
@@ -150,7 +150,7 @@ def render() -> None:
     ctx = current_context()
     st.title(ctx.t("page_overview"))
     st.caption(f"{ctx.t('next_fy', fy=ctx.fy(ctx.next_fy))} · {ctx.t('months_note')}")
-    families = [f for f in ("budget", "waste", "welfare") if f in (ctx.health.get("families") or [])]
+    families = [f for f in FAMILIES if f in (ctx.health.get("families") or [])]
     if not families:
         st.info(ctx.t("no_data"))
         return

@@ -63,7 +63,7 @@ def experiment_name(family: str) -> str:
 
 def data_snapshot(catalog: Catalog) -> str:
     """sha256 of the ingest manifest (manifest/files.parquet): which store the models were trained on."""
-    path = catalog.manifest / "files.parquet"
+    path = catalog.manifest_file
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "none"
 
 

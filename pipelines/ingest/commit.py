@@ -21,10 +21,9 @@ from khlang.catalog import Catalog
 from pipelines.schema import MANIFEST_SCHEMA
 
 __all__ = ["CRASH_ENV", "crash_point", "batch_id_of", "journal_path", "write_journal", "recover",
-           "read_manifest", "write_parquet_atomic", "MANIFEST_FILE"]
+           "read_manifest", "write_parquet_atomic"]
 
 CRASH_ENV = "KHLANG_INGEST_CRASH_AT"
-MANIFEST_FILE = "files.parquet"
 
 
 def crash_point(stage: str) -> None:
@@ -98,7 +97,7 @@ def recover(catalog: Catalog) -> str | None:
 
 
 def read_manifest(catalog: Catalog) -> pa.Table:
-    path = catalog.manifest / MANIFEST_FILE
+    path = catalog.manifest_file
     return pq.read_table(path, schema=MANIFEST_SCHEMA) if path.is_file() else MANIFEST_SCHEMA.empty_table()
 
 

@@ -60,6 +60,21 @@ def _columns_by_role(header: list[str]) -> tuple[dict[str, int], dict[int, str],
     return fields, metrics, months
 
 
+def _ambiguous(header: list[str], metrics: dict[int, str], months: dict[int, int]) -> list[str]:
+    """The header's ambiguities: a required field, a metric or a month named by more than one column
+    (`จำนวน,จำนวน`: which one holds the value?), each as 'NAME (columns 5, 6)'."""
+    roles: dict[str, list[int]] = {}
+    for j, name in enumerate(header):
+        if (f := field_of(name)) is not None:
+            role = f if f in _REQUIRED else None
+        else:
+            role = metrics.get(j) or (f"month {months[j]}" if j in months else None)
+        if role is not None:
+            roles.setdefault(role, []).append(j)
+    return [f"{header[js[0]]!r} = {role} (columns {', '.join(str(j + 1) for j in js)})"
+            for role, js in roles.items() if len(js) > 1]
+
+
 def _layout(fields: dict[str, int], metrics: dict[int, str], months: dict[int, int]) -> str:
     if months and not metrics and ("fiscal_year" in fields or "year" in fields or "item" in fields):
         return "wide_months"
@@ -151,16 +166,17 @@ def to_records(table: RawTable) -> Records:
                 if "lao_code" in fields else np.full(n, None, dtype=object))
     frame = pd.DataFrame({"row": row, "column": column})
     missing = _missing(layout, fields)
-    if missing:
+    ambiguous = _ambiguous(table.header, metrics, months)
+    if missing or ambiguous:
         frame["lao_code"] = lao_text[row]
         frame["metric"] = [metrics.get(value_cols[c]) if value_cols else None for c in column] if k else None
         frame["fiscal_year"] = 0
         frame["period"] = pd.NaT
         frame["value"] = np.nan
-        frame["parse_reason"] = "missing_column"
+        frame["parse_reason"] = "ambiguous_header" if ambiguous else "missing_column"
         frame["value_text"] = (pa.concat_arrays([table.columns[j] for j in value_cols]).take(
             pa.array(column * n + row)).to_pylist() if value_cols else None)
-        frame.attrs["missing"] = missing
+        frame.attrs["missing"] = ambiguous or missing
         return Records(layout, frame, value_names, np.full(n, None, dtype=object), lao_text)
 
     used = [j for f, j in fields.items() if f in _REQUIRED] + value_cols

@@ -1,6 +1,7 @@
 """One store partition (metric, fiscal_year): this batch's staged records, in file order, against each
 other (duplicate_row, conflicting_duplicate) and against the records already stored (duplicate_of_stored,
-conflicts_with_stored). Only that partition is read."""
+conflicts_with_stored), then each kept value against its unit's own history (implausible_jump,
+pipelines.ingest.plausible). Only that partition and the previous fiscal year's are read."""
 
 from __future__ import annotations
 
@@ -12,20 +13,22 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.ingest.parse import STAGED_QUARANTINE_SCHEMA, STAGED_STORE_SCHEMA
+from pipelines.ingest.plausible import implausible_jumps
 
 __all__ = ["merge_partition", "STORE_FILE_COLUMNS"]
 
 # Partition columns live in the folder names (hive), not in the files.
 STORE_FILE_COLUMNS = [f.name for f in STAGED_STORE_SCHEMA if f.name not in
-                      ("metric", "fiscal_year", "file_index", "ordinal")]
+                      ("metric", "fiscal_year", "file_index", "ordinal", "value_text")]
 
 
 def _month(period: pd.Series) -> pd.Series:
     return pd.to_datetime(period).dt.strftime("%Y-%m")
 
 
-def _quarantine(rows: pd.DataFrame, reason: str, detail: pd.Series, metric: str, fiscal_year: int) -> pd.DataFrame:
-    values = rows["value"].map(repr)
+def _quarantine(rows: pd.DataFrame, reason: str, detail: pd.Series, metric: str, fiscal_year: int,
+                as_written: bool = False) -> pd.DataFrame:
+    values = rows["value_text"] if as_written else rows["value"].map(repr)
     raw = [json.dumps({"lao_code": c, "metric": metric, "fiscal_year": fiscal_year, "period": p, "value": v,
                        "source_column": s}, ensure_ascii=False)
            for c, p, v, s in zip(rows["lao_code"], _month(rows["period"]), rows["value"], rows["source_column"],
@@ -37,9 +40,11 @@ def _quarantine(rows: pd.DataFrame, reason: str, detail: pd.Series, metric: str,
         "file_index": rows["file_index"], "ordinal": rows["ordinal"]})
 
 
-def merge_partition(new: pa.Table, stored: pa.Table, metric: str, fiscal_year: int) -> tuple[pa.Table, pa.Table]:
+def merge_partition(new: pa.Table, stored: pa.Table, metric: str, fiscal_year: int,
+                    earlier: pa.Table | None = None) -> tuple[pa.Table, pa.Table]:
     """(records to store, records to quarantine) of one partition. `new` is in batch order (file_index,
-    ordinal); `stored` holds the partition's records from earlier batches (unique by key)."""
+    ordinal); `stored` holds the partition's records from earlier batches (unique by key), `earlier` the
+    previous fiscal year's stored records (the units' history with `stored`)."""
     df = new.to_pandas(types_mapper=None)
     df["period"] = df["period"].astype("datetime64[s]")
     key = ["lao_code", "period"]
@@ -89,6 +94,14 @@ def merge_partition(new: pa.Table, stored: pa.Table, metric: str, fiscal_year: i
                         detail = text + pd.Series(where[mask], index=rows.index)
                     out.append(_quarantine(rows, reason, detail, metric, fiscal_year))
             kept = kept[~hit]
+    history = [t.select(["lao_code", "value"]).to_pandas() for t in (stored, earlier) if t is not None and t.num_rows]
+    flagged, details = implausible_jumps(kept[["lao_code", "value", "value_text"]],
+                                         pd.concat(history, ignore_index=True) if history else pd.DataFrame(), metric)
+    if flagged.any():
+        rows = kept[flagged]
+        out.append(_quarantine(rows, "implausible_jump", pd.Series(details, index=rows.index), metric, fiscal_year,
+                               as_written=True))
+        kept = kept[~flagged]
     quarantine = (pa.Table.from_pandas(pd.concat(out, ignore_index=True), schema=STAGED_QUARANTINE_SCHEMA,
                                        preserve_index=False)
                   if out else STAGED_QUARANTINE_SCHEMA.empty_table())

@@ -21,7 +21,9 @@ __all__ = ["FileResult", "parse_file", "STAGED_STORE_SCHEMA", "STAGED_QUARANTINE
 
 # Staged records carry their file's position in the batch and their order in it, so that merges
 # can tell "earlier in the batch" whatever worker wrote them.
-STAGED_STORE_SCHEMA = STORE_SCHEMA.append(pa.field("file_index", pa.int32())).append(pa.field("ordinal", pa.int64()))
+# staged: the store's columns, the file's place in the batch, and the value as written (for merge's detail)
+STAGED_STORE_SCHEMA = (STORE_SCHEMA.append(pa.field("file_index", pa.int32())).append(pa.field("ordinal", pa.int64()))
+                       .append(pa.field("value_text", pa.string())))
 STAGED_QUARANTINE_SCHEMA = QUARANTINE_SCHEMA.append(pa.field("file_index", pa.int32())).append(
     pa.field("ordinal", pa.int64()))
 _UNIT = {m.name: m.unit for m in METRICS.values()}
@@ -69,6 +71,8 @@ def _detail(reason: str, code: str, value_text: str, metric: str | None, value: 
         return "row has fewer fields than the header (file cut off?)"
     if reason == "missing_column":
         return f"file has no {' / '.join(missing)} column"
+    if reason == "ambiguous_header":
+        return f"the header names one column twice, which one holds the data is unclear: {'; '.join(missing)}"
     return reason
 
 
@@ -95,6 +99,7 @@ def _table_results(table: RawTable, records: Records, reasons: np.ndarray, sourc
         "file_sha256": pa.array(np.full(len(v), sha, dtype=object), pa.string()),
         "file_index": pa.array(np.zeros(len(v), dtype=np.int32)),
         "ordinal": pa.array(ordinal[valid]),
+        "value_text": pa.array([None if t is None else str(t) for t in v["value_text"]], pa.string()),
     }, schema=STAGED_STORE_SCHEMA)
     # Rejected records are few: building their detail and raw row per record is fine.
     bad = np.flatnonzero(~valid)

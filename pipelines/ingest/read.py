@@ -18,7 +18,9 @@ from pipelines.headers import field_of, metric_of, month_of_column
 
 __all__ = ["RawTable", "UnreadableFile", "EmptyFile", "read_raw", "decode_text", "find_header", "SUFFIXES"]
 
-SUFFIXES = (".csv", ".xlsx", ".parquet")
+SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")  # .txt / .tsv: delimited text (Excel's "Unicode text")
+_TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+_UTF16_BOMS = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 _HEADER_SEARCH_ROWS = 30
 
 
@@ -51,13 +53,40 @@ class RawTable:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def _utf16_codec(data: bytes) -> tuple[str, int] | None:
+    """(codec, bytes of BOM) where the data is UTF-16: Excel's "Unicode text" export (little-endian with
+    a BOM), or without a BOM where NUL bytes fall on odd offsets only (LE) or even ones only (BE): the
+    high bytes of ASCII digits and separators. UTF-8 and TIS-620 text hold no NUL byte at all."""
+    for bom, codec in _UTF16_BOMS:
+        if data.startswith(bom):
+            return codec, len(bom)
+    sample = data[:8192]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd >= 2 and even == 0:
+        return "utf-16-le", 0
+    if even >= 2 and odd == 0:
+        return "utf-16-be", 0
+    return None
+
+
+def _decode_utf16(data: bytes, codec: str, bom: int) -> tuple[str, str]:
+    try:
+        text = data[bom:].decode(codec)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"{codec.upper()} text that does not decode: bytes {exc.object[exc.start:exc.end]!r} "
+                             f"at offset {exc.start + bom}") from None
+    return text, codec if bom else f"{codec} (no byte-order mark)"
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
-    """(text, encoding name): a UTF-8 BOM is dropped, then strict UTF-8, then cp874 (TIS-620) is tried;
-    the BOM is not trusted (cp874 exports sometimes carry one). Raises UnreadableFile for binary data."""
+    """(text, encoding name): UTF-16 (Excel's "Unicode text", _utf16_codec); else a UTF-8 BOM is dropped,
+    then strict UTF-8, then cp874 (TIS-620) is tried; the BOM is not trusted (cp874 exports sometimes
+    carry one). Raises UnreadableFile for binary data."""
+    if (utf16 := _utf16_codec(data)) is not None:
+        text, encoding = _decode_utf16(data, *utf16)
+        return _checked_text(text, encoding)
     bom = data.startswith(b"\xef\xbb\xbf")
     body = data[3:] if bom else data
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UnreadableFile("UTF-16 text is not supported: export as UTF-8 or TIS-620")
     try:
         text, encoding = body.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError:
@@ -66,6 +95,10 @@ def decode_text(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             raise UnreadableFile(f"neither UTF-8 nor cp874/TIS-620 text: byte 0x{body[exc.start]:02x} "
                                  f"at offset {exc.start + (3 if bom else 0)} (binary file?)") from None
+    return _checked_text(text, encoding)
+
+
+def _checked_text(text: str, encoding: str) -> tuple[str, str]:
     sample = text[:200_000]
     if sample and len(_CONTROL.findall(sample)) > max(2, len(sample) // 1000):
         raise UnreadableFile(f"not text: {len(_CONTROL.findall(sample))} control characters in the first "
@@ -81,7 +114,7 @@ def _delimiter(text: str) -> str:
 
 
 def _read_csv(data: bytes) -> list[RawTable]:
-    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+    if not data.strip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n"):
         raise EmptyFile("file is empty")
     text, encoding = decode_text(data)
     delimiter = _delimiter(text)
@@ -230,7 +263,7 @@ def _table(rows: list[list[str]], lines: np.ndarray, encoding: str, sheet: str |
 def read_raw(path: Path) -> list[RawTable]:
     """The raw tables of a file (one per sheet with data). Raises EmptyFile or UnreadableFile."""
     suffix = path.suffix.lower()
-    if suffix == ".csv":
+    if suffix in _TEXT_SUFFIXES:
         return _read_csv(path.read_bytes())
     if suffix == ".xlsx":
         if path.stat().st_size == 0:

@@ -20,15 +20,14 @@ from cluster.engine import Engine
 from khlang.catalog import Catalog
 from khlang.domain.reference import ReferenceData
 from khlang.locks import exclusive_lock
+from pipelines.ingest.commit import apply_moves as _apply_moves
 from pipelines.ingest.commit import (
-    MANIFEST_FILE,
     batch_id_of,
     crash_point,
     read_manifest,
     recover,
     write_journal,
 )
-from pipelines.ingest.commit import apply_moves as _apply_moves
 from pipelines.ingest.merge import counts_by_file, merge_partition, read_partition
 from pipelines.ingest.parse import STAGED_QUARANTINE_SCHEMA, parse_file
 from pipelines.ingest.read import SUFFIXES
@@ -108,7 +107,9 @@ def merge_task(item: dict[str, Any]) -> dict[str, Any]:
     stored_dir = _partition_dir(Path(item["store_dir"]), metric, fy)
     stored_files = sorted(str(p) for p in stored_dir.glob("*.parquet")) if stored_dir.is_dir() else []
     stored = read_partition(stored_files) if stored_files else pa.table({})
-    store, quarantine = merge_partition(new, stored, metric, fy)
+    earlier_dir = _partition_dir(Path(item["store_dir"]), metric, fy - 1)
+    earlier = read_partition(sorted(str(p) for p in earlier_dir.glob("*.parquet"))) if earlier_dir.is_dir() else None
+    store, quarantine = merge_partition(new, stored, metric, fy, earlier)
     out = {"metric": metric, "fiscal_year": fy, "store_file": None, "quarantine_file": None,
            "stored": counts_by_file(store), "quarantined": counts_by_file(quarantine)}
     if store.num_rows:
@@ -192,7 +193,7 @@ def _ingest(raw_dir: Path, catalog: Catalog, reference: ReferenceData, engine: E
             from pipelines.ingest.commit import write_parquet_atomic
 
             write_parquet_atomic(pa.concat_tables([manifest, _manifest_rows(new_manifest_rows, None, now)]),
-                                 catalog.manifest / MANIFEST_FILE)
+                                 catalog.manifest_file)
         report.seconds = time.perf_counter() - started
         report.store_bytes = store_bytes(catalog)
         return report
@@ -250,10 +251,10 @@ def _ingest(raw_dir: Path, catalog: Catalog, reference: ReferenceData, engine: E
         if m["store_file"]:
             moves.append((Path(m["store_file"]),
                           _partition_dir(catalog.store, m["metric"], m["fiscal_year"]) / f"part-{batch_id}.parquet"))
-    staged_manifest = out / MANIFEST_FILE
+    staged_manifest = out / catalog.manifest_file.name
     pq.write_table(pa.concat_tables([manifest, _manifest_rows(new_manifest_rows, None, now),
                                      _manifest_rows(new, batch_id, now)]), staged_manifest, compression="zstd")
-    moves.append((staged_manifest, catalog.manifest / MANIFEST_FILE))  # last: the batch counts as done
+    moves.append((staged_manifest, catalog.manifest_file))  # last: the batch counts as done
     crash_point("before_journal")
     write_journal(catalog, batch_id, moves)
     crash_point("after_journal")

@@ -23,9 +23,9 @@ FIRST_FISCAL_YEAR = 2550
 # month or year); beyond it the year itself is wrong: a BE/CE mix-up (2599 = 2056 CE written as BE).
 FUTURE_YEARS_WINDOW = 5
 # Most basic first: a row-level problem names every record of the row.
-REASON_ORDER = ("missing_column", "truncated_row", "invalid_lao_code", "unknown_lao_code", "invalid_period",
-                "year_out_of_range", "future_period", "unknown_metric", "not_applicable", "missing_value",
-                "non_numeric_value", "negative_value", "out_of_range")
+REASON_ORDER = ("ambiguous_header", "missing_column", "truncated_row", "invalid_lao_code", "unknown_lao_code",
+                "invalid_period", "year_out_of_range", "future_period", "unknown_metric", "not_applicable",
+                "missing_value", "non_numeric_value", "negative_value", "out_of_range")
 _MAX = {m.name: m.max_per_lao for m in METRICS.values()}
 _FAMILY = {m.name: m.family for m in METRICS.values()}
 

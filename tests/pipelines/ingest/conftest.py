@@ -68,8 +68,9 @@ def write_corpus(folder: Path, local_codes: list[str], fiscal_years: list[int], 
     # wide_metrics, English headers, CE periods, UTF-8
     grid = pd.MultiIndex.from_product([codes, months], names=["c", "p"]).to_frame(index=False)
     wide = pd.DataFrame({en["lao_code"]: grid["c"], en["period"]: [f"{p:%Y-%m}" for p in grid["p"]]})
-    for m in WELFARE:
-        wide[en[m]] = rng.integers(0, 900, len(grid))
+    for m in WELFARE:  # each unit near a level of its own, as recipients are (no jump of orders of magnitude)
+        level = grid["c"].map(dict(zip(codes, rng.integers(20, 900, len(codes)), strict=True))).to_numpy()
+        wide[en[m]] = np.rint(level * rng.uniform(0.9, 1.1, len(grid))).astype(int)
     wide.to_csv(folder / "welfare_wide_en.csv", index=False, encoding="utf-8")
     n += len(grid) * len(WELFARE)
     # wide_months (e-LAAS style), Thai headers, UTF-8 with BOM, thousands separators

@@ -140,6 +140,21 @@ def test_missing_columns(ingest_files, lao):
     assert "lao_code" in q.loc[q["source_file"] == "w.csv", "detail"].iat[0]
 
 
+def test_a_column_named_twice_is_an_ambiguous_header(ingest_files, lao):
+    """`จำนวน,จำนวน`: which one holds the value is unclear, so no record of the file is stored; each is kept
+    with its reason naming both columns (the first one used to be taken silently)."""
+    header = f"{TH['lao_code']},{TH['item']},{TH['year']},{TH['month']},{TH['value']},{TH['value']}\n"
+    wide = f"{EN['lao_code']},{EN['period']},{EN['elderly_60_69']},{EN['elderly_60_69']}\n"
+    report, store, q = ingest_files({"a.csv": header + f"{lao},งบบุคลากร,2567,ม.ค.,100,1000\n"
+                                                       f"{lao},งบบุคลากร,2567,ก.พ.,200,2000\n",
+                                     "w.csv": wide + f"{lao},2024-01,5,6\n"})
+    _only(q, "ambiguous_header")
+    assert len(store) == 0 and {f.records_quarantined for f in report.files} == {2}
+    detail = q.loc[q["source_file"] == "a.csv", "detail"].iat[0]
+    assert f"{TH['value']!r} = value (columns 5, 6)" in detail, detail
+    assert "columns 3, 4" in q.loc[q["source_file"] == "w.csv", "detail"].iat[0]
+
+
 def test_extra_columns_are_ignored(ingest_files, lao):
     text = (f"{TH['lao_code']},{TH['lao_name']},{TH['item']},{TH['year']},{TH['month']},{TH['value']},foo,{TH['remark']}\n"
             f"{lao},อบต. ทดสอบ,งบบุคลากร,2567,ม.ค.,100,bar,\n")
@@ -159,6 +174,32 @@ def test_cp874_file_with_a_utf8_bom(ingest_files, lao):
                                      "b.csv": text.replace("๑๒๓", "124").replace("มกราคม", "ก.พ.").encode("cp874")})
     assert [f.encoding for f in report.files] == ["cp874 (despite a UTF-8 BOM)", "cp874"]
     assert sorted(store["value"]) == [123.0, 124.0] and len(q) == 0
+
+
+def test_utf16_text_is_read_like_the_other_encodings(ingest_files, lao):
+    """Excel's "Unicode text" export (UTF-16 LE with a BOM, tab-separated, .txt), and UTF-16 without a BOM in
+    either byte order, are read like UTF-8; the manifest names each encoding."""
+    def text(*months: str) -> str:
+        return LONG_TH + "".join(f"{lao},งบบุคลากร,2567,{month},๒๐๐\n" for month in months)
+
+    report, store, q = ingest_files({
+        "unicode.txt": b"\xff\xfe" + text("ม.ค.", "ก.พ.").replace(",", "\t").replace("\n", "\r\n").encode("utf-16-le"),
+        "le.csv": text("มี.ค.", "เม.ย.").encode("utf-16-le"),
+        "be.tsv": text("พ.ค.", "มิ.ย.").replace(",", "\t").encode("utf-16-be")})
+    by_name = {f.source_file.split("/")[-1]: f for f in report.files}
+    assert {name: f.encoding for name, f in by_name.items()} == {
+        "unicode.txt": "utf-16-le", "le.csv": "utf-16-le (no byte-order mark)",
+        "be.tsv": "utf-16-be (no byte-order mark)"}
+    assert all(f.status == "ingested" and f.records_stored == 2 for f in report.files), report.frame()
+    assert len(q) == 0 and sorted(store["period"].astype(str)) == sorted(set(store["period"].astype(str)))
+    assert store["value"].tolist() == [200.0] * 6
+
+
+def test_utf16_that_does_not_decode_is_refused_with_its_reason(ingest_files, lao):
+    broken = b"\xff\xfe" + (LONG_TH + f"{lao},งบบุคลากร,2567,ม.ค.,100\n").encode("utf-16-le") + b"\x00\xd8"
+    report, _, _ = ingest_files({"broken.txt": broken})
+    assert report.files[0].status == "unreadable", report.frame()
+    assert "UTF-16-LE text that does not decode" in report.files[0].reason
 
 
 def test_truncated_csv(ingest_files, lao):
@@ -213,3 +254,35 @@ def test_thai_digits_separators_and_dash_are_stored(ingest_files, lao):
     assert got["2023-10-01"] == 1234.0 and got["2023-11-01"] == 0.0 and got["2023-12-01"] == 1_000_000.5
     assert got["2024-01-01"] == 0.0 and got["2024-09-01"] == 8.0
     assert set(store["fiscal_year"]) == {2567}
+
+
+def _waste(lao: str, values: dict[str, str]) -> str:
+    header = f"{EN['lao_code']},{EN['period']},{EN['waste_generated']}\n"
+    return header + "".join(f'{lao},{period},"{value}"\n' for period, value in values.items())
+
+
+def test_a_jump_of_orders_of_magnitude_is_quarantined(ingest_files, lao, tmp_path):
+    """`16,583` t/d where the unit's other months are about 18: stored as sixteen thousand before; now kept
+    in the quarantine with the median it is compared with and the decimal-comma reading named."""
+    values = {f"2023-{m}": f"{17 + m / 10:.1f}" for m in (10, 11, 12)}
+    values |= {f"2024-0{m}": f"{17.5 + m / 10:.1f}" for m in (1, 2, 3)} | {"2024-04": "16,583"}
+    work = tmp_path / "w"
+    report, store, q = ingest_files({"waste.csv": _waste(lao, values)}, work=work)
+    _only(q, "implausible_jump")
+    assert len(store) == 6 and q["value"].tolist() == ["16,583"] and q["period"].tolist() == ["2024-04"]
+    detail = q["detail"].iat[0]
+    assert "median of 18 over 7 months" in detail and "decimal comma (16.583)" in detail, detail
+    # a later batch is judged against the stored months: 2,000 (111 times their median) is caught, 21.0 stored
+    report, store, q = ingest_files({"later.csv": _waste(lao, {"2024-05": "2000", "2024-06": "21.0"})}, work=work)
+    later = q[q["source_file"] == "later.csv"]
+    assert later["reason"].tolist() == ["implausible_jump"] and "over 6 months" in later["detail"].iat[0]
+    assert "decimal comma" not in later["detail"].iat[0]
+    assert len(store) == 7 and {f.source_file: f.records_stored for f in report.files}["later.csv"] == 1
+
+
+def test_lumpy_budget_spending_is_not_judged_by_its_median(ingest_files, lao):
+    months = ("ต.ค.", "พ.ย.", "ธ.ค.", "ม.ค.", "ก.พ.")
+    text = LONG_TH + "".join(f"{lao},งบลงทุน,2567,{m},{v}\n" for m, v in zip(months, (100, 120, 90, 110, 2_500_000),
+                                                                             strict=True))
+    report, store, q = ingest_files({"capital.csv": text})
+    assert len(q) == 0 and len(store) == 5  # one month of investment can be many times the median
