@@ -94,11 +94,18 @@ class DaskEngine(Engine):
         results: dict[int, Any] = {}
         pending = list(range(len(items)))
         for attempt in range(self.resubmits + 1):
+            if self.client.status != "running":  # the scheduler is gone: nothing to resubmit to
+                raise EngineError(f"lost the Dask scheduler at {self.address} (client {self.client.status}); "
+                                  f"{len(pending)} of {len(items)} tasks unfinished")
             if attempt:
                 log.warning("%d of %d %s tasks lost their inputs with a worker; shipping them again to the %d "
                             "workers left", len(pending), len(items), getattr(fn, "__name__", "task"),
                             self.n_workers())
-            pending = self._run(fn, items, pending, kwargs, results)
+            try:
+                pending = self._run(fn, items, pending, kwargs, results)
+            except OSError as error:  # the scheduler stopped answering (CommClosedError, connect timeout)
+                raise EngineError(f"lost the Dask scheduler at {self.address} ({error}); "
+                                  f"{len(pending)} of {len(items)} tasks unfinished") from error
             if not pending:
                 return [results[i] for i in range(len(items))]
         raise EngineError(f"{len(pending)} of {len(items)} tasks lost their inputs {self.resubmits + 1} times "

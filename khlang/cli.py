@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from khlang.catalog import Catalog
 from khlang.config import Settings, load_settings
 from khlang.domain.metrics import FAMILIES
-from khlang.progress import console, progress_bars
+from khlang.progress import console, progress_bars, status
 
 __all__ = ["app", "main"]
 
@@ -63,16 +64,36 @@ def _settings(cluster: str | None = None) -> tuple[Settings, Catalog]:
 
 @contextlib.contextmanager
 def _engine(settings: Settings, catalog: Catalog) -> Iterator:
-    from cluster.engine import open_engine
+    import logging
 
-    with console.status(f"starting engine [bold]{settings.cluster.address}[/]"):
+    from cluster.engine import EngineError, open_engine
+
+    with status(f"starting engine [bold]{settings.cluster.address}[/]"):
         cm = open_engine(settings.cluster, local_directory=str(catalog.tmp / "dask"))
-        engine = cm.__enter__()
+        try:
+            engine = cm.__enter__()
+        except OSError as error:  # no scheduler there (Dask's connect timeout)
+            console.print(f"[red]error:[/] cannot reach the cluster at {escape(settings.cluster.address)}: "
+                          f"{escape(str(error))}", soft_wrap=True)
+            raise typer.Exit(code=1) from None
     console.print(f"engine: {engine.describe()}")
+    # The Dask client logs its reconnect attempts and the tracebacks of its own closing when the scheduler
+    # goes away; the command says so itself in one line (below), so those are not printed as well. (Set
+    # once distributed is imported: its logging config sets the levels at import.)
+    logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
+    lost: EngineError | None = None
     try:
         yield engine
+    except EngineError as error:  # the cluster itself is gone (scheduler, every worker): one line, not a traceback
+        lost = error
     finally:
-        cm.__exit__(None, None, None)
+        with contextlib.suppress(Exception) if lost else contextlib.nullcontext():
+            cm.__exit__(None, None, None)
+    if lost is not None:
+        console.print(f"[red]error:[/] {escape(str(lost))}. Nothing half-written was kept (every output is swapped "
+                      "in whole): rerun when the cluster is back; `khlang pipeline` resumes from the last finished "
+                      "stage.", soft_wrap=True)
+        raise typer.Exit(code=1)
 
 
 def _reference(settings: Settings):
@@ -251,9 +272,9 @@ def train(
     reference = _reference(settings)
     with measure() as m, _engine(settings, catalog) as engine:
         for family in families:
-            with console.status(f"training {family}") as status:
+            with status(f"training {family}") as spinner:
                 result = train_family(family, catalog, reference, settings.train, engine,
-                                      _tracking_uri(settings, mlflow_uri), progress=lambda msg: status.update(msg))
+                                      _tracking_uri(settings, mlflow_uri), progress=spinner.update)
             _print_training(result)
     _report_measure("train", m)
 
@@ -270,7 +291,7 @@ def forecast(
     from models.training.forecast_store import publish_forecasts
 
     settings, catalog = _settings()
-    with measure() as m, console.status("publishing forecasts"):
+    with measure() as m, status("publishing forecasts"):
         published = publish_forecasts(catalog, _families(metric), _tracking_uri(settings, mlflow_uri), alias)
     for p in published:
         console.print(f"{p.family}: {p.model_name} v{p.model_version} (run {p.run_id}) -> {p.rows:,} rows, "
@@ -302,9 +323,9 @@ def evaluate(
     if output is not None and output.suffix.lower() not in (".csv", ".parquet", ".pq"):
         raise typer.BadParameter(f"{output}: .csv or .parquet", param_hint="--output")
     started = time.perf_counter()
-    with _engine(settings, catalog) as engine, console.status(f"evaluating {data.name}") as status:
+    with _engine(settings, catalog) as engine, status(f"evaluating {data.name}") as spinner:
         def progress(doing: str) -> None:
-            status.update(f"evaluating {data.name}: {doing} ({time.perf_counter() - started:,.0f} s)")
+            spinner.update(f"evaluating {data.name}: {doing} ({time.perf_counter() - started:,.0f} s)")
 
         try:
             report = evaluate_file(data, freq, horizon, n_origins=origins, engine=engine, holdout=holdout,
@@ -330,16 +351,16 @@ def _run_pipeline(source: str, scale: str, raw: Path | None, families: list[str]
 
     settings, catalog = _settings(cluster)
     uri = _tracking_uri(settings, mlflow_uri)
-    say = console.status("pipeline")
+    say = status("pipeline")
     try:
         stages = default_stages(source, scale, raw_dir=raw, extra=(train_stage(families, uri, say.update),
                                                                      forecast_stage(families, uri)))
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     reference = _reference(settings)
-    with measure() as m, _engine(settings, catalog) as engine, say as status:
+    with measure() as m, _engine(settings, catalog) as engine, say as spinner:
         context = PipelineContext(settings, catalog, reference, engine,
-                                  progress=lambda stage, done, total: status.update(f"{stage}: {done}/{total}"))
+                                  progress=lambda stage, done, total: spinner.update(f"{stage}: {done}/{total}"))
         try:
             report = run_pipeline(context, stages, force=force or (), from_stage=from_stage)
         except ValueError as error:
@@ -401,7 +422,7 @@ def cluster_up() -> None:
     from cluster.service import cluster_status, start_local_cluster
 
     settings, catalog = _settings()
-    with console.status(f"starting dask scheduler and {settings.cluster.n_workers} workers on 127.0.0.1"):
+    with status(f"starting dask scheduler and {settings.cluster.n_workers} workers on 127.0.0.1"):
         address = start_local_cluster(settings, catalog)
     console.print(f"dask scheduler running at [bold]{address}[/]; use --cluster {address}")
     if dashboard := cluster_status(catalog)["dashboard"]:
@@ -414,7 +435,7 @@ def cluster_down() -> None:
     from cluster.service import stop_local_cluster
 
     _, catalog = _settings()
-    with console.status("stopping the local dask cluster"):
+    with status("stopping the local dask cluster"):
         stop_local_cluster(catalog)
     console.print("local dask cluster stopped")
 
@@ -434,7 +455,7 @@ def mlflow_up(port: Annotated[int | None, typer.Option(help="port on 127.0.0.1 (
     from models.tracking.server import start_mlflow_server
 
     settings, catalog = _settings()
-    with console.status("starting the MLflow UI"):
+    with status("starting the MLflow UI"):
         url = start_mlflow_server(catalog, port=port or settings.mlflow.port)
     console.print(f"MLflow UI at [bold]{url}[/] (tracking store {catalog.mlflow})")
 
@@ -481,7 +502,7 @@ def serve_up(port: ServePortOpt = None) -> None:
     from serving.service import start_api_server
 
     settings, catalog = _settings()
-    with console.status("starting the API"):
+    with status("starting the API"):
         url = start_api_server(settings, catalog, port)
     console.print(f"API at [bold]{url}[/] (OpenAPI {url}/docs)")
 
@@ -530,7 +551,7 @@ def app_up(port: AppPortOpt = 8501, api_url: ApiUrlOpt = None) -> None:
     from app.service import start_app_server
 
     _, catalog = _settings()
-    with console.status("starting the app"):
+    with status("starting the app"):
         url = start_app_server(catalog, port, api_url)
     console.print(f"app at [bold]{url}[/]")
 

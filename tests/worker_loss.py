@@ -41,13 +41,16 @@ def run_khlang(work: Path, *args: str, env: dict[str, str] | None = None, timeou
     return result.stdout
 
 
-def _dask_victim(address: str, deadline: float) -> list[int]:
-    """Wait until the scheduler at `address` has tasks processing; the pids (worker, nanny) to kill."""
+def _dask_victim(address: str, deadline: float, scheduler: bool = False) -> list[int]:
+    """Wait until the scheduler at `address` has tasks processing; the pids (worker, nanny) to kill, or
+    the scheduler's own."""
     from distributed import Client
 
     with Client(address, timeout="30s") as client:
         while time.monotonic() < deadline:
             processing = client.processing()
+            if any(processing.values()) and scheduler:
+                return [client.run_on_scheduler(os.getpid)]
             if any(processing.values()):
                 held = client.has_what()
                 busy = [w for w, keys in processing.items() if keys]
@@ -79,16 +82,16 @@ RAY_TASKS = ("parse_task", "merge_task", "_cluster_task", "_write_block", "_writ
 
 
 def kill_mid_run(work: Path, args: list[str], *, dask_address: str | None = None, ray_tasks: tuple[str, ...] = RAY_TASKS,
-                 env: dict[str, str] | None = None, timeout: float = 900) -> Outcome:
+                 scheduler: bool = False, env: dict[str, str] | None = None, timeout: float = 900) -> Outcome:
     """Run `khlang --work-dir WORK ARGS`; once tasks run on the cluster, SIGKILL one worker (on Dask with
-    its nanny); wait for the command. On Ray (dask_address None) the victim is a process running one of
-    `ray_tasks`."""
+    its nanny; with `scheduler`, the Dask scheduler instead); wait for the command. On Ray (dask_address
+    None) the victim is a process running one of `ray_tasks`."""
     started = time.monotonic()
     deadline = started + timeout
     with subprocess.Popen([*KHLANG, "--work-dir", str(work), *args], stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, env=khlang_env(env)) as proc:
         try:
-            victims = (_dask_victim(dask_address, deadline) if dask_address else _ray_victim(ray_tasks, deadline))
+            victims = (_dask_victim(dask_address, deadline, scheduler) if dask_address else _ray_victim(ray_tasks, deadline))
             killed = []
             if proc.poll() is None:
                 for pid in victims:

@@ -101,16 +101,24 @@ def pinned_requirements(fitted: Any, extra: Iterable[str] = ()) -> list[str]:
 
 @contextlib.contextmanager
 def own_code_by_value() -> Iterator[None]:
-    """While MLflow pickles the model, pickle Khlang's own (imported) packages by value."""
+    """While MLflow pickles the model, pickle Khlang's own (imported) packages by value. MLflow's warning
+    that a Python object is serialised with cloudpickle is about this very choice (module docstring), so
+    it is not repeated for every model logged: mlflow.pyfunc's log level is raised meanwhile."""
+    import logging
+
     import cloudpickle
 
     providers = importlib.metadata.packages_distributions()
     own = [sys.modules[name] for name, dists in providers.items()
            if _OWN_DISTRIBUTION in dists and name in sys.modules]
+    pyfunc_log = logging.getLogger("mlflow.pyfunc")
+    level = pyfunc_log.level
     for module in own:
         cloudpickle.register_pickle_by_value(module)
+    pyfunc_log.setLevel(logging.ERROR)
     try:
         yield
     finally:
+        pyfunc_log.setLevel(level)
         for module in own:
             cloudpickle.unregister_pickle_by_value(module)

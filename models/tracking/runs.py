@@ -32,7 +32,7 @@ from khlang.catalog import Catalog
 from models.tracking.pyfunc import FittedForecaster, ForecastModel, own_code_by_value, pinned_requirements
 
 __all__ = ["TAG", "CycleRun", "ModelRun", "artifact_root", "code_version", "data_snapshot", "experiment_name",
-           "local_tracking_uri", "metric_key", "training_cycle", "using_tracking_uri"]
+           "local_tracking_uri", "metric_key", "model_signature", "training_cycle", "using_tracking_uri"]
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -162,7 +162,7 @@ class ModelRun(_Run):
         forecasts = wrapper.predict(None, request)
         with own_code_by_value():
             info = mlflow.pyfunc.log_model(name=self.name, python_model=wrapper,
-                                           signature=_signature(request, forecasts),
+                                           signature=model_signature(request, forecasts),
                                            input_example=request.head(2),
                                            pip_requirements=pinned_requirements(fitted, extra_requirements),
                                            tags={TAG.MODEL: self.name})
@@ -171,7 +171,8 @@ class ModelRun(_Run):
         return str(info.model_uri)
 
 
-def _signature(request: pd.DataFrame, forecasts: pd.DataFrame) -> Any:
+def model_signature(request: pd.DataFrame, forecasts: pd.DataFrame) -> Any:
+    """The pyfunc signature of a request and its forecasts, inferred without MLflow's integer-column hint."""
     with warnings.catch_warnings():
         # "integer columns cannot represent missing values": series keys and horizons never miss
         warnings.filterwarnings("ignore", message=".*integer column", category=UserWarning)

@@ -32,7 +32,7 @@ from khlang.domain.reference import ReferenceData
 from models.hierarchy.reconcile import coherence_gap
 from models.tracking.pyfunc import own_code_by_value, pinned_requirements
 from models.tracking.registry import Registration, backtest_key, register_winner
-from models.tracking.runs import data_snapshot, metric_key, training_cycle
+from models.tracking.runs import data_snapshot, metric_key, model_signature, training_cycle
 from models.training.family_model import FamilyForecastModel, family_request
 from models.training.history import load_history
 from models.training.train import MetricTraining, train_metric
@@ -197,7 +197,7 @@ def train_family(family: str, catalog: Catalog, reference: ReferenceData, config
             with own_code_by_value():
                 info = mlflow.pyfunc.log_model(
                     name=f"khlang-{family}", python_model=wrapper,
-                    input_example=request.head(2),
+                    signature=model_signature(request, published), input_example=request.head(2),
                     pip_requirements=pinned_requirements(wrapper, ["xgboost-cpu", "scipy", "mlflow"]),
                     tags={"khlang.model": "champion"})
             child.log_frame(published, "forecasts.parquet")

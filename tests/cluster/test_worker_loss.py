@@ -4,7 +4,8 @@ tasks run (on Dask with its nanny, so it stays gone), finish on the worker left,
 an undisturbed run's: the store and quarantine digests, and the champion's backtest tables and score.
 
 Before the engine shipped its shared inputs again, the Dask train run failed (`FutureCancelledError`, rc 1):
-the history blocks every training task reads had lived on the killed worker alone."""
+the history blocks every training task reads had lived on the killed worker alone. Losing the scheduler
+itself is a one-line error (no traceback), and the same command rerun on a new cluster completes."""
 
 from __future__ import annotations
 
@@ -93,6 +94,27 @@ def test_dask_ingest_and_train_survive_a_killed_worker(reference: dict, tmp_path
         run_khlang(service, "cluster", "down", env=env)  # two workers again for the next stage
         run_khlang(service, "cluster", "up", env=env)
         _check_train(reference, tmp_path / "train", address, address)
+    finally:
+        run_khlang(service, "cluster", "down", env=env)
+
+
+def test_losing_the_dask_scheduler_is_a_one_line_error_and_a_rerun_completes(reference: dict, tmp_path: Path) -> None:
+    port = _free_port()
+    env = {"KHLANG_SCHEDULER_PORT": str(port), "KHLANG_DASHBOARD_PORT": str(_free_port())}
+    service, work, address = tmp_path / "service", tmp_path / "train", f"tcp://127.0.0.1:{port}"
+    for name in _WORLD:
+        shutil.copytree(reference["base"] / name, work / name)
+    run_khlang(service, "cluster", "up", env=env)
+    try:
+        outcome = kill_mid_run(work, ["train", "--metric", "waste", "--cluster", address], dask_address=address,
+                               scheduler=True)
+        assert outcome.killed and outcome.returncode == 1, outcome.output[-4000:]
+        said = [line for line in outcome.output.splitlines() if line.startswith("error: ")]
+        assert said and said[0].startswith(f"error: lost the Dask scheduler at {address}"), outcome.output[-4000:]
+        assert "Traceback" not in outcome.output  # one line, no traceback
+        run_khlang(service, "cluster", "down", env=env)
+        run_khlang(service, "cluster", "up", env=env)
+        assert _score(run_khlang(work, "train", "--metric", "waste", "--cluster", address)) == reference["score"]
     finally:
         run_khlang(service, "cluster", "down", env=env)
 

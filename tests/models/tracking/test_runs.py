@@ -174,3 +174,30 @@ def test_requirements_follow_the_fitted_objects_classes() -> None:
     with_figure = BlockForecast(Figure(), seasonal_block(), np.arange(12))  # a third-party class inside
     assert "matplotlib" in {r.split("==")[0] for r in pinned_requirements(with_figure, ["pyarrow"])}
     assert f"pyarrow=={importlib.metadata.version('pyarrow')}" in pinned_requirements(fitted, ["pyarrow"])
+
+
+def test_logging_a_model_repeats_no_mlflow_warning(tmp_path: Path) -> None:
+    """`make demo` printed MLflow's cloudpickle caution and its integer-column hint for every model logged:
+    the pickling by value is Khlang's choice (models.tracking.pyfunc), and series keys and steps never miss."""
+    import logging
+    import warnings
+
+    catalog = Catalog(tmp_path / "work").ensure()
+    block = seasonal_block()
+    keys = np.arange(1, 1 + block.shape[0], dtype=np.int64)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append
+    pyfunc_log = logging.getLogger("mlflow.pyfunc")
+    pyfunc_log.addHandler(handler)
+    try:
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            with training_cycle("waste", "2568-11", catalog, level="lao") as cycle, \
+                    cycle.model("seasonal_naive", level="lao") as run:
+                uri = run.log_forecaster(BlockForecast(SeasonalNaive(), block, keys), forecast_request(keys, HORIZON))
+    finally:
+        pyfunc_log.removeHandler(handler)
+    assert uri.startswith("models:/")
+    assert not [r.getMessage() for r in records if "CloudPickle" in r.getMessage()]
+    assert not [str(w.message) for w in seen if "integer column" in str(w.message)]
