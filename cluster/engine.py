@@ -95,8 +95,7 @@ class DaskEngine(Engine):
         pending = list(range(len(items)))
         for attempt in range(self.resubmits + 1):
             if self.client.status != "running":  # the scheduler is gone: nothing to resubmit to
-                raise EngineError(f"lost the Dask scheduler at {self.address} (client {self.client.status}); "
-                                  f"{len(pending)} of {len(items)} tasks unfinished")
+                raise self._scheduler_lost(f"client {self.client.status}", len(pending), len(items))
             if attempt:
                 log.warning("%d of %d %s tasks lost their inputs with a worker; shipping them again to the %d "
                             "workers left", len(pending), len(items), getattr(fn, "__name__", "task"),
@@ -104,12 +103,15 @@ class DaskEngine(Engine):
             try:
                 pending = self._run(fn, items, pending, kwargs, results)
             except OSError as error:  # the scheduler stopped answering (CommClosedError, connect timeout)
-                raise EngineError(f"lost the Dask scheduler at {self.address} ({error}); "
-                                  f"{len(pending)} of {len(items)} tasks unfinished") from error
+                raise self._scheduler_lost(str(error), len(pending), len(items)) from error
             if not pending:
                 return [results[i] for i in range(len(items))]
         raise EngineError(f"{len(pending)} of {len(items)} tasks lost their inputs {self.resubmits + 1} times "
                           f"(workers leaving the cluster at {self.address}); {self.n_workers()} workers left")
+
+    def _scheduler_lost(self, reason: str, unfinished: int, total: int) -> EngineError:
+        return EngineError(f"lost the Dask scheduler at {self.address} ({reason}); {unfinished} of {total} tasks "
+                           "unfinished")
 
     def _run(self, fn: Callable, items: Sequence[Any], pending: list[int], kwargs: dict[str, Any],
              results: dict[int, Any]) -> list[int]:
