@@ -5,15 +5,16 @@ The base URL comes from KHLANG_API_URL (default http://127.0.0.1:8000). Every fa
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import httpx
 
+from khlang.config import AppSettings, env_variable, load_settings
+
 __all__ = ["API_URL_ENV", "DEFAULT_API_URL", "ApiError", "KhlangClient", "api_url"]
 
-API_URL_ENV = "KHLANG_API_URL"
-DEFAULT_API_URL = "http://127.0.0.1:8000"
+API_URL_ENV = env_variable("app", "api_url")  # KHLANG_API_URL
+DEFAULT_API_URL = AppSettings().api_url
 
 
 class ApiError(RuntimeError):
@@ -29,8 +30,8 @@ class ApiError(RuntimeError):
 
 
 def api_url() -> str:
-    """KHLANG_API_URL without a trailing slash, else the default."""
-    return (os.environ.get(API_URL_ENV, "").strip() or DEFAULT_API_URL).rstrip("/")
+    """The settings' [app] api_url (KHLANG_API_URL, else khlang.toml, else the default), no trailing slash."""
+    return load_settings().app.api_url.strip().rstrip("/")
 
 
 class KhlangClient:

@@ -8,11 +8,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from app.client import API_URL_ENV, api_url
+from khlang.config import AppSettings
 
 __all__ = ["DEFAULT_PORT", "HOST", "MAIN_SCRIPT", "streamlit_command", "streamlit_environment", "run_app"]
 
 HOST = "127.0.0.1"
-DEFAULT_PORT = 8501
+DEFAULT_PORT = AppSettings().port  # 8501, declared once in khlang.config
 MAIN_SCRIPT = Path(__file__).resolve().parent / "main.py"
 
 

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from commands.progress import console
 from khlang.catalog import Catalog
 from khlang.config import load_settings
-from khlang.progress import console
 from khlang.runtime import configure_runtime, runtime_environment
 
 __all__ = ["request_plan", "run", "summarise"]

@@ -185,7 +185,7 @@ def _ensure_services(work_dir: Path, api_url: str, app_url: str, start: bool) ->
         if not start:
             raise SystemExit(f"nothing answers at {url}{path}: start it with "
                              f"`KHLANG_WORK_DIR={work_dir} .venv/bin/khlang {kind} up` or pass --start")
-        args = [sys.executable, "-m", "khlang.cli", kind, "up", "--port", str(urlparse(url).port)]
+        args = [sys.executable, "-m", "commands.cli", kind, "up", "--port", str(urlparse(url).port)]
         if kind == "app":
             args += ["--api-url", api_url]
         env = {**os.environ, "KHLANG_WORK_DIR": str(work_dir)}

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from commands.progress import console
 from khlang.catalog import Catalog
 from khlang.config import load_settings
 from khlang.domain.metrics import FAMILIES
-from khlang.progress import console
 from khlang.runtime import configure_runtime
 
 __all__ = ["backtest_rows", "markdown", "run"]
@@ -79,17 +79,17 @@ def markdown(rows: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def run(catalog: Catalog, tracking_uri: str | None, families: list[str],
+def run(catalog: Catalog, families: list[str],
         required: bool = True) -> dict[str, pd.DataFrame]:
     """The champion's tables of each family. A family without a champion (never trained in this
     tracking store) is an error when required (the user named it), else skipped with a note."""
     from mlflow.exceptions import MlflowException
 
     from models.tracking.registry import CHAMPION, registered_model_name
-    from models.tracking.runs import local_tracking_uri, using_tracking_uri
+    from models.tracking.runs import using_tracking_uri
     from serving.model_registry_view import backtest_tables
 
-    uri = tracking_uri or local_tracking_uri(catalog)
+    uri = catalog.tracking_uri
     out = {}
     with using_tracking_uri(uri) as client, tempfile.TemporaryDirectory(dir=catalog.tmp) as scratch:
         for family in families:
@@ -125,7 +125,7 @@ def main() -> None:
     catalog = Catalog.from_settings(settings).ensure()
     configure_runtime(catalog)
     try:
-        tables = run(catalog, settings.mlflow.tracking_uri or None, args.family or list(FAMILIES),
+        tables = run(catalog, args.family or list(FAMILIES),
                      required=bool(args.family))
     except LookupError as exc:
         raise SystemExit(f"error: {exc}") from None

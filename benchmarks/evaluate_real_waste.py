@@ -17,10 +17,11 @@ import time
 
 import pandas as pd
 
+from commands.progress import console
+from commands.render import evaluate_table
 from khlang.catalog import Catalog
 from khlang.config import load_settings
 from khlang.domain.calendar import be_to_ce
-from khlang.progress import console
 from khlang.runtime import configure_runtime
 
 __all__ = ["WASTE_FILE", "METRICS", "waste_long", "run"]
@@ -57,10 +58,10 @@ def run(metric: str = "generated_ton_day", n_origins: int = ORIGINS, log: bool =
     started = time.perf_counter()
     report = evaluate_file(long_file, FREQ, HORIZON, n_origins)
     seconds = time.perf_counter() - started
-    console.print(report.rich_table())
+    console.print(evaluate_table(report))
     figures = {"metric": metric, "seconds": round(seconds, 2), **report.to_dict()}
     if log:
-        figures["mlflow_run_id"] = report.log_to_mlflow(catalog, settings.mlflow.tracking_uri or None)
+        figures["mlflow_run_id"] = report.log_to_mlflow(catalog)
         console.print(f"logged to MLflow: run {figures['mlflow_run_id']} in experiment khlang-evaluate")
     out = folder / "evaluate-real-waste.json"
     out.write_text(json.dumps(figures, indent=2, ensure_ascii=False))

@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from commands.progress import console
 from khlang.catalog import Catalog
 from khlang.config import load_settings
-from khlang.progress import console
 from khlang.runtime import configure_runtime
 
 __all__ = ["synthetic_block", "run"]

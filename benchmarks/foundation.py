@@ -15,11 +15,11 @@ from pathlib import Path
 import pandas as pd
 
 from cluster.engine import open_engine
+from commands.progress import console
 from khlang.catalog import Catalog
 from khlang.config import load_settings
 from khlang.domain.reference import load_reference
 from khlang.measure import measure
-from khlang.progress import console
 from khlang.runtime import configure_runtime
 
 __all__ = ["run", "naive_ingest", "store_waste_calibration"]

@@ -28,11 +28,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from commands.progress import console
 from khlang.catalog import Catalog
 from khlang.config import load_settings
 from khlang.domain.calendar import month_from_index
 from khlang.domain.metrics import METRIC_NAMES, metric
-from khlang.progress import console
 from khlang.runtime import configure_runtime
 
 __all__ = ["design_row", "markdown", "parse_design", "run"]

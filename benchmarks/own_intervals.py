@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from benchmarks.real_data import SETS, benchmark_session, chosen_sets, said
-from khlang.progress import console
+from commands.progress import console
 from pipelines.generate.writers import atomic_write_bytes
 
 __all__ = ["interval_scores", "run"]

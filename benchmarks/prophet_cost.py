@@ -18,9 +18,10 @@ import numpy as np
 from rich.table import Table
 
 from benchmarks.features_kernels import synthetic_block
+from cluster.engine import IN_PROCESS, Engine
+from commands.progress import console
 from khlang.catalog import Catalog
 from khlang.config import ClusterConfig, load_settings
-from khlang.progress import console
 from khlang.runtime import configure_runtime
 
 if TYPE_CHECKING:
@@ -31,9 +32,9 @@ __all__ = ["run"]
 HORIZON = 12  # months
 
 
-def _timed(model: ProphetForecaster, block: np.ndarray) -> tuple[ProphetForecast, float]:
+def _timed(model: ProphetForecaster, block: np.ndarray, engine: Engine = IN_PROCESS) -> tuple[ProphetForecast, float]:
     start = time.perf_counter()
-    result = model.forecast(block, HORIZON)
+    result = model.forecast(block, HORIZON, engine)
     return result, time.perf_counter() - start
 
 
@@ -54,8 +55,8 @@ def run(n_series: int, n_months: int, n_workers: int, batch_size: int) -> dict:
     for label, address in (("dask", "local"), ("ray", "ray")):
         with open_engine(ClusterConfig(address=address, n_workers=n_workers)) as engine:
             # one series per task, two tasks a worker: each worker imports Prophet before the clock starts
-            warm = _timed(ProphetForecaster(engine=engine, batch_size=1), warm_block)[1]
-            results[label], seconds = _timed(ProphetForecaster(engine=engine, batch_size=batch_size), block)
+            warm = _timed(ProphetForecaster(batch_size=1), warm_block, engine)[1]
+            results[label], seconds = _timed(ProphetForecaster(batch_size=batch_size), block, engine)
             rows.append((label, engine.n_workers(), warm, seconds))
 
     serial = results["serial"]

@@ -26,9 +26,10 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks.evaluate_real_waste import WASTE_FILE, waste_long
+from commands.progress import console
+from commands.render import evaluate_table
 from khlang.catalog import Catalog
 from khlang.config import load_settings
-from khlang.progress import console
 from khlang.runtime import configure_runtime
 from pipelines.generate.writers import atomic_write_bytes
 
@@ -126,7 +127,7 @@ def run(names: list[str] | None = None, cluster: str | None = None) -> dict:
             report = evaluate(data, real.horizon, engine=engine, holdout=True, peers=True,
                               mase_period=1 if real.mase_freq == "Y" else None, progress=said(real.name))
             seconds = time.perf_counter() - started
-            console.print(report.rich_table())
+            console.print(evaluate_table(report))
             table = report.table
             results[real.name] = {"seconds": round(seconds, 1), "auto": report.auto, **targets(table),
                                   "coverage80": float(table.at["auto", "coverage80"]),

@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from cluster.engine import IN_PROCESS, Engine
+from commands.progress import console
 from khlang.catalog import Catalog
 from khlang.config import ClusterConfig, load_settings
-from khlang.progress import console
 from khlang.runtime import configure_runtime
 
 __all__ = ["seasonal_panel", "run"]
@@ -43,9 +44,9 @@ class _Timed:
     def __init__(self, model: Any, name: str) -> None:
         self.model, self.name, self.seconds = model, name, 0.0
 
-    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+    def fit_predict(self, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> np.ndarray:
         started = time.perf_counter()
-        forecast = self.model.fit_predict(history, horizon)
+        forecast = self.model.fit_predict(history, horizon, engine)
         self.seconds += time.perf_counter() - started
         return forecast
 
@@ -107,7 +108,7 @@ def _dask_difference(block: np.ndarray, horizon: int) -> dict[str, float]:
     local = XGBGlobalForecaster().fit(block, horizon)
     local_seconds = time.perf_counter() - started
     with open_engine(ClusterConfig(address="local", n_workers=2)) as engine:
-        remote = XGBGlobalForecaster(engine=engine).fit(block, horizon)
+        remote = XGBGlobalForecaster().fit(block, horizon, engine)
     relative = np.abs(remote.forecast - local.forecast) / np.abs(local.forecast)
     return {"median_relative_difference": round(float(np.nanmedian(relative)), 5),
             "max_relative_difference": round(float(np.nanmax(relative)), 5),

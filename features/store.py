@@ -93,9 +93,6 @@ class FeatureReport:
         lines += [f"  kept from previous features: {', '.join(self.kept)}"] if self.kept else []
         return "\n".join(lines)
 
-    def print_summary(self, console: Any) -> None:
-        console.print(self.summary(), markup=False, highlight=False)
-
 
 @dataclass(frozen=True)
 class FeatureSet:

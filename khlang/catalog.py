@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from khlang.config import Settings
@@ -12,13 +12,19 @@ __all__ = ["Catalog"]
 
 @dataclass(frozen=True)
 class Catalog:
-    """Logical data sets of the work folder. Nothing outside `root` is written."""
+    """Logical data sets of the work folder, and the tracking store. Nothing outside `root` is written
+    (a team MLflow server, when named, keeps its own artifacts)."""
 
     root: Path
+    tracking_server: str = ""  # a team MLflow server's URI ([mlflow] tracking_uri); empty = the local store
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Catalog:
-        return cls(root=settings.work_dir)
+        return cls(root=settings.work_dir, tracking_server=settings.mlflow.tracking_uri)
+
+    def with_tracking(self, uri: str | None) -> Catalog:
+        """This catalogue with `uri` as the tracking store (`--mlflow-uri`); itself when uri is empty."""
+        return replace(self, tracking_server=uri) if uri else self
 
     raw = property(lambda self: self.root / "raw")  # agency files as delivered (input of ingest)
     truth = property(lambda self: self.root / "truth")  # generator's clean ground truth (never ingested)
@@ -31,7 +37,14 @@ class Catalog:
     panel = property(lambda self: self.root / "panel.zarr")  # dense [series, month] arrays per metric, level
     features = property(lambda self: self.root / "features.zarr")
     forecasts = property(lambda self: self.root / "forecasts")
-    mlflow = property(lambda self: self.root / "mlflow")
+    mlflow = property(lambda self: self.root / "mlflow")  # the local tracking store: mlflow.db and artifacts/
+    artifacts = property(lambda self: self.mlflow / "artifacts")  # the local store's model and run artifacts
+    # sqlite:////abs/work/mlflow/mlflow.db (four slashes: an absolute path)
+    tracking_db = property(lambda self: self.mlflow / "mlflow.db")  # the local store's SQLite database
+    local_tracking_uri = property(lambda self: f"sqlite:///{self.tracking_db.resolve()}")
+    tracking_uri = property(lambda self: self.tracking_server or self.local_tracking_uri)  # where runs are logged
+    # the work folder's own store, however it was named (its artifacts then live in `artifacts`)
+    tracking_is_local = property(lambda self: self.tracking_uri == self.local_tracking_uri)
     cache = property(lambda self: self.root / "cache")  # numba, matplotlib, uv, … caches
     tmp = property(lambda self: self.root / "tmp")  # temp files of every library (dask, ray, python)
     run = property(lambda self: self.root / "run")  # pid files and logs of services the project started

@@ -5,22 +5,29 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tomllib
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
 from khlang.domain.metrics import FAMILIES
 
-__all__ = ["ClusterConfig", "GenerateConfig", "IngestConfig", "MlflowConfig", "TrainConfig", "Settings", "find_config_file", "load_settings"]
+__all__ = ["ClusterConfig", "GenerateConfig", "IngestConfig", "MlflowConfig", "TrainConfig", "ServeSettings", "AppSettings",
+           "Settings", "SECTIONS", "env_variable", "find_config_file", "load_settings"]
 
 CONFIG_ENV = "KHLANG_CONFIG"
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_name(name: str) -> dict[str, str]:
+    """A field's environment variable where it is not KHLANG_<SECTION PREFIX><FIELD> (see `load_settings`)."""
+    return {"env": name}
 
 
 @dataclass(frozen=True)
 class ClusterConfig:
     """Where stages run: `local` (embedded LocalCluster), `tcp://…` (Dask scheduler), `ray`, `ray://…`."""
 
-    address: str = "local"
+    address: str = field(default="local", metadata=_env_name("KHLANG_CLUSTER"))
     n_workers: int = 2
     threads_per_worker: int = 1
     memory_limit: str = "6GiB"
@@ -50,10 +57,29 @@ class MlflowConfig:
 
 @dataclass(frozen=True)
 class IngestConfig:
-    as_of: dt.date | None = None  # None: today
+    as_of: dt.date | None = field(default=None, metadata={"parse": dt.date.fromisoformat})  # None: today
 
     def as_of_date(self) -> dt.date:
         return self.as_of or dt.date.today()
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """The API (`khlang serve`): port on 127.0.0.1, the largest deposited file, how long the model registry
+    summary is reused. The deposit token is not here: it is read from KHLANG_DEPOSIT_TOKEN alone
+    (serving.config), never from a file that could be committed."""
+
+    port: int = field(default=8000, metadata=_env_name("KHLANG_SERVE_PORT"))
+    deposit_max_bytes: int = field(default=20 * 2**20, metadata=_env_name("KHLANG_DEPOSIT_MAX_BYTES"))  # 20 MiB
+    models_cache_s: float = field(default=60.0, metadata=_env_name("KHLANG_MODELS_CACHE_S"))
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """The planners' app (`khlang app`): its port on 127.0.0.1 and the API it reads."""
+
+    port: int = field(default=8501, metadata=_env_name("KHLANG_APP_PORT"))
+    api_url: str = field(default="http://127.0.0.1:8000", metadata=_env_name("KHLANG_API_URL"))
 
 
 @dataclass(frozen=True)
@@ -95,6 +121,8 @@ class Settings:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     mlflow: MlflowConfig = field(default_factory=MlflowConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    serve: ServeSettings = field(default_factory=ServeSettings)
+    app: AppSettings = field(default_factory=AppSettings)
     config_file: Path | None = None
 
     @property
@@ -120,76 +148,89 @@ def find_config_file() -> Path | None:
     return own if own.is_file() else None
 
 
-def _env(name: str, default: object) -> str:
-    return os.environ.get(name, "") or str(default)
+# Each section of the TOML file, its dataclass and the prefix of its environment variables: a field `name`
+# is overridden by KHLANG_<PREFIX><NAME> unless its metadata names another variable ("env").
+SECTIONS: dict[str, tuple[type, str]] = {
+    "cluster": (ClusterConfig, ""), "generate": (GenerateConfig, ""), "ingest": (IngestConfig, ""),
+    "mlflow": (MlflowConfig, "MLFLOW_"), "train": (TrainConfig, "TRAIN_"), "serve": (ServeSettings, "SERVE_"),
+    "app": (AppSettings, "APP_"),
+}
+PATHS = {"work_dir": ("KHLANG_WORK_DIR", "work"), "data_dir": ("KHLANG_DATA_DIR", "../shared/data")}
 
 
-def load_settings(config_file: Path | None = None) -> Settings:
-    """Read the TOML file (if any) and apply KHLANG_* environment overrides."""
+def env_variable(section: str, name: str) -> str:
+    """The environment variable that overrides `[section] name`."""
+    cls, prefix = SECTIONS[section]
+    meta = next(f.metadata for f in fields(cls) if f.name == name)
+    return meta.get("env", f"KHLANG_{prefix}{name.upper()}")
+
+
+def _typed(default: object, value: object, parse=None) -> object:
+    if parse is not None:
+        return parse(value) if isinstance(value, str) and value else None if value in ("", None) else value
+    if isinstance(default, tuple):
+        return tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else tuple(value)
+    return type(default)(value)
+
+
+def _section(section: str, table: dict, environ: Mapping[str, str]) -> dict[str, object]:
+    """The section's values: KHLANG_* wins over the file, the file over the dataclass default (written once,
+    on the dataclass). A key the dataclass has not is an error (tables below `[train]` are per family)."""
+    cls, _ = SECTIONS[section]
+    known = {f.name: f for f in fields(cls) if f.name != "per_family"}
+    unknown = [k for k, v in table.items() if k not in known and not (section == "train" and isinstance(v, dict))]
+    if unknown:
+        raise ValueError(f"[{section}] has no key {unknown[0]!r}; keys: {', '.join(known)}")
+    values = {}
+    for name, f in known.items():
+        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+        given = environ.get(env_variable(section, name), "")
+        raw = given if given.strip() else table.get(name, default)  # blank = not set
+        try:
+            values[name] = _typed(default, raw, f.metadata.get("parse"))
+        except ValueError as error:
+            raise ValueError(f"[{section}] {name} = {raw!r}: {error}") from None
+    return values
+
+
+def load_settings(config_file: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the TOML file (if any) and apply the KHLANG_* overrides of `environ` (default os.environ)."""
+    environ = os.environ if environ is None else environ
     config_file = config_file or find_config_file()
     raw: dict = {}
     base = Path.cwd()
     if config_file is not None:
         raw = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
         base = Path(config_file).resolve().parent
-    paths, cl, gen, ing, mlf, tr = (raw.get(k, {}) for k in ("paths", "cluster", "generate", "ingest", "mlflow",
-                                                            "train"))
 
-    def _path(env: str, value: str) -> Path:
-        p = Path(_env(env, value)).expanduser()
+    def _path(name: str) -> Path:
+        env, default = PATHS[name]
+        p = Path(environ.get(env, "") or raw.get("paths", {}).get(name, default)).expanduser()
         return (p if p.is_absolute() else base / p).resolve()
 
-    as_of = _env("KHLANG_AS_OF", ing.get("as_of", ""))
+    sections = {name: _section(name, raw.get(name, {}), environ) for name in SECTIONS if name != "train"}
     return Settings(
-        work_dir=_path("KHLANG_WORK_DIR", paths.get("work_dir", "work")),
-        data_dir=_path("KHLANG_DATA_DIR", paths.get("data_dir", "../shared/data")),
-        cluster=ClusterConfig(
-            address=_env("KHLANG_CLUSTER", cl.get("address", "local")),
-            n_workers=int(_env("KHLANG_N_WORKERS", cl.get("n_workers", 2))),
-            threads_per_worker=int(_env("KHLANG_THREADS_PER_WORKER", cl.get("threads_per_worker", 1))),
-            memory_limit=_env("KHLANG_MEMORY_LIMIT", cl.get("memory_limit", "6GiB")),
-            scheduler_port=int(_env("KHLANG_SCHEDULER_PORT", cl.get("scheduler_port", 8786))),
-            dashboard_port=int(_env("KHLANG_DASHBOARD_PORT", cl.get("dashboard_port", 8787))),
-        ),
-        generate=GenerateConfig(
-            seed=int(_env("KHLANG_SEED", gen.get("seed", 2568))),
-            dirty_share=float(_env("KHLANG_DIRTY_SHARE", gen.get("dirty_share", 0.002))),
-            income_test_cut=float(_env("KHLANG_INCOME_TEST_CUT", gen.get("income_test_cut", 0.0))),
-        ),
-        ingest=IngestConfig(as_of=dt.date.fromisoformat(as_of) if as_of else None),
-        mlflow=MlflowConfig(tracking_uri=_env("KHLANG_MLFLOW_TRACKING_URI", mlf.get("tracking_uri", "")),
-                            port=int(_env("KHLANG_MLFLOW_PORT", mlf.get("port", 5000)))),
-        train=_train_config(tr),
+        work_dir=_path("work_dir"), data_dir=_path("data_dir"),
+        **{name: SECTIONS[name][0](**values) for name, values in sections.items()},
+        train=_train_config(raw.get("train", {}), environ),
         config_file=Path(config_file).resolve() if config_file else None,
     )
 
 
-def _typed(default: object, value: object) -> object:
-    if isinstance(default, tuple):
-        return tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else tuple(value)
-    return type(default)(value)
-
-
-def _train_config(table: dict) -> TrainConfig:
-    """[train] of the TOML file with KHLANG_TRAIN_<KEY> overrides (prophet_levels comma-separated), and
-    its [train.<family>] tables: keys one family sets for itself (KHLANG_TRAIN_<KEY> wins over those too)."""
-    defaults = TrainConfig()
-    shared = {name: default for name, default in vars(defaults).items() if name != "per_family"}
-    values = {}
-    for name, default in shared.items():
-        env = os.environ.get(f"KHLANG_TRAIN_{name.upper()}", "")
-        values[name] = _typed(default, env or table.get(name, default))
+def _train_config(table: dict, environ: Mapping[str, str]) -> TrainConfig:
+    """[train] (as every section) and its [train.<family>] tables: keys one family sets for itself
+    (KHLANG_TRAIN_<KEY> wins over those too)."""
+    shared = {f.name: f.default for f in fields(TrainConfig) if f.name != "per_family"}
+    values = _section("train", table, environ)
     per_family = []
     for family, own in table.items():
         if not isinstance(own, dict):
-            if family not in shared:
-                raise ValueError(f"[train] has no key {family!r}; keys: {', '.join(shared)}")
             continue
         if family not in FAMILIES:
             raise ValueError(f"[train.{family}]: not a metric family; families: {', '.join(FAMILIES)}")
         for key, value in own.items():
             if key not in shared:
                 raise ValueError(f"[train.{family}] has no key {key!r}; keys: {', '.join(shared)}")
-            if not os.environ.get(f"KHLANG_TRAIN_{key.upper()}", ""):
+            if not environ.get(env_variable("train", key), ""):
                 per_family.append((family, key, _typed(shared[key], value)))
     return TrainConfig(**values, per_family=tuple(per_family))

@@ -28,6 +28,9 @@ def runtime_environment(catalog: Catalog) -> dict[str, str]:
         "MLFLOW_TRACKING_DIR": str(catalog.mlflow),
         "MLFLOW_UV_AUTO_DETECT": "false",
         "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
+        # MLflow's INFO lines ("Creating initial MLflow database tables…") are its own bookkeeping, not what a
+        # user of Khlang reads; its warnings still show. A value the user set is kept.
+        "MLFLOW_LOGGING_LEVEL": os.environ.get("MLFLOW_LOGGING_LEVEL", "WARNING"),
         **TELEMETRY_OFF,
     }
 

@@ -87,9 +87,6 @@ class PanelReport:
         lines += [f"  kept from previous panel: {', '.join(self.kept)}"] if self.kept else []
         return "\n".join(lines)
 
-    def print_summary(self, console: Any) -> None:
-        console.print(self.summary(), markup=False, highlight=False)
-
 
 @dataclass(frozen=True)
 class Panel:

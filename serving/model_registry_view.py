@@ -90,11 +90,11 @@ def model_families(catalog: Catalog, settings: Settings, published: Sequence[str
     from mlflow.exceptions import MlflowException
 
     from models.tracking.registry import CHALLENGER, CHAMPION, registered_model_name
-    from models.tracking.runs import local_tracking_uri, using_tracking_uri
+    from models.tracking.runs import using_tracking_uri
 
     base = mlflow_ui_base(settings)
-    uri = settings.mlflow.tracking_uri or local_tracking_uri(catalog)
-    if not settings.mlflow.tracking_uri and not (catalog.mlflow / "mlflow.db").is_file():
+    uri = catalog.tracking_uri
+    if catalog.tracking_is_local and not catalog.tracking_db.is_file():
         # Opening a missing SQLite store would create one: the API never writes the tracking store.
         return [{**_empty_entry(f), "error": f"no MLflow tracking store at {catalog.mlflow}"} for f in published]
     out = []

@@ -44,7 +44,7 @@ def serve_foreground(settings: Settings, port: int | None = None) -> None:
 
     from serving.api import create_app
 
-    config = serve_config()
+    config = serve_config(settings=settings)
     if port:
         config = replace(config, port=port)
     uvicorn.run(create_app(settings, config), host=HOST, port=config.port, log_level="info")
@@ -68,7 +68,7 @@ def wait_healthy(url: str, alive: Any, timeout_s: float) -> None:
 
 def serve_command(settings: Settings, port: int) -> list[str]:
     """`khlang serve --port PORT` over the same config file and work folder, as this Python runs it."""
-    args = [sys.executable, "-m", "khlang.cli"]
+    args = [sys.executable, "-m", "commands.cli"]
     if settings.config_file is not None:
         args += ["--config", str(settings.config_file)]
     return [*args, "--work-dir", str(settings.work_dir), "serve", "--port", str(port)]
@@ -78,7 +78,7 @@ def start_api_server(settings: Settings, catalog: Catalog, port: int | None = No
     """Start the API detached; return http://127.0.0.1:PORT once /health answers. If the one started here
     runs already, return its URL."""
     catalog.ensure()
-    port = port or serve_config().port
+    port = port or settings.serve.port
     env = {**os.environ, **runtime_environment(catalog)}
     try:
         return start_http_service(_service(catalog), serve_command(settings, port), env, port, timeout_s)

@@ -18,7 +18,7 @@ from khlang.catalog import Catalog
 from pipelines.ingest import quarantine_digest, store_digest
 
 pytestmark = pytest.mark.slow
-KHLANG = [sys.executable, "-m", "khlang.cli"]
+KHLANG = [sys.executable, "-m", "commands.cli"]
 
 
 def _free_port() -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psutil
 
-KHLANG = [sys.executable, "-m", "khlang.cli"]
+KHLANG = [sys.executable, "-m", "commands.cli"]
 _POLL_S = 0.05
 
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cluster.engine import IN_PROCESS, Engine
 from models.evaluation.metrics import SEASON, accuracy_table, mase_scale
-from models.forecasters.baselines import Forecaster
+from models.forecasters.baselines import Forecaster, fit_on
 
 __all__ = ["MIN_ORIGINS", "Backtest", "origin_cuts", "rolling_origin_backtest", "backtest_from_forecasts"]
 
@@ -95,8 +96,9 @@ def _check_forecast(model: Forecaster, forecast: np.ndarray, shape: tuple[int, i
 def rolling_origin_backtest(block: np.ndarray, forecasters: Sequence[Forecaster], horizon: int,
                             n_origins: int = MIN_ORIGINS, step: int | None = None,
                             series: np.ndarray | None = None, period: int = SEASON,
-                            least: int = MIN_ORIGINS) -> Backtest:
-    """Backtest each forecaster at n_origins (>= least) rolling origins over block [series, month].
+                            least: int = MIN_ORIGINS, engine: Engine = IN_PROCESS) -> Backtest:
+    """Backtest each forecaster at n_origins (>= least) rolling origins over block [series, month], each
+    fit on `engine`.
 
     step defaults to min(horizon, 12): test windows tile the series' end without overlap up to a year,
     and longer horizons move on a year at a time (every origin the same month of the year)."""
@@ -116,7 +118,8 @@ def rolling_origin_backtest(block: np.ndarray, forecasters: Sequence[Forecaster]
     for o, cut in enumerate(cuts):
         history = block[:, :cut]
         for model in forecasters:
-            forecasts[model.name][o] = _check_forecast(model, model.fit_predict(history, horizon), (n_series, horizon))
+            forecasts[model.name][o] = _check_forecast(model, fit_on(model, history, horizon, engine),
+                                                        (n_series, horizon))
     return backtest_from_forecasts(block, cuts, forecasts, keys, period)
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cluster.engine import Engine
+from cluster.engine import IN_PROCESS, Engine
 from models.evaluation.backtest import MIN_ORIGINS, Backtest, rolling_origin_backtest
 from models.evaluation.long_file import (
     COLUMNS,
@@ -38,7 +38,7 @@ from models.evaluation.own_scale import choose_scales, fit_spreads
 from models.evaluation.report import EXPERIMENT, EvaluateReport
 from models.evaluation.scoring import auto_rows, holdout_finals, score_holdout, scored_rows
 from models.evaluation.selection import MAX_FALLBACK_GAP, TOP_K, compared_rows, top_combination
-from models.forecasters.baselines import Forecaster
+from models.forecasters.baselines import Forecaster, fit_on, takes_engine
 from models.forecasters.candidates import BuildContext, build_candidates, profile_block
 from models.forecasters.combination import Combination
 
@@ -64,7 +64,7 @@ def max_origins(n_periods: int, freq: str, horizon: int, step: int | None = None
     return room // step + 1 if room >= 0 else 0
 
 
-def candidate_models(data: LongData, engine: Engine | None = None, seed: int = SEED,
+def candidate_models(data: LongData, seed: int = SEED,
                      xgb_estimators: int = XGB_ESTIMATORS, block: np.ndarray | None = None,
                      names: Sequence[str] | None = None
                      ) -> tuple[dict[str, tuple[str, Forecaster | Combination]], dict[str, str]]:
@@ -72,7 +72,7 @@ def candidate_models(data: LongData, engine: Engine | None = None, seed: int = S
     from the registry; `block` (default the data's) is what the candidates will be fitted on."""
     block = data.block if block is None else block
     non_negative = bool(np.nanmin(block) >= 0) if np.isfinite(block).any() else False
-    context = BuildContext(engine=engine, seed=seed, months=data.month_indices(), xgb_estimators=xgb_estimators,
+    context = BuildContext(seed=seed, months=data.month_indices(), xgb_estimators=xgb_estimators,
                            non_negative=non_negative)
     built, skipped = build_candidates(profile_block(block, data.freq), context, names)
     return {model.name: (candidate.kind, model) for candidate, model in built.values()}, skipped
@@ -99,7 +99,7 @@ class _Guarded:
     def name(self) -> str:
         return self.model.name
 
-    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+    def fit_predict(self, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> np.ndarray:
         nothing = np.full((np.shape(history)[0], horizon), np.nan)
         if self.failure is not None:
             return nothing
@@ -110,7 +110,7 @@ class _Guarded:
         try:
             forecast = getattr(self.model, "forecast", None)
             if callable(forecast):
-                result = forecast(history, horizon)
+                result = forecast(history, horizon, engine) if takes_engine(forecast) else forecast(history, horizon)
                 seen = (~np.isnan(np.asarray(history, dtype=np.float64))).any(axis=1)
                 self.fallen.append(np.asarray(result.fallback, dtype=bool) & seen)
                 self.fallbacks += int(self.fallen[-1].sum())
@@ -118,7 +118,7 @@ class _Guarded:
                 if getattr(result, "spread", None) is not None:
                     self.spreads.append(np.asarray(result.spread, dtype=np.float64))
                 return result.forecast
-            return self.model.fit_predict(history, horizon)
+            return fit_on(self.model, history, horizon, engine)
         except Exception as error:  # one model's failure must not end the evaluation
             self.failure = f"history of {np.shape(history)[1]} periods: {type(error).__name__}: {error}"
             return nothing
@@ -144,7 +144,7 @@ def _check(data: LongData, horizon: int, n_origins: int, step: int, holdout: boo
                            f"after the last)" + (f"; it holds {fits} origins" if fits >= least else ""))
 
 
-def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine: Engine | None = None,
+def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine: Engine = IN_PROCESS,
              seed: int = SEED, step: int | None = None, xgb_estimators: int = XGB_ESTIMATORS,
              models: Sequence[str] | None = None, *, forecasters: Mapping[str, Forecaster] | None = None,
              holdout: bool = False, peers: bool = False, output: bool = False,
@@ -159,7 +159,7 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
     step = horizon if step is None else step
     _check(data, horizon, n_origins, step, holdout)
     fit_block = data.block[:, :data.block.shape[1] - horizon] if holdout else data.block
-    built, skipped = candidate_models(data, engine, seed, xgb_estimators, fit_block, names=models)
+    built, skipped = candidate_models(data, seed, xgb_estimators, fit_block, names=models)
     kinds = {name: kind for name, (kind, _) in built.items()}
     for name, model in (forecasters or {}).items():
         if name in kinds or name != model.name:
@@ -170,7 +170,7 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
 
     backtest = rolling_origin_backtest(fit_block, list(guarded.values()), horizon, n_origins, step,
                                        series=data.series, period=mase_period or data.period,
-                                       least=HOLDOUT_ORIGINS if holdout else MIN_ORIGINS)
+                                       least=HOLDOUT_ORIGINS if holdout else MIN_ORIGINS, engine=engine)
     notes: list[str] = []
     for name, guard in guarded.items():
         if guard.failure is not None:
@@ -191,7 +191,7 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
             skipped[name] = f"a member did not run: {', '.join(m for m in combination.members if m in skipped)}"
     combinations = {name: c for name, c in combinations.items() if name not in skipped}
     # what each model is scored on: its fit on all of the fitted part (holdout), else the last origin
-    finals = holdout_finals(fit_block, backtest, guarded, combinations, horizon) if holdout else {}
+    finals = holdout_finals(fit_block, backtest, guarded, combinations, horizon, engine) if holdout else {}
     choosing = len(backtest.cuts) if holdout else len(backtest.cuts) - 1
     seen = [(~np.isnan(fit_block[:, :cut])).any(axis=1) for cut in backtest.cuts]
     comparison = compared_rows({name: guarded[name].fallen for name in run},
@@ -225,9 +225,9 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
                                mase_period or data.period, ineligible, compared, scales)
     else:
         scored = scored_rows(data, backtest, kinds, seconds, horizon, peers, mase_period or data.period,
-                             engine_output=output,
+                             output=output,
                              refit={name: guarded[name] for name in run}, combinations=combinations,
-                             ineligible=ineligible, compared=compared, scales=scales)
+                             ineligible=ineligible, compared=compared, scales=scales, engine=engine)
     notes += scored.notes
     if note := scales.note():
         notes.append(note)
@@ -250,7 +250,7 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
 
 
 def evaluate_file(path: str | Path, freq: str, horizon: int, n_origins: int | None = None,
-                  engine: Engine | None = None, holdout: bool = False, peers: bool = False,
+                  engine: Engine = IN_PROCESS, holdout: bool = False, peers: bool = False,
                   output: bool = False, mase_period: int | None = None,
                   progress: Callable[[str], None] | None = None) -> EvaluateReport:
     """`khlang evaluate`: read the long file at freq and evaluate every candidate on it."""

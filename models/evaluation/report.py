@@ -1,5 +1,5 @@
-"""What `khlang evaluate` leaves: one row per candidate (and `auto`, and the peers), printed as a rich
-table, logged to MLflow (experiment khlang-evaluate) and, with `--output`, the chosen model's forecasts.
+"""What `khlang evaluate` leaves: one row per candidate (and `auto`, and the peers), shown as a table
+(commands.render), logged to MLflow (experiment khlang-evaluate) and, with `--output`, the chosen model's forecasts.
 
 Columns: kind, mase, smape, wape, bias, coverage80, coverage95, n_series, seconds; `mase_scored` and
 `smape_scored`, the scores on the split that `auto` is scored on (the last backtest origin, or the
@@ -19,27 +19,24 @@ import numpy as np
 import pandas as pd
 from mlflow.entities import Metric, Param
 from mlflow.tracking import MlflowClient
-from rich.table import Table
 
 from khlang.catalog import Catalog
 from models.evaluation.backtest import Backtest
 from models.tracking.runs import (
     TAG,
-    artifact_root,
     code_version,
     experiment_name,
-    local_tracking_uri,
     metric_key,
     using_tracking_uri,
 )
 
-__all__ = ["EXPERIMENT", "TABLE_COLUMNS", "OUTPUT_COLUMNS", "EvaluateReport", "write_output"]
+__all__ = ["EXPERIMENT", "TABLE_COLUMNS", "CELL_FORMATS", "OUTPUT_COLUMNS", "EvaluateReport", "write_output"]
 
 EXPERIMENT = experiment_name("evaluate")  # khlang-evaluate
 TABLE_COLUMNS = ("kind", "mase", "smape", "wape", "bias", "coverage80", "coverage95", "n_series", "seconds",
                  "mase_scored", "smape_scored", "vs_best_peer")
 OUTPUT_COLUMNS = ("unique_id", "ds", "forecast", "lo80", "hi80", "lo95", "hi95", "model")
-_FORMATS = {"mase": "{:.3f}", "smape": "{:.2f}", "wape": "{:.3f}", "bias": "{:.4g}", "coverage80": "{:.1%}",
+CELL_FORMATS = {"mase": "{:.3f}", "smape": "{:.2f}", "wape": "{:.3f}", "bias": "{:.4g}", "coverage80": "{:.1%}",
             "coverage95": "{:.1%}", "n_series": "{:d}", "seconds": "{:.2f}", "mase_scored": "{:.3f}",
             "smape_scored": "{:.2f}", "vs_best_peer": "{:.3f}"}
 
@@ -83,35 +80,14 @@ class EvaluateReport:
         records = json.loads(self.table.reset_index().to_json(orient="records"))
         return {**self.params(), "models": records, "skipped": self.skipped, "notes": list(self.notes)}
 
-    def rich_table(self) -> Table:
-        """The table for the terminal, the skipped models and notes as its caption."""
-        split = (f"holdout: the last {self.horizon}" if self.holdout
-                 else f"{self.n_origins} origins every {self.step}")
-        table = Table(title=f"{self.source}: {self.n_series} series, {self.periods[0]} … {self.periods[1]} "
-                            f"({self.freq}), horizon {self.horizon}, {split}, MASE m = {self.mase_period or self.period}")
-        for column in ("model", *TABLE_COLUMNS):
-            table.add_column(column, justify="left" if column in ("model", "kind") else "right")
-        for model, row in self.table.iterrows():
-            cells = [str(row[c]) if c == "kind" else ("-" if pd.isna(row[c]) else _FORMATS[c].format(row[c]))
-                     for c in TABLE_COLUMNS]
-            table.add_row(str(model), *cells)
-        caption = []
-        if self.auto:
-            caption.append(f"auto = {self.auto}: chosen on the backtest origins at {', '.join(self.chosen_on)}; "
-                           f"scored on {self.scored_on} (mase_scored, smape_scored)")
-        caption += [f"skipped {name}: {reason}" for name, reason in self.skipped.items()] + list(self.notes)
-        table.caption = "\n".join(caption) or None
-        return table
-
-    def log_to_mlflow(self, catalog: Catalog, tracking_uri: str | None = None) -> str:
+    def log_to_mlflow(self, catalog: Catalog) -> str:
         """One parent run in experiment khlang-evaluate (params, `metric__model` metrics, the table as
-        evaluate.parquet), a child run per model; the work folder's SQLite store unless tracking_uri names
-        another. Returns the parent run id."""
-        local = tracking_uri in (None, "", local_tracking_uri(catalog))
-        uri = local_tracking_uri(catalog) if local else tracking_uri
+        evaluate.parquet), a child run per model, in the catalogue's tracking store (the work folder's SQLite
+        store unless a server is named). Returns the parent run id."""
+        local, uri = catalog.tracking_is_local, catalog.tracking_uri
         location = None
         if local:  # a team server decides where its artifacts live
-            location = artifact_root(catalog) / EXPERIMENT
+            location = catalog.artifacts / EXPERIMENT
             location.mkdir(parents=True, exist_ok=True)
         code = code_version()
         tags = {TAG.CODE: code, "khlang.evaluate.file": self.source,

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cluster.engine import IN_PROCESS, Engine
 from models.evaluation.backtest import Backtest, backtest_from_forecasts
 from models.evaluation.intervals import (
     LEVELS,
@@ -140,10 +141,10 @@ def _non_negative(block: np.ndarray) -> bool:
 
 
 def _final(names: list[str], refit: Mapping, combinations: Mapping[str, Combination], block: np.ndarray,
-           horizon: int) -> dict[str, np.ndarray]:
-    """Forecasts after the block of the named models (a combination: of its members)."""
+           horizon: int, engine: Engine) -> dict[str, np.ndarray]:
+    """Forecasts after the block of the named models (a combination: of its members), fitted on `engine`."""
     needed = [m for name in names for m in (combinations[name].members if name in combinations else (name,))]
-    finals = {name: refit[name].fit_predict(block, horizon) for name in dict.fromkeys(needed)}
+    finals = {name: refit[name].fit_predict(block, horizon, engine) for name in dict.fromkeys(needed)}
     for name in names:
         if name in combinations:
             finals[name] = combinations[name].combine(finals)
@@ -151,9 +152,9 @@ def _final(names: list[str], refit: Mapping, combinations: Mapping[str, Combinat
 
 
 def scored_rows(data: Any, bt: Backtest, kinds: Mapping[str, str], seconds: Mapping[str, float], horizon: int,
-                peers: bool, period: int, engine_output: bool, refit: Mapping, combinations: Mapping[str, Combination],
+                peers: bool, period: int, output: bool, refit: Mapping, combinations: Mapping[str, Combination],
                 ineligible: Mapping[str, str] | None = None, compared: Backtest | None = None,
-                scales: IntervalScales | None = None) -> Scored:
+                scales: IntervalScales | None = None, engine: Engine = IN_PROCESS) -> Scored:
     """Rows of a rolling-origin backtest (module docstring); auto is chosen on `compared` (default the
     backtest; models.evaluation.selection.compared_rows) and never chooses the `ineligible`; `scales` say
     which models' intervals divide by their own spread (models.evaluation.own_scale)."""
@@ -189,8 +190,8 @@ def scored_rows(data: Any, bt: Backtest, kinds: Mapping[str, str], seconds: Mapp
     for column in ("wape", "bias"):
         scored.auto_row[column] = _accuracy(_flat(bt.actual[last]), _flat(bt.forecasts[chosen][last]),
                                             bt.scale[last].reshape(-1))[column]
-    if engine_output:
-        final = _final([chosen], refit, combinations, data.block, horizon)[chosen]
+    if output:
+        final = _final([chosen], refit, combinations, data.block, horizon, engine)[chosen]
         made = {chosen: combinations[chosen]} if chosen in combinations else {}  # the fits _final just made
         members = made[chosen].members if made else (chosen,)
         scales.final.update(fit_spreads({m: refit[m].spreads for m in members if getattr(refit[m], "spreads", [])},
@@ -238,9 +239,10 @@ def _choose(scored: Scored) -> str:
 
 
 def holdout_finals(fit_block: np.ndarray, bt: Backtest, guarded: Mapping, combinations: Mapping[str, Combination],
-                   horizon: int) -> dict[str, np.ndarray]:
-    """Every model of the backtest fitted on all of the fitted part: its forecasts of the held-out periods."""
-    return _final(list(bt.models), guarded, combinations, fit_block, horizon)
+                   horizon: int, engine: Engine = IN_PROCESS) -> dict[str, np.ndarray]:
+    """Every model of the backtest fitted on all of the fitted part, on `engine`: its forecasts of the
+    held-out periods."""
+    return _final(list(bt.models), guarded, combinations, fit_block, horizon, engine)
 
 
 def score_holdout(data: Any, fit_block: np.ndarray, bt: Backtest, finals: Mapping[str, np.ndarray],

@@ -2,16 +2,21 @@
 
 Every forecaster takes the history block [series, month] (float32 from the panel, any float works)
 and a horizon h >= 1 and returns float64 forecasts [series, h] for the h months after the block's
-last month, in the series' unit. A series with no observation in its history is forecast NaN."""
+last month, in the series' unit. The engine is an argument of every fit (`fit_predict(history, h, engine)`,
+default the in-process engine), never part of a model's settings. A series with no observation in its history is forecast NaN."""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Forecaster", "Naive", "SeasonalNaive", "SeasonalDrift", "SeasonalMean", "HistoricMean", "Drift", "BASELINES", "check_history"]
+from cluster.engine import IN_PROCESS, Engine
+
+__all__ = ["Forecaster", "fit_on", "takes_engine", "Naive", "SeasonalNaive", "SeasonalDrift", "SeasonalMean", "HistoricMean", "Drift", "BASELINES", "check_history"]
 
 SEASON = 12  # months in a year: the seasonal period of the monthly panels
 
@@ -24,9 +29,27 @@ class Forecaster(Protocol):
     @property
     def name(self) -> str: ...
 
-    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
-        """float64 [series, horizon] forecasts for the months after history [series, month]."""
+    def fit_predict(self, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> np.ndarray:
+        """float64 [series, horizon] forecasts for the months after history [series, month], fitted on the
+        engine handed in (a baseline needs none: it forecasts in this process)."""
         ...
+
+
+def takes_engine(method: Callable[..., Any]) -> bool:
+    """Whether a forecaster's method takes the engine (Khlang's do; one of your own may not)."""
+    try:
+        parameters = inspect.signature(method).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "engine" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
+def fit_on(model: Forecaster, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> np.ndarray:
+    """model.fit_predict(history, horizon, engine=engine); a forecaster of your own whose fit_predict takes
+    no engine is fitted in this process, as it was written to be."""
+    if takes_engine(model.fit_predict):
+        return model.fit_predict(history, horizon, engine=engine)
+    return model.fit_predict(history, horizon)
 
 
 def check_history(history: np.ndarray, horizon: int) -> np.ndarray:
@@ -56,7 +79,7 @@ class Naive:
 
     name: str = "naive"
 
-    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+    def fit_predict(self, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> np.ndarray:
         block = check_history(history, horizon)
         return np.repeat(_last_observed(block)[:, None], horizon, axis=1)
 
@@ -77,7 +100,7 @@ class SeasonalNaive:
     def name(self) -> str:
         return "seasonal_naive" if self.period == SEASON else f"seasonal_naive_{self.period}"
 
-    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+    def fit_predict(self, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> np.ndarray:
         block = check_history(history, horizon)
         n_series, n_months = block.shape
         naive = _last_observed(block)
@@ -96,7 +119,7 @@ class HistoricMean:
 
     name: str = "historic_mean"
 
-    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+    def fit_predict(self, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> np.ndarray:
         block = check_history(history, horizon)
         observed = ~np.isnan(block)
         count = observed.sum(axis=1)
@@ -121,7 +144,7 @@ class SeasonalDrift:
 
     name = "seasonal_drift"
 
-    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+    def fit_predict(self, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> np.ndarray:
         block = check_history(history, horizon)
         n_months = block.shape[1]
         season = SeasonalNaive(self.period).fit_predict(block, horizon)
@@ -150,7 +173,7 @@ class SeasonalMean:
 
     name = "seasonal_mean"
 
-    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+    def fit_predict(self, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> np.ndarray:
         block = check_history(history, horizon)
         n_series, n_months = block.shape
         take = min(n_months, self.period * self.seasons)
@@ -193,7 +216,7 @@ class Drift:
 
     name: str = "drift"
 
-    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+    def fit_predict(self, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> np.ndarray:
         block = check_history(history, horizon)
         n_series, n_periods = block.shape
         if n_periods == 0:

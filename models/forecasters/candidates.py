@@ -2,7 +2,7 @@
 
 A `Candidate` names a model, its kind (baseline, statistical, global, prophet, combination), the data
 it applies to (a `DataProfile`: frequency, season, length, share of zeros) and how to build it for that
-data on the engine handed in (a `BuildContext`). `khlang evaluate` takes its candidates from here
+data (a `BuildContext`); the engine is handed to each fit. `khlang evaluate` takes its candidates from here
 (`build_candidates`); a caller narrows them by name.
 
     >>> profile = DataProfile(freq="Y", season=1, n_series=10, n_periods=30, median_length=30, zero_share=0.0)
@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cluster.engine import Engine
 from models.forecasters.baselines import (
     Drift,
     Forecaster,
@@ -80,11 +79,10 @@ def profile_block(block: np.ndarray, freq: str) -> DataProfile:
 
 @dataclass(frozen=True)
 class BuildContext:
-    """What building a candidate may need besides the profile: the engine, a seed, the month indices of
-    the block's columns (monthly data only; None where the calendar is not known) and the size of the
-    global model's forest."""
+    """What building a candidate may need besides the profile: a seed, the month indices of the block's
+    columns (monthly data only; None where the calendar is not known) and the size of the global model's
+    forest. (The engine is not: it is an argument of each fit.)"""
 
-    engine: Engine | None = field(default=None, compare=False)
     seed: int = 2568
     months: np.ndarray | None = field(default=None, compare=False)
     xgb_estimators: int = 100
@@ -127,8 +125,7 @@ def _monthly(profile: DataProfile) -> str | None:
 
 def _statistical(model: str) -> Callable[[DataProfile, BuildContext], Forecaster]:
     def build(profile: DataProfile, context: BuildContext) -> Forecaster:
-        return StatisticalForecaster(model, profile.seasons, engine=context.engine,
-                                     non_negative=context.non_negative)
+        return StatisticalForecaster(model, profile.seasons, non_negative=context.non_negative)
     return build
 
 
@@ -137,14 +134,14 @@ def _xgb(profile: DataProfile, context: BuildContext) -> Forecaster:
 
     # lags and windows from the season; the fiscal calendar only where the months are known
     months = context.months if profile.freq == "M" else None
-    return XGBGlobalForecaster(engine=context.engine, n_estimators=context.xgb_estimators, seed=context.seed,
+    return XGBGlobalForecaster(n_estimators=context.xgb_estimators, seed=context.seed,
                                season=profile.season, calendar=months is not None, periods=months)
 
 
 def _prophet(profile: DataProfile, context: BuildContext) -> Forecaster:
     from models.forecasters.prophet import ProphetForecaster
 
-    return ProphetForecaster(engine=context.engine, periods=context.months, seed=context.seed,
+    return ProphetForecaster(periods=context.months, seed=context.seed,
                              non_negative=context.non_negative)
 
 

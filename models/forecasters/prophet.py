@@ -63,7 +63,6 @@ class ProphetForecaster:
     columns are consecutive months from January 1970. The forecast does not depend on batch_size or the
     engine: every fit is seeded with `seed`."""
 
-    engine: Engine | None = field(default=None, compare=False, repr=False)
     periods: np.ndarray | None = field(default=None, compare=False, repr=False)
     uncertainty_samples: int = 0  # Prophet's own interval draws; the point forecast never uses them
     yearly_seasonality: bool = True
@@ -96,20 +95,21 @@ class ProphetForecaster:
             if periods.ndim != 1 or not np.issubdtype(periods.dtype, np.integer) or (np.diff(periods) <= 0).any():
                 raise ValueError("periods must be a 1-d array of increasing integer month indices")
 
-    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+    def fit_predict(self, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> np.ndarray:
         """float64 [series, horizon] forecasts for the months after history [series, month]."""
-        return self.forecast(history, horizon).forecast
+        return self.forecast(history, horizon, engine).forecast
 
-    def forecast(self, history: np.ndarray, horizon: int) -> ProphetForecast:
-        """Forecasts, in-sample residual variance and fallback mask for every series of the history."""
-        parts = (self.engine or IN_PROCESS).map(fit_predict_batch, self.batches(history, horizon))
+    def forecast(self, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> ProphetForecast:
+        """Forecasts, in-sample residual variance and fallback mask for every series of the history, a batch
+        of series per task of the engine handed in."""
+        parts = engine.map(fit_predict_batch, self.batches(history, horizon))
         return ProphetForecast.concat(parts, horizon)
 
     def batches(self, history: np.ndarray, horizon: int) -> list[ProphetBatch]:
         """The history's engine tasks, batch_size series each: run them with `fit_predict_batch` (on any
         engine, beside other tasks) and stack the results in order with `ProphetForecast.concat`."""
         block = check_history(history, horizon)
-        spec = dataclasses.replace(self, engine=None, periods=None)  # what travels with every batch
+        spec = dataclasses.replace(self, periods=None)  # what travels with every batch
         periods = self._history_periods(block.shape[1])
         return [ProphetBatch(block[start:start + self.batch_size], periods, horizon, spec)
                 for start in range(0, block.shape[0], self.batch_size)]

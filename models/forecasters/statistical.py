@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -199,7 +199,6 @@ class StatisticalForecaster:
 
     model: str
     seasons: tuple[int, ...] | int = (12,)
-    engine: Engine | None = field(default=None, compare=False, repr=False)
     batch_size: int = 32
     non_negative: bool = False  # clip forecasts at 0 (counts, tonnes, baht that cannot go below)
     alias: str | None = None
@@ -218,23 +217,23 @@ class StatisticalForecaster:
     def name(self) -> str:
         return self.alias or self.model
 
-    def batches(self, history: np.ndarray, horizon: int) -> list[StatisticalBatch]:
-        """The engine tasks for a block, in row order: batch_size rows each, fewer where the engine's
-        workers would otherwise get under TASKS_PER_WORKER tasks each (one slow batch of a few hard
+    def batches(self, history: np.ndarray, horizon: int, workers: int | None = None) -> list[StatisticalBatch]:
+        """The engine tasks for a block, in row order: batch_size rows each, fewer where an engine's
+        `workers` would otherwise get under TASKS_PER_WORKER tasks each (one slow batch of a few hard
         series, seasonal ARIMA's, must not leave the other workers idle at the end of the map)."""
         block = check_history(history, horizon)
         size = self.batch_size
-        if self.engine is not None:
-            size = max(1, min(size, block.shape[0] // (TASKS_PER_WORKER * max(self.engine.n_workers(), 1))))
+        if workers is not None:
+            size = max(1, min(size, block.shape[0] // (TASKS_PER_WORKER * max(workers, 1))))
         return [StatisticalBatch(self.model, self.seasons, block[start:start + size], int(horizon),
                                  self.non_negative)
                 for start in range(0, block.shape[0], size)]
 
-    def forecast(self, history: np.ndarray, horizon: int) -> StatisticalForecast:
-        """Forecasts and fallbacks of every series of the block, fitted where the engine says."""
-        return StatisticalForecast.concat((self.engine or IN_PROCESS).map(fit_predict_batch,
-                                                                          self.batches(history, horizon)), horizon)
+    def forecast(self, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> StatisticalForecast:
+        """Forecasts and fallbacks of every series of the block, a batch per task of the engine handed in."""
+        batches = self.batches(history, horizon, engine.n_workers())
+        return StatisticalForecast.concat(engine.map(fit_predict_batch, batches), horizon)
 
-    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+    def fit_predict(self, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> np.ndarray:
         """float64 [series, horizon] forecasts for the periods after history [series, period]."""
-        return self.forecast(history, horizon).forecast
+        return self.forecast(history, horizon, engine).forecast

@@ -4,7 +4,7 @@ The design matrix (models.forecasters.design) is cut from the history at its mos
 level-type features are divided by each series' scale as of the origin and multiplied back after
 predicting. Strategies: 'direct' (one model with the step h as a feature, every h from one origin)
 and 'recursive' (a one-step model fed its own forecasts). Training runs where the engine says: in
-process with xgboost's sklearn API (engine None or in-process, the reference), on a Dask cluster with
+process with xgboost's sklearn API (the in-process engine, the reference), on a Dask cluster with
 xgboost.dask (the design matrix spread over the workers), or in one Ray task: cluster.boosting's
 per-engine adapters, behind `Engine.train_booster`.
 
@@ -64,7 +64,6 @@ class XGBGlobalForecaster:
     months from January 1970; unused without a calendar. features None: season_features(season).
     max_origins keeps the most recent origins of the history for training (None: all of them)."""
 
-    engine: Engine | None = field(default=None, compare=False, repr=False)
     strategy: str = "direct"
     params: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_PARAMS))
     n_estimators: int = 200
@@ -89,12 +88,12 @@ class XGBGlobalForecaster:
                 raise ValueError(f"{label} must be an integer >= 1; got {value!r}")
         design_names(self.features, self.season, self.calendar)  # refuses a bad season or calendar
 
-    def fit_predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+    def fit_predict(self, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> np.ndarray:
         """float64 [series, horizon] forecasts for the periods after history [series, period]."""
-        return self.fit(history, horizon).forecast
+        return self.fit(history, horizon, engine).forecast
 
-    def fit(self, history: np.ndarray, horizon: int) -> XGBGlobalFit:
-        """Train on the history's design matrix and forecast from its last period."""
+    def fit(self, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> XGBGlobalFit:
+        """Train on the history's design matrix, where the engine says, and forecast from its last period."""
         block = check_history(history, horizon).astype(np.float32)
         n_months = block.shape[1]
         periods = history_periods(self.periods if self.calendar else None, n_months, horizon)
@@ -105,7 +104,7 @@ class XGBGlobalForecaster:
         if train.y.size == 0:
             raise ValueError("the history holds no training row (too short or empty)")
         started = time.perf_counter()
-        booster = train_booster(train, self.engine, self.booster_params(), self.n_estimators)
+        booster = train_booster(train, engine, self.booster_params(), self.n_estimators)
         seconds = time.perf_counter() - started
         predict = _predict_direct if self.strategy == "direct" else _predict_recursive
         forecast = predict(booster, block, horizon, periods, self.features, self.target, self.season, self.calendar)
@@ -161,9 +160,9 @@ def gain_importance(booster: xgboost.Booster, names: Sequence[str]) -> dict[str,
 
 # --- training where the engine says ---------------------------------------------------------------
 
-def train_booster(train: DesignMatrix, engine: Engine | None, params: Mapping[str, Any],
+def train_booster(train: DesignMatrix, engine: Engine, params: Mapping[str, Any],
                   n_estimators: int) -> xgboost.Booster:
     """A booster fitted to the design matrix where the engine says (cluster.boosting's adapters): in
-    this process (the reference, also for None), on Dask workers, or in one Ray task."""
+    this process (the reference), on Dask workers, or in one Ray task."""
     job = BoosterJob(train.X, train.y, tuple(train.names), dict(params), n_estimators)
-    return (engine or IN_PROCESS).train_booster(job)
+    return engine.train_booster(job)

@@ -16,8 +16,9 @@ takes `champion` (its decision tag says so); the gate applies again among versio
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from khlang.catalog import Catalog
-from models.tracking.runs import TAG, local_tracking_uri, using_tracking_uri
+from models.tracking.runs import TAG, using_tracking_uri
 
 __all__ = ["CHAMPION", "CHALLENGER", "Decision", "Registration", "backtest_key", "decide", "load_alias",
            "register_winner", "registered_model_name"]
@@ -115,8 +116,20 @@ def _champion(client: MlflowClient, name: str) -> tuple[str, float, str, float |
     return str(version), float(tags[SCORE]), tags[BACKTEST], interval
 
 
+@contextlib.contextmanager
+def _quiet_mlflow() -> Iterator[None]:
+    """MLflow's own event lines off for the block (its exceptions still raise)."""
+    from mlflow.utils.logging_utils import MLFLOW_LOGGING_STREAM
+
+    enabled, MLFLOW_LOGGING_STREAM.enabled = MLFLOW_LOGGING_STREAM.enabled, False
+    try:
+        yield
+    finally:
+        MLFLOW_LOGGING_STREAM.enabled = enabled
+
+
 def register_winner(model_uri: str, family: str, score: float, key: str, catalog: Catalog,
-                    tracking_uri: str | None = None, score_metric: str = "mase__lao",
+                    score_metric: str = "mase__lao",
                     champion_rescored: float | None = None, interval_score: float | None = None) -> Registration:
     """Register the family's winning model (a models:/ or runs:/ URI) as a new version of khlang-<family>,
     tag it with its score, interval score (if given) and backtest key, and give it `champion` or
@@ -126,7 +139,7 @@ def register_winner(model_uri: str, family: str, score: float, key: str, catalog
     if interval_score is not None and not math.isfinite(interval_score):
         interval_score = None  # no interval anywhere: nothing to break a tie with
     name = registered_model_name(family)
-    with using_tracking_uri(tracking_uri or local_tracking_uri(catalog)) as client:
+    with using_tracking_uri(catalog.tracking_uri) as client:
         _ensure_registered_model(client, name, family)
         champion = _champion(client, name)
         decision = decide(score, key, champion[1:3] if champion else None, champion_rescored, interval_score,
@@ -135,13 +148,14 @@ def register_winner(model_uri: str, family: str, score: float, key: str, catalog
                 DECISION: decision.reason}
         if interval_score is not None:
             tags[INTERVAL_SCORE] = repr(float(interval_score))
-        version = mlflow.register_model(model_uri, name, tags=tags)
+        with _quiet_mlflow():  # its "already exists. Creating a new version…" lines: the Registration says it
+            version = mlflow.register_model(model_uri, name, tags=tags)
         client.set_registered_model_alias(name, decision.alias, str(version.version))
     return Registration(name=name, version=str(version.version), alias=decision.alias, reason=decision.reason,
                         previous_champion=champion[0] if champion else None)
 
 
-def load_alias(family: str, catalog: Catalog, alias: str = CHAMPION, tracking_uri: str | None = None) -> Any:
-    """The pyfunc model models:/khlang-<family>@<alias>."""
-    with using_tracking_uri(tracking_uri or local_tracking_uri(catalog)):
+def load_alias(family: str, catalog: Catalog, alias: str = CHAMPION) -> Any:
+    """The pyfunc model models:/khlang-<family>@<alias> of the catalogue's tracking store."""
+    with using_tracking_uri(catalog.tracking_uri):
         return mlflow.pyfunc.load_model(f"models:/{registered_model_name(family)}@{alias}")

@@ -1,7 +1,7 @@
 """MLflow tracking: one parent run per (metric family, training cycle), one child run per model.
 
 The default store is SQLite in the work folder (catalog.mlflow/mlflow.db) with artifacts beside it
-(catalog.mlflow/artifacts); an explicit `tracking_uri` points at a team server instead. The URI is
+(catalog.artifacts); a catalogue naming a team server (catalog.tracking_uri) points there instead. The URI is
 set only for the duration of a `using_tracking_uri` block and restored after it: nothing is set at
 import, and nothing outside the work folder is written (temp files go to catalog.tmp)."""
 
@@ -31,8 +31,8 @@ from mlflow.tracking import MlflowClient
 from khlang.catalog import Catalog
 from models.tracking.pyfunc import FittedForecaster, ForecastModel, own_code_by_value, pinned_requirements
 
-__all__ = ["TAG", "CycleRun", "ModelRun", "artifact_root", "code_version", "data_snapshot", "experiment_name",
-           "local_tracking_uri", "metric_key", "model_signature", "training_cycle", "using_tracking_uri"]
+__all__ = ["TAG", "CycleRun", "ModelRun", "code_version", "data_snapshot", "experiment_name",
+           "metric_key", "model_signature", "training_cycle", "using_tracking_uri"]
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,15 +46,6 @@ class TAG:
     MODEL = "khlang.model"
     SNAPSHOT = "khlang.data_snapshot"  # sha256 of manifest/files.parquet, "none" before any ingest
     CODE = "khlang.code_version"  # git:<commit>[+dirty], else khlang==<version>
-
-
-def local_tracking_uri(catalog: Catalog) -> str:
-    """sqlite:////abs/work/mlflow/mlflow.db (four slashes: an absolute path)."""
-    return f"sqlite:///{(catalog.mlflow / 'mlflow.db').resolve()}"
-
-
-def artifact_root(catalog: Catalog) -> Path:
-    return catalog.mlflow / "artifacts"
 
 
 def experiment_name(family: str) -> str:
@@ -208,21 +199,20 @@ def _experiment_id(client: MlflowClient, name: str, artifact_location: Path | No
 
 
 @contextlib.contextmanager
-def training_cycle(family: str, cycle: str, catalog: Catalog, tracking_uri: str | None = None,
-                   level: str | None = None, params: Mapping[str, Any] | None = None) -> Iterator[CycleRun]:
+def training_cycle(family: str, cycle: str, catalog: Catalog, level: str | None = None,
+                   params: Mapping[str, Any] | None = None) -> Iterator[CycleRun]:
     """The parent run of (family, cycle) in experiment khlang-<family>, tagged with the data snapshot and
-    code version; the work folder's SQLite store unless `tracking_uri` names another."""
-    local = tracking_uri in (None, "", local_tracking_uri(catalog))  # the work folder's own store, however named
-    uri = local_tracking_uri(catalog) if local else tracking_uri
+    code version, in the catalogue's tracking store (the work folder's SQLite store unless a server is named)."""
+    local, uri = catalog.tracking_is_local, catalog.tracking_uri
     if local:
-        artifact_root(catalog).mkdir(parents=True, exist_ok=True)
+        catalog.artifacts.mkdir(parents=True, exist_ok=True)
     snapshot = data_snapshot(catalog)
     tags = {TAG.FAMILY: family, TAG.CYCLE: cycle, TAG.SNAPSHOT: snapshot, TAG.CODE: code_version(),
             **({TAG.LEVEL: level} if level else {})}
     with using_tracking_uri(uri) as client:
         name = experiment_name(family)
         # A team server decides where its artifacts live; the local store keeps them beside the db.
-        location = artifact_root(catalog) / name if local else None
+        location = catalog.artifacts / name if local else None
         experiment_id = _experiment_id(client, name, location)
         with mlflow.start_run(experiment_id=experiment_id, run_name=f"{family}/{cycle}", tags=tags) as run:
             parent = CycleRun(client=client, run_id=run.info.run_id, tmp=catalog.tmp / "mlflow", family=family,

@@ -15,7 +15,6 @@ from typing import Any
 from khlang.catalog import Catalog
 from khlang.processes import HttpService, ServiceError, service_status, start_http_service, stop_service
 from khlang.runtime import runtime_environment
-from models.tracking.runs import artifact_root, local_tracking_uri
 
 __all__ = ["MlflowServerError", "mlflow_server_status", "server_command", "start_mlflow_server", "stop_mlflow_server"]
 
@@ -30,9 +29,9 @@ def _service(catalog: Catalog) -> HttpService:
 
 def server_command(catalog: Catalog, port: int) -> list[str]:
     """`mlflow server` over the work folder's SQLite store and artifacts, one worker on 127.0.0.1:port."""
-    artifacts = artifact_root(catalog).resolve().as_uri()
+    artifacts = catalog.artifacts.resolve().as_uri()
     return [str(Path(sys.executable).parent / "mlflow"), "server",
-            "--backend-store-uri", local_tracking_uri(catalog),
+            "--backend-store-uri", catalog.local_tracking_uri,
             "--default-artifact-root", artifacts, "--artifacts-destination", artifacts,
             "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
 
@@ -41,7 +40,7 @@ def start_mlflow_server(catalog: Catalog, port: int = 5000, timeout_s: float = 1
     """Start the UI; return http://127.0.0.1:PORT once GET /health answers. If the one started here is
     running already, return its URL instead of starting another."""
     catalog.ensure()
-    artifact_root(catalog).mkdir(parents=True, exist_ok=True)
+    catalog.artifacts.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **runtime_environment(catalog), "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     env.pop("MLFLOW_TRACKING_URI", None)
     try:

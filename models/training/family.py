@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cluster.engine import Engine
+from cluster.engine import IN_PROCESS, Engine
 from khlang.catalog import Catalog
 from khlang.config import TrainConfig
 from khlang.domain.metrics import metrics_of_family
@@ -126,7 +126,7 @@ def _backtest_figure(training: MetricTraining):
 
 
 def train_family(family: str, catalog: Catalog, reference: ReferenceData, config: TrainConfig,
-                 engine: Engine | None = None, tracking_uri: str | None = None, cycle: str | None = None,
+                 engine: Engine = IN_PROCESS, cycle: str | None = None,
                  metrics: list[str] | None = None, progress: Callable[[str], None] | None = None) -> FamilyTraining:
     """Train, log and register one family (see the module docstring)."""
     say = progress or (lambda message: None)
@@ -147,9 +147,9 @@ def train_family(family: str, catalog: Catalog, reference: ReferenceData, config
     key = backtest_key(data_snapshot(catalog), first.cuts.tolist(), first.horizon)
     say(f"{family}: logging to MLflow")
     params = {f"train.{k}": v for k, v in dataclasses.asdict(config).items()}
-    with training_cycle(family, cycle, catalog, tracking_uri, params={
+    with training_cycle(family, cycle, catalog, params={
             **params, "metrics": ",".join(names), "horizon": first.horizon,
-            "origins": ",".join(str(c) for c in first.cuts), "engine": engine.describe() if engine else "in-process"}
+            "origins": ",".join(str(c) for c in first.cuts), "engine": engine.describe()}
     ) as parent:
         accuracy = pd.concat([t.accuracy() for t in trainings.values()], ignore_index=True)
         coverage = pd.concat([t.coverage.assign(metric=m) for m, t in trainings.items()], ignore_index=True)
@@ -204,7 +204,7 @@ def train_family(family: str, catalog: Catalog, reference: ReferenceData, config
             child.client.set_tag(child.run_id, "khlang.model_uri", info.model_uri)
             model_uri = str(info.model_uri)
             run_id = child.run_id
-    registration = register_winner(model_uri, family, score, key, catalog, tracking_uri,
+    registration = register_winner(model_uri, family, score, key, catalog,
                                    score_metric="mase_lao_reconciled", interval_score=interval_score)
     return FamilyTraining(family=family, cycle=cycle, trainings=trainings, run_id=run_id, model_uri=model_uri,
                           registration=registration, score=score, coherence_gap=gap,

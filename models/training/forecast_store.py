@@ -25,7 +25,7 @@ from khlang.domain.metrics import METRICS
 from khlang.locks import exclusive_lock
 from khlang.swap import recover, swap_in, temp_beside
 from models.tracking.registry import CHAMPION, registered_model_name
-from models.tracking.runs import local_tracking_uri, using_tracking_uri
+from models.tracking.runs import using_tracking_uri
 from models.training.family_model import family_request
 from models.training.welfare import welfare_budget
 
@@ -45,24 +45,24 @@ class PublishedFamily:
     metrics: tuple[str, ...]
 
 
-def _load_champion(family: str, catalog: Catalog, tracking_uri: str | None, alias: str):
+def _load_champion(family: str, catalog: Catalog, alias: str):
     import mlflow.pyfunc
 
     name = registered_model_name(family)
-    with using_tracking_uri(tracking_uri or local_tracking_uri(catalog)) as client:
+    with using_tracking_uri(catalog.tracking_uri) as client:
         version = client.get_model_version_by_alias(name, alias)
         model = mlflow.pyfunc.load_model(f"models:/{name}@{alias}")
     return model, version
 
 
-def publish_forecasts(catalog: Catalog, families: Sequence[str], tracking_uri: str | None = None,
-                      alias: str = CHAMPION) -> list[PublishedFamily]:
-    """Run each family's `alias` model and write its forecasts (see the module docstring)."""
+def publish_forecasts(catalog: Catalog, families: Sequence[str], alias: str = CHAMPION) -> list[PublishedFamily]:
+    """Run each family's `alias` model of the catalogue's tracking store and write its forecasts (see the
+    module docstring)."""
     target = catalog.forecasts
     published, frames = [], {}
     now = pd.Timestamp.now(tz="UTC")
     for family in families:
-        model, version = _load_champion(family, catalog, tracking_uri, alias)
+        model, version = _load_champion(family, catalog, alias)
         metrics = model.unwrap_python_model().metrics
         frame = model.predict(family_request(metrics))
         frame = frame.assign(family=family, model_name=version.name, model_version=str(version.version),

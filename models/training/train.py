@@ -127,7 +127,7 @@ class _XgbTask:
     origin: int  # position of the cut, -1 for the final fit
     cut: int  # months of the level's block the fit sees
     horizon: int
-    spec: XGBGlobalForecaster  # engine None: the fit runs inside the task
+    spec: XGBGlobalForecaster  # settings only: the fit runs inside the task, in its process
 
 
 def _cluster_task(task: _XgbTask | ProphetBatch | StatisticalBatch, blocks: dict[str, np.ndarray]) -> Any:
@@ -142,15 +142,15 @@ def _cluster_task(task: _XgbTask | ProphetBatch | StatisticalBatch, blocks: dict
     return task.level, task.origin, fit.forecast, fit.booster, fit.importance
 
 
-def _run_tasks(engine: Engine | None, tasks: list, blocks: dict[str, np.ndarray]) -> list:
+def _run_tasks(engine: Engine, tasks: list, blocks: dict[str, np.ndarray]) -> list:
     """Every task, in one map: the blocks travel to the cluster once, not once per (level, origin) task,
     and Prophet's batches fill the workers while the last XGBoost fits run."""
-    return (engine or IN_PROCESS).map(_cluster_task, tasks, blocks=blocks)
+    return engine.map(_cluster_task, tasks, blocks=blocks)
 
 
 # --- training ---------------------------------------------------------------------------------------------
 
-def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine | None = None,
+def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine = IN_PROCESS,
                  progress: Callable[[str], None] | None = None) -> MetricTraining:
     """Backtest, choose, reconcile, calibrate and fit one metric (see the module docstring)."""
     say = progress or (lambda message: None)

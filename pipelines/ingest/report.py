@@ -19,7 +19,12 @@ __all__ = ["FileReport", "IngestReport", "IngestBalanceError", "store_digest", "
 
 
 class IngestBalanceError(RuntimeError):
-    """records_in != records_stored + records_quarantined for some file: a record was lost or doubled."""
+    """records_in != records_stored + records_quarantined for some file: a record was lost or doubled.
+    `report`: the ingest report that did not balance, for the command line to show."""
+
+    def __init__(self, message: str, report: IngestReport | None = None) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 @dataclass
@@ -69,34 +74,12 @@ class IngestReport:
         bad = [f for f in self.files if not f.balanced]
         if bad:
             raise IngestBalanceError("; ".join(f"{f.source_file}: {f.records_in} in != {f.records_stored} stored"
-                                               f" + {f.records_quarantined} quarantined" for f in bad[:5]))
+                                               f" + {f.records_quarantined} quarantined" for f in bad[:5]), self)
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame([{k: getattr(f, k) for k in ("source_file", "status", "reason", "rows_read",
                                                          "records_in", "records_stored", "records_quarantined",
                                                          "encoding", "layout")} for f in self.files])
-
-    def rich_table(self, max_files: int = 40):
-        """A rich Table: one line per file (the first `max_files`), then the totals."""
-        from rich.table import Table
-
-        table = Table(title=f"ingest batch {self.batch_id or '-'}: {self.seconds:.1f} s, "
-                            f"{self.records_per_second:,.0f} records/s, store {self.store_bytes / 2**20:,.1f} MiB")
-        for name, justify in (("file", "left"), ("status", "left"), ("rows", "right"), ("records in", "right"),
-                              ("stored", "right"), ("quarantined", "right"), ("balanced", "center"),
-                              ("encoding", "left"), ("layout", "left"), ("reason", "left")):
-            table.add_column(name, justify=justify)
-        for f in self.files[:max_files]:
-            table.add_row(f.source_file, f.status, f"{f.rows_read:,}", f"{f.records_in:,}", f"{f.records_stored:,}",
-                          f"{f.records_quarantined:,}", "✓" if f.balanced else "✗", f.encoding, f.layout,
-                          f.reason[:80])
-        if len(self.files) > max_files:
-            table.add_row(f"… {len(self.files) - max_files} more files", "", "", "", "", "", "", "", "", "")
-        t = self.totals
-        table.add_row(f"total ({len(self.files)} files)", "", f"{t['rows_read']:,}", f"{t['records_in']:,}",
-                      f"{t['records_stored']:,}", f"{t['records_quarantined']:,}", "✓" if self.balanced else "✗",
-                      "", "", "", style="bold")
-        return table
 
 
 # --- digests ------------------------------------------------------------------------------------------

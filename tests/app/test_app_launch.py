@@ -5,7 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from app.launch import MAIN_SCRIPT, streamlit_command, streamlit_environment
-from khlang.cli import app as cli
+from commands.cli import app as cli
 
 
 def test_command_binds_localhost_headless_without_telemetry():

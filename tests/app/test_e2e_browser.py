@@ -66,7 +66,7 @@ def servers(served_world, tmp_path_factory) -> Iterator[tuple[str, str]]:
     api_url, app_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{app_port}"
     with _process(serve_command(served_world.settings, api_port), env, logs / "api.log") as api:
         wait_healthy(api_url, lambda: api.poll() is None, _START_S)
-        app_args = [sys.executable, "-m", "khlang.cli", "app", "--port", str(app_port), "--api-url", api_url]
+        app_args = [sys.executable, "-m", "commands.cli", "app", "--port", str(app_port), "--api-url", api_url]
         with _process(app_args, env, logs / "app.log") as app:
             _wait_streamlit(app_url, app, logs / "app.log")
             yield api_url, app_url

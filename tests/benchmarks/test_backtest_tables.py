@@ -56,5 +56,5 @@ def test_a_family_never_trained_is_named_not_a_traceback(tmp_path):
 
     catalog = Catalog(tmp_path / "work").ensure()  # an empty tracking store: nothing trained yet
     with pytest.raises(LookupError, match=r"khlang-waste has no @champion .*khlang train --metric waste"):
-        run(catalog, None, ["waste"])
-    assert run(catalog, None, ["budget", "waste"], required=False) == {}
+        run(catalog, ["waste"])
+    assert run(catalog, ["budget", "waste"], required=False) == {}

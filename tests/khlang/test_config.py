@@ -69,10 +69,63 @@ def test_a_share_outside_0_1_is_refused_where_it_is_set(tmp_path, monkeypatch):
         load_settings(None)
     monkeypatch.delenv("KHLANG_INCOME_TEST_CUT")
     # the command line says which setting is wrong, without a traceback, and generates nothing
-    khlang = [sys.executable, "-m", "khlang.cli", "--work-dir", str(tmp_path / "work"), "generate", "--scale", "tiny"]
+    khlang = [sys.executable, "-m", "commands.cli", "--work-dir", str(tmp_path / "work"), "generate", "--scale", "tiny"]
     env = {**os.environ, "COLUMNS": "200"}
     for extra, variable, said in ((["--income-test-cut", "1.5"], {}, "--income-test-cut"),
                                   ([], {"KHLANG_INCOME_TEST_CUT": "2"}, "income_test_cut is a share in [0, 1]")):
         result = subprocess.run([*khlang, *extra], capture_output=True, text=True, env={**env, **variable}, timeout=120)
         assert result.returncode == 2 and said in result.stderr and "Traceback" not in result.stderr, result.stderr
         assert not (tmp_path / "work" / "raw").exists() or not any((tmp_path / "work" / "raw").iterdir())
+
+
+def _documented_keys(text: str) -> list[tuple[str, str, str, str]]:
+    """(section, key, value, variable) of every `# key = value  # KHLANG_…` line of a khlang.toml."""
+    import re
+
+    rows, section = [], None
+    for line in text.splitlines():
+        if m := re.match(r"^\[([\w.]+)\]", line):
+            section = m.group(1)
+        elif m := re.match(r"^# (\w+) = (.+?)\s+# (KHLANG_\w+)", line):
+            rows.append((section, m.group(1), m.group(2), m.group(3)))
+    return rows
+
+
+def test_the_shipped_file_documents_every_key_with_its_one_default_and_variable():
+    import tomllib
+    from dataclasses import fields
+
+    from khlang.config import PATHS, SECTIONS, env_variable
+    from tests.conftest import PROJECT_ROOT
+
+    documented = _documented_keys((PROJECT_ROOT / "khlang.toml").read_text(encoding="utf-8"))
+    for section, key, value, variable in documented:
+        default = tomllib.loads(f"v = {value}")["v"]
+        if section == "paths":
+            assert (variable, default) == PATHS[key], key
+            continue
+        cls, _ = SECTIONS[section]
+        declared = next(f.default for f in fields(cls) if f.name == key)
+        expected = "" if declared is None else list(declared) if isinstance(declared, tuple) else declared
+        assert default == expected, f"[{section}] {key}: documented {default!r}, declared {declared!r}"
+        assert variable == env_variable(section, key), f"[{section}] {key}"
+    every = {(s, f.name) for s, (cls, _) in SECTIONS.items() for f in fields(cls) if f.name != "per_family"}
+    assert every | {("paths", k) for k in PATHS} == {(s, k) for s, k, _, _ in documented}
+
+
+def test_every_section_reads_the_file_and_its_variables_alike(tmp_path):
+    from khlang.config import load_settings
+
+    cfg = tmp_path / "khlang.toml"
+    cfg.write_text('[serve]\nport = 8100\n[app]\napi_url = "http://127.0.0.1:8100"\n[mlflow]\nport = 5100\n')
+    s = load_settings(cfg, environ={})
+    assert (s.serve.port, s.app.api_url, s.mlflow.port, s.cluster.n_workers) == (8100, "http://127.0.0.1:8100", 5100, 2)
+    s = load_settings(cfg, environ={"KHLANG_SERVE_PORT": "8200", "KHLANG_API_URL": " ", "KHLANG_N_WORKERS": "4",
+                                    "KHLANG_TRAIN_PROPHET_LEVELS": "nation,region"})
+    assert (s.serve.port, s.app.api_url, s.cluster.n_workers) == (8200, "http://127.0.0.1:8100", 4)  # blank = unset
+    assert s.train.prophet_levels == ("nation", "region")
+    cfg.write_text("[serve]\nprot = 1\n")
+    with pytest.raises(ValueError, match="no key 'prot'"):
+        load_settings(cfg, environ={})
+    with pytest.raises(ValueError, match=r"\[cluster\] n_workers = 'two'"):
+        load_settings(None, environ={"KHLANG_N_WORKERS": "two"})

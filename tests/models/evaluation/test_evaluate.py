@@ -13,6 +13,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from benchmarks.evaluate_real_waste import WASTE_FILE, waste_long
+from commands.render import evaluate_table
 from khlang.catalog import Catalog
 from khlang.config import Settings
 from models.evaluation.evaluate import (
@@ -31,7 +32,7 @@ from models.evaluation.peers import INTERMITTENT_PEERS, PEERS
 from models.forecasters.baselines import Drift, check_history
 from models.forecasters.statistical import StatisticalForecast
 from models.forecasters.xgb_global import XGBGlobalForecaster
-from models.tracking.runs import TAG, local_tracking_uri
+from models.tracking.runs import TAG
 
 NAN = np.nan
 BASELINES = ["naive", "seasonal_naive", "historic_mean", "drift"]
@@ -293,7 +294,7 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> tuple[EvaluateReport, Ca
 
 def test_mlflow_run_holds_the_table(logged: tuple[EvaluateReport, Catalog, str]) -> None:
     report, catalog, run_id = logged
-    client = MlflowClient(local_tracking_uri(catalog))
+    client = MlflowClient(catalog.local_tracking_uri)
     parent = client.get_run(run_id)
     assert client.get_experiment(parent.info.experiment_id).name == EXPERIMENT == "khlang-evaluate"
     params = parent.data.params
@@ -326,7 +327,7 @@ def test_mlflow_run_holds_the_table(logged: tuple[EvaluateReport, Catalog, str])
 
 def test_report_prints_and_serialises(logged: tuple[EvaluateReport, Catalog, str]) -> None:
     report = logged[0]
-    table = report.rich_table()
+    table = evaluate_table(report)
     assert [c.header for c in table.columns][:3] == ["model", "kind", "mase"]
     assert table.row_count == len(report.table)
     assert "skipped seasonal_naive" in str(table.caption)

@@ -75,7 +75,7 @@ def test_dask_gives_the_serial_forecasts_whatever_the_batches(dask_engine: Engin
     periods = START + np.arange(block.shape[1])
     serial = ProphetForecaster(periods=periods).forecast(block, 12)
     assert_same(ProphetForecaster(periods=periods).forecast(block, 12), serial)  # deterministic
-    on_dask = ProphetForecaster(engine=dask_engine, periods=periods, batch_size=2).forecast(block, 12)
+    on_dask = ProphetForecaster(periods=periods, batch_size=2).forecast(block, 12, dask_engine)
     assert_same(on_dask, serial)
     assert np.isfinite(serial.forecast[[0, 1, 2, 4, 5]]).all()
     assert not list(home.iterdir())  # neither this process nor the workers wrote to HOME
@@ -157,5 +157,5 @@ def test_ray_gives_the_serial_forecasts() -> None:
     block = mixed_block()
     serial = ProphetForecaster().forecast(block, 12)
     with open_engine(ClusterConfig(address="ray", n_workers=2)) as engine:
-        on_ray = ProphetForecaster(engine=engine, batch_size=2).forecast(block, 12)
+        on_ray = ProphetForecaster(batch_size=2).forecast(block, 12, engine)
     assert_same(on_ray, serial)

@@ -143,9 +143,9 @@ def test_dask_and_ray_give_the_in_process_forecasts_in_enough_batches(address: s
     block[3, :30] = np.nan
     here = StatisticalForecaster("auto_ets", seasons=12).forecast(block, 6)
     with open_engine(ClusterConfig(address=address, n_workers=2)) as engine:
-        model = StatisticalForecaster("auto_ets", seasons=12, engine=engine)
-        batches = model.batches(block, 6)
-        there = model.forecast(block, 6)
+        model = StatisticalForecaster("auto_ets", seasons=12)
+        batches = model.batches(block, 6, engine.n_workers())
+        there = model.forecast(block, 6, engine)
     # 40 series on 2 workers: 2 rows a batch, 20 batches (not 2 of the default 32 rows)
     assert len(batches) == 20 >= TASKS_PER_WORKER * 2 and max(len(b.rows) for b in batches) == 2
     np.testing.assert_array_equal(there.forecast, here.forecast)

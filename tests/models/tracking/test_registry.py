@@ -26,7 +26,7 @@ from models.tracking.registry import (
     load_alias,
     register_winner,
 )
-from models.tracking.runs import local_tracking_uri, training_cycle
+from models.tracking.runs import training_cycle
 
 KEY = backtest_key("ab" * 32, [48, 54, 60], 6)
 OTHER_KEY = backtest_key("cd" * 32, [48, 54, 60], 6)  # new data
@@ -56,7 +56,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
             with cycle.model(forecaster.name, level="lao") as run:
                 uris[forecaster.name] = run.log_forecaster(BlockForecast(forecaster, block, keys), request)
                 runs[forecaster.name] = run.run_id
-    return Store(catalog, MlflowClient(local_tracking_uri(catalog)), uris, runs, request)
+    return Store(catalog, MlflowClient(catalog.local_tracking_uri), uris, runs, request)
 
 
 def _aliases(store: Store, name: str) -> dict[str, str]:
@@ -109,7 +109,7 @@ def test_first_version_is_champion_and_loads_back_the_runs_forecasts(store: Stor
     logged = pd.read_parquet(store.client.download_artifacts(store.runs["seasonal_naive"], "forecasts.parquet",
                                                              str(tmp_path)))
     # What a serving process does: plain MLflow with the store in its environment.
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", local_tracking_uri(store.catalog))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store.catalog.local_tracking_uri)
     champion = mlflow.pyfunc.load_model("models:/khlang-waste@champion")
     pd.testing.assert_frame_equal(champion.predict(store.request), logged, check_exact=True)
     monkeypatch.delenv("MLFLOW_TRACKING_URI")
@@ -118,9 +118,14 @@ def test_first_version_is_champion_and_loads_back_the_runs_forecasts(store: Stor
     assert np.isnan(logged.loc[logged["series"] == 5003, "forecast"]).sum() == 0  # naive fills the gap
 
 
-def test_better_takes_champion_worse_is_challenger(store: Store) -> None:
+def test_better_takes_champion_worse_is_challenger(store: Store, capfd: pytest.CaptureFixture[str]) -> None:
     first = register_winner(store.model_uris["naive"], "welfare", 1.0, KEY, store.catalog)
+    capfd.readouterr()
     better = register_winner(store.model_uris["seasonal_naive"], "welfare", 0.8, KEY, store.catalog)
+    # a new version of a model that exists: MLflow's "already exists. Creating a new version" and "Created
+    # version" lines are not what a user of `khlang train` reads (the Registration says it)
+    printed = capfd.readouterr()
+    assert "already exists" not in printed.err + printed.out and "Created version" not in printed.err + printed.out
     assert (first.alias, better.alias, better.previous_champion) == (CHAMPION, CHAMPION, first.version)
     assert _aliases(store, "khlang-welfare") == {CHAMPION: better.version}
     worse = register_winner(store.model_uris["historic_mean"], "welfare", 0.85, KEY, store.catalog)

@@ -21,7 +21,7 @@ from models.evaluation.backtest import rolling_origin_backtest
 from models.evaluation.metrics import series_accuracy
 from models.forecasters.baselines import HistoricMean, SeasonalNaive
 from models.tracking.pyfunc import BlockForecast, forecast_request, pinned_requirements
-from models.tracking.runs import TAG, local_tracking_uri, training_cycle, using_tracking_uri
+from models.tracking.runs import TAG, training_cycle, using_tracking_uri
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HORIZON = 6
@@ -76,7 +76,7 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> Logged:
                 children[name] = run.run_id
         cycle.log_level_metrics({"lao": {"mase": float(backtest.summary["mase"].min())}})
         parent_id = cycle.run_id
-    return Logged(catalog, MlflowClient(local_tracking_uri(catalog)), parent_id, children, uris,
+    return Logged(catalog, MlflowClient(catalog.local_tracking_uri), parent_id, children, uris,
                   per_series, request, tmp_before)
 
 
@@ -133,7 +133,7 @@ def test_pyfunc_round_trip_reproduces_the_logged_forecasts(logged: Logged, tmp_p
     name = "seasonal_naive"
     local = Path(logged.client.download_artifacts(logged.children[name], "forecasts.parquet", str(tmp_path)))
     logged_forecasts = pd.read_parquet(local)
-    with using_tracking_uri(local_tracking_uri(logged.catalog)):
+    with using_tracking_uri(logged.catalog.local_tracking_uri):
         model = mlflow.pyfunc.load_model(logged.model_uris[name])
     pd.testing.assert_frame_equal(model.predict(logged.request), logged_forecasts, check_exact=True)
     assert len(logged_forecasts) == len(logged.request) * HORIZON
@@ -142,7 +142,7 @@ def test_pyfunc_round_trip_reproduces_the_logged_forecasts(logged: Logged, tmp_p
 
 
 def test_model_requirements_are_pinned_and_exclude_khlang(logged: Logged, tmp_path: Path) -> None:
-    with using_tracking_uri(local_tracking_uri(logged.catalog)):
+    with using_tracking_uri(logged.catalog.local_tracking_uri):
         folder = Path(mlflow.artifacts.download_artifacts(logged.model_uris["historic_mean"], dst_path=str(tmp_path)))
     requirements = (folder / "requirements.txt").read_text().split()
     assert {r.split("==")[0] for r in requirements} == {"mlflow", "numpy", "pandas", "cloudpickle"}

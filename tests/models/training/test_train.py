@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
+from cluster.engine import IN_PROCESS
 from khlang.config import Settings
 from khlang.domain.calendar import month_index
 from khlang.domain.reference import ReferenceData
@@ -18,7 +19,6 @@ from models.evaluation.metrics import mase_scale
 from models.forecasters.combination import Combination
 from models.hierarchy.reconcile import coherence_gap
 from models.tracking.registry import CHALLENGER, CHAMPION, load_alias
-from models.tracking.runs import local_tracking_uri
 from models.training.family import train_family
 from models.training.family_model import family_request
 from models.training.forecast_store import publish_forecasts, read_forecasts, read_runs
@@ -142,7 +142,7 @@ def test_a_statistical_champion_is_reproduced_by_the_fitted_model(world, referen
 def test_bottom_up_keeps_lao_forecasts_and_sums_them(world, reference) -> None:
     history = load_history(world.catalog, reference, METRIC)
     config = FAST.__class__(**{**FAST.__dict__, "reconciliation": "bottom_up"})
-    training = train_metric(history, config, None)
+    training = train_metric(history, config, IN_PROCESS)
     arrays = training.fitted.forecast_arrays()
     lao = arrays["lao"]
     np.testing.assert_allclose(lao["forecast"], np.maximum(lao["base_forecast"], 0), rtol=0, atol=1e-9)
@@ -170,14 +170,14 @@ def test_intervals_follow_the_calibration(trained, world, reference) -> None:
 
 def test_the_same_forecasts_in_process_and_on_the_cluster(world, reference) -> None:
     history = load_history(world.catalog, reference, METRIC)
-    local = train_metric(history, FAST, None).forecasts
+    local = train_metric(history, FAST, IN_PROCESS).forecasts
     cluster = train_metric(history, FAST, world.engine).forecasts
     pd.testing.assert_frame_equal(local, cluster)
 
 
 def test_mlflow_holds_the_cycle_and_the_registered_model_reproduces_it(trained, world) -> None:
     assert trained.registration.alias == CHAMPION
-    client = MlflowClient(tracking_uri=local_tracking_uri(world.catalog))
+    client = MlflowClient(tracking_uri=world.catalog.local_tracking_uri)
     child = client.get_run(trained.run_id)
     parent_id = child.data.tags["mlflow.parentRunId"]
     parent = client.get_run(parent_id)

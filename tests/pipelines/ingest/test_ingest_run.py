@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from commands.render import ingest_table
 from khlang.catalog import Catalog
 from pipelines.ingest import ingest, open_store, quarantine_digest, store_digest
 from pipelines.ingest.commit import CRASH_ENV
@@ -59,7 +60,7 @@ def test_corpus_on_dask(corpus, engine, reference, tmp_path):
     manifest = pq.read_table(catalog.manifest / "files.parquet", schema=MANIFEST_SCHEMA)
     assert manifest.schema.equals(MANIFEST_SCHEMA) and manifest.num_rows == 5
     assert report.records_per_second > 0 and report.store_bytes > 0
-    report.rich_table()
+    ingest_table(report)
 
     # rerun: nothing added
     digests = store_digest(catalog), quarantine_digest(catalog)

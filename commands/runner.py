@@ -1,7 +1,8 @@
-"""The whole pipeline in one resumable run: (generate | ingest) -> panel -> features [-> train -> forecast].
+"""The stage runner: a list of stages in one resumable run (commands.stages declares Khlang's own).
 
-    stages = default_stages("generate", scale="tiny", extra=(train_stage, forecast_stage))
+    stages = default_stages("generate", scale="tiny", extra=(train_stage(), forecast_stage()))
     report = run_pipeline(PipelineContext(settings, catalog, reference, engine, progress), stages)
+    report = run_pipeline(context, stages, only="ingest")  # what `khlang ingest` runs: that stage alone
 
 A stage runs only when its inputs changed since it last finished, or its outputs are gone, or it is
 forced. What each stage finished with is recorded in work/run/pipeline.json, rewritten atomically after
@@ -58,14 +59,12 @@ from khlang.catalog import Catalog
 from khlang.config import Settings
 from khlang.domain.reference import ReferenceData
 from khlang.locks import exclusive_lock
-from khlang.progress import ProgressCallback
 
-__all__ = ["PipelineContext", "Stage", "StageOutcome", "PipelineReport", "run_pipeline", "default_stages",
-           "generate_stage", "ingest_stage", "panel_stage", "features_stage", "pipeline_record",
-           "record_path", "digest", "file_sha256", "files_digest", "source_digest", "SOURCES"]
+__all__ = ["PipelineContext", "ProgressCallback", "Stage", "StageOutcome", "PipelineReport", "run_pipeline",
+           "pipeline_record", "record_path", "digest", "file_sha256", "files_digest", "source_digest"]
 
-SOURCES = ("generate", "ingest")
 _RECORD_VERSION = 1
+ProgressCallback = Callable[[str, int, int], None]  # (step, done, total), as the stages report their work
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,8 @@ class PipelineContext:
     catalog: Catalog
     reference: ReferenceData
     engine: Engine
-    progress: ProgressCallback | None = None
+    progress: ProgressCallback | None = None  # (step, done, total) as a stage's work finishes
+    say: Callable[[str], None] | None = None  # what a stage is doing, in words (training a family: its steps)
 
 
 def _first_line(result: object) -> str:
@@ -110,6 +110,7 @@ class StageOutcome:
     summary: str = ""
     error: str | None = None  # "Type: message" of a failed stage
     traceback: str | None = field(default=None, repr=False)
+    exception: BaseException | None = field(default=None, repr=False, compare=False)  # what a failed stage raised
     result: object = field(default=None, repr=False, compare=False)  # the stage's own report
 
     @property
@@ -140,22 +141,6 @@ class PipelineReport:
                  f"{len(self.names('failed'))} failed in {self.seconds:.1f} s (record {self.record})"]
         lines += [f"  {s.name:<10} {s.label:<32} {s.seconds:7.1f} s  {s.summary}" for s in self.stages]
         return "\n".join(lines)
-
-    def rich_table(self):
-        """A rich Table: one row per stage (status, seconds, fingerprint, summary line)."""
-        from rich.table import Table
-        from rich.text import Text
-
-        table = Table(title=Text(self.summary().splitlines()[0]))
-        for name, justify in (("stage", "left"), ("status", "left"), ("seconds", "right"),
-                              ("fingerprint", "left"), ("summary", "left")):
-            table.add_column(name, justify=justify)
-        styles = {"ran": "green", "skipped": "dim", "failed": "bold red", "not run": "yellow"}
-        for s in self.stages:
-            # Text, not markup: an error message or a path may hold [brackets]
-            table.add_row(s.name, Text(s.label, style=styles[s.status]), f"{s.seconds:.1f}",
-                          (s.fingerprint or "")[:12], Text(s.summary))
-        return table
 
 
 # --- fingerprints ----------------------------------------------------------------------------------
@@ -192,23 +177,6 @@ def source_digest(*modules: str) -> str:
             root, files = Path(spec.origin).parent, [Path(spec.origin)]
         entries += [(f"{name}:{f.relative_to(root).as_posix()}", file_sha256(f)) for f in files]
     return digest(entries)
-
-
-def _all_files(folder: Path) -> list[str]:
-    return sorted(p.relative_to(folder).as_posix() for p in Path(folder).rglob("*") if p.is_file())
-
-
-def _reference_digest(context: PipelineContext) -> str:
-    """The reference data set (register, codes, real waste figures) the generator, panel and features read."""
-    folder = context.settings.thailand_dir
-    return files_digest(folder, _all_files(folder))
-
-
-def _zarr_identity(path: Path, keys: tuple[str, ...]) -> str:
-    import zarr
-
-    attrs = zarr.open_group(str(path), mode="r").attrs
-    return digest({key: attrs.get(key) for key in keys})
 
 
 # --- the record ------------------------------------------------------------------------------------
@@ -276,12 +244,21 @@ def _skipped_output(stage: Stage, context: PipelineContext, recorded: dict[str, 
 
 
 def run_pipeline(context: PipelineContext, stages: Sequence[Stage], force: Iterable[str] = (),
-                 from_stage: str | None = None) -> PipelineReport:
+                 from_stage: str | None = None, only: str | None = None) -> PipelineReport:
     """Run `stages` in order, skipping each whose inputs did not change since it last finished (and whose
     outputs exist). `force`: stages to run regardless. `from_stage`: leave the stages before it alone and
-    run it and every later stage regardless. Stops at the first stage that fails; the report says so.
-    Holds the work folder's pipeline lock (BusyError if another pipeline runs)."""
+    run it and every later stage regardless. `only`: run that stage alone, regardless (a single command
+    such as `khlang ingest`): the stages before it are left alone as with from_stage, so its fingerprint
+    and record are those a whole run would give it; the report holds it alone. Stops at the first stage
+    that fails; the report says so. Holds the work folder's pipeline lock (BusyError if another runs)."""
     started = time.perf_counter()
+    if only is not None:
+        if force or from_stage:
+            raise ValueError("only runs one stage: not with force or from_stage")
+        names = [s.name for s in stages]
+        if only not in names:
+            raise ValueError(f"unknown stage {only!r}; stages: {names}")
+        stages, from_stage = stages[:names.index(only) + 1], only
     forced, outcomes = set(force), []
     _check(stages, forced, from_stage)
     catalog = context.catalog
@@ -309,6 +286,8 @@ def run_pipeline(context: PipelineContext, stages: Sequence[Stage], force: Itera
                 failed = True
             elif output is not None:
                 upstream[stage.name] = output
+    if only is not None:
+        outcomes = outcomes[-1:]
     return PipelineReport(stages=tuple(outcomes), record=record_path(catalog),
                           seconds=time.perf_counter() - started)
 
@@ -347,153 +326,11 @@ def _run_stage(stage: Stage, context: PipelineContext, record: dict[str, dict[st
                   else digest(stage.name, fingerprint, finished.isoformat(), uuid.uuid4().hex))
     except Exception as error:
         return (StageOutcome(stage.name, "failed", "raised", time.perf_counter() - started, fingerprint,
-                             error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc()),
+                             error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc(),
+                             exception=error),
                 None)
     seconds = time.perf_counter() - started
     record[stage.name] = {"fingerprint": fingerprint, "output": output, "summary": summary,
                           "seconds": round(seconds, 3), "finished_at": finished.isoformat(timespec="seconds")}
     _write_record(context.catalog, record)
     return StageOutcome(stage.name, "ran", reason, seconds, fingerprint, summary, result=result), output
-
-
-# --- the data stages -------------------------------------------------------------------------------
-
-_DOMAIN = "khlang.domain"
-
-
-def generate_stage(scale: str, seed: int | None = None, dirty_share: float | None = None) -> Stage:
-    """Generate the agency files of `scale` into work/raw (seed, dirty_share: default from the settings;
-    the income-test scenario from the settings). Fingerprint: scale, seed, dirty share, income-test cut,
-    the generator's code and the reference data."""
-    from pipelines.generate import SCALES
-
-    if scale not in SCALES:
-        raise ValueError(f"unknown scale {scale!r}; scales: {sorted(SCALES)}")
-
-    def options(context: PipelineContext) -> dict[str, Any]:
-        gen = context.settings.generate
-        return {"scale": scale, "seed": gen.seed if seed is None else seed,
-                "dirty_share": gen.dirty_share if dirty_share is None else dirty_share,
-                "income_test_cut": gen.income_test_cut}
-
-    def fingerprint(context: PipelineContext, upstream: Mapping[str, str]) -> str:
-        return digest(options(context), source_digest("pipelines.generate", "pipelines.headers", _DOMAIN),
-                      _reference_digest(context))
-
-    def listed(context: PipelineContext) -> Path:
-        return context.catalog.truth_files
-
-    def outputs_exist(context: PipelineContext) -> bool:
-        import pyarrow.parquet as pq
-
-        if not listed(context).is_file():
-            return False
-        names = pq.read_table(listed(context), columns=["source_file"]).column(0).to_pylist()
-        return all((context.catalog.raw / name).is_file() for name in names)
-
-    def run(context: PipelineContext) -> object:
-        from pipelines.generate import generate_dataset
-
-        catalog = context.catalog
-        return generate_dataset(context.reference, context.settings.thailand_dir, raw_dir=catalog.raw,
-                                truth_dir=catalog.truth, progress=context.progress, **options(context))
-
-    return Stage("generate", fingerprint, outputs_exist, run, output=lambda c: file_sha256(listed(c)))
-
-
-def _ingest_summary(report: Any) -> str:
-    statuses: dict[str, int] = {}
-    for f in report.files:
-        statuses[f.status] = statuses.get(f.status, 0) + 1
-    files = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
-    totals = report.totals
-    return (f"{len(report.files)} files ({files or 'none'}); {totals['records_stored']:,} records stored, "
-            f"{totals['records_quarantined']:,} quarantined; batch {report.batch_id or '-'}")
-
-
-def ingest_stage(raw_dir: Path | None = None, as_of: dt.date | None = None) -> Stage:
-    """Ingest the agency files of `raw_dir` (default work/raw) as of `as_of` (default from the settings).
-    Fingerprint: name, size and content sha256 of every file ingest would read, and as_of."""
-
-    def folder(context: PipelineContext) -> Path:
-        return Path(raw_dir or context.catalog.raw).resolve()
-
-    def as_of_date(context: PipelineContext) -> dt.date:
-        return as_of or context.settings.ingest.as_of_date()
-
-    def fingerprint(context: PipelineContext, upstream: Mapping[str, str]) -> str:
-        from pipelines.ingest.run import discover
-
-        if not folder(context).is_dir():
-            raise FileNotFoundError(f"no folder of agency files at {folder(context)}")
-        files = files_digest(folder(context), discover(folder(context)))
-        return digest(files, as_of_date(context).isoformat())
-
-    def run(context: PipelineContext) -> object:
-        from pipelines.ingest import IngestBalanceError, ingest
-
-        report = ingest(folder(context), context.catalog, context.reference, context.engine,
-                        as_of_date(context), progress=context.progress)
-        if not report.balanced:
-            report.check_balanced()
-            raise IngestBalanceError("ingest did not balance")
-        return report
-
-    def manifest(context: PipelineContext) -> Path:
-        return context.catalog.manifest_file
-
-    return Stage("ingest", fingerprint, lambda c: manifest(c).is_file(), run, summarize=_ingest_summary,
-                 output=lambda c: file_sha256(manifest(c)))
-
-
-def panel_stage() -> Stage:
-    """Build the Zarr panels from the store. Fingerprint: the store manifest's sha256 (as recorded in the
-    panel's attrs), the panel code and the reference data."""
-
-    def fingerprint(context: PipelineContext, upstream: Mapping[str, str]) -> str:
-        manifest = context.catalog.manifest_file
-        return digest(file_sha256(manifest) if manifest.is_file() else None,
-                      source_digest("pipelines.panel", "pipelines.aggregate", _DOMAIN),
-                      _reference_digest(context))
-
-    def run(context: PipelineContext) -> object:
-        from pipelines.panel import build_panels
-
-        return build_panels(context.catalog, context.reference, context.engine, progress=context.progress)
-
-    return Stage("panel", fingerprint, lambda c: (c.catalog.panel / "zarr.json").is_file(), run,
-                 output=lambda c: _zarr_identity(c.catalog.panel, ("source_manifest_sha256", "created")))
-
-
-def features_stage() -> Stage:
-    """Build the feature store from the panels. Fingerprint: the panel's identity (manifest checksum and
-    creation time, as features.store checks it), the features code and the reference data."""
-
-    def fingerprint(context: PipelineContext, upstream: Mapping[str, str]) -> str:
-        panel = context.catalog.panel
-        if not (panel / "zarr.json").is_file():
-            raise FileNotFoundError(f"no panel at {panel}; the panel stage makes it")
-        return digest(_zarr_identity(panel, ("source_manifest_sha256", "created")),
-                      source_digest("features", _DOMAIN), _reference_digest(context))
-
-    def run(context: PipelineContext) -> object:
-        from features.store import build_features
-
-        return build_features(context.catalog, context.reference, context.engine, progress=context.progress)
-
-    return Stage("features", fingerprint, lambda c: (c.catalog.features / "zarr.json").is_file(), run,
-                 output=lambda c: _zarr_identity(c.catalog.features,
-                                                 ("panel_manifest_sha256", "panel_created", "created")))
-
-
-def default_stages(source: str = "generate", scale: str = "small", *, seed: int | None = None,
-                   dirty_share: float | None = None, raw_dir: Path | None = None,
-                   as_of: dt.date | None = None, extra: Sequence[Stage] = ()) -> tuple[Stage, ...]:
-    """generate (source="generate": at `scale` into work/raw) or not (source="ingest": the agency files
-    of `raw_dir`, default work/raw), then ingest, panel, features, then the `extra` stages in order."""
-    if source not in SOURCES:
-        raise ValueError(f"unknown source {source!r}; sources: {SOURCES}")
-    if source == "generate" and raw_dir is not None:
-        raise ValueError("source='generate' writes work/raw; raw_dir is for source='ingest'")
-    head = (generate_stage(scale, seed, dirty_share),) if source == "generate" else ()
-    return (*head, ingest_stage(raw_dir, as_of), panel_stage(), features_stage(), *extra)

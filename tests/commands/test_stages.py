@@ -10,10 +10,10 @@ import shutil
 import pytest
 
 from cluster.engine import open_engine
+from commands.runner import PipelineContext, run_pipeline
+from commands.stages import forecast_stage, panel_stage, train_stage
 from khlang.config import ClusterConfig
 from models.training.forecast_store import read_forecasts, read_runs
-from pipelines.model_stages import forecast_stage, train_stage
-from pipelines.orchestrate import PipelineContext, panel_stage, run_pipeline
 from tests.conftest import PROJECT_ROOT
 from tests.models.training.tiny_world import FAST
 from tests.served_world import copy_world

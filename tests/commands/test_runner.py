@@ -18,20 +18,14 @@ import pyarrow.compute as pc
 import pytest
 
 from cluster.engine import open_engine
+from commands.render import pipeline_table
+from commands.runner import PipelineContext, Stage, digest, pipeline_record, record_path, run_pipeline
+from commands.stages import default_stages
 from khlang.catalog import Catalog
 from khlang.config import ClusterConfig
 from khlang.locks import BusyError, exclusive_lock
 from pipelines.headers import headers_for
 from pipelines.ingest import open_store, store_digest
-from pipelines.orchestrate import (
-    PipelineContext,
-    Stage,
-    default_stages,
-    digest,
-    pipeline_record,
-    record_path,
-    run_pipeline,
-)
 from pipelines.panel import open_panel
 
 pytestmark = pytest.mark.slow  # one first run of the four stages (~80 s) is shared by every test
@@ -200,7 +194,7 @@ def test_a_failing_stage_stops_the_run_records_nothing_and_the_next_run_resumes_
     assert failed.outcome("export").error.startswith("FileExistsError")
     assert "_export_waste" in failed.outcome("export").traceback
     assert list(pipeline_record(context.catalog)) == DATA_STAGES
-    failed.rich_table()
+    pipeline_table(failed)
 
     blocker.unlink()
     resumed = run_pipeline(context, _stages(EXPORT, INDEX))

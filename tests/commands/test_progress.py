@@ -1,4 +1,4 @@
-"""khlang.progress: away from a terminal (a log file, CI, cron) a status and the bars print one line per
+"""commands.progress: away from a terminal (a log file, CI, cron) a status and the bars print one line per
 finished step, where rich's spinner and bars would print nothing until the end; on a terminal, rich's own."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import io
 import pytest
 from rich.console import Console
 
-from khlang.progress import progress_bars, status
+from commands.progress import progress_bars, status
 
 
 def _piped() -> tuple[Console, io.StringIO]:
