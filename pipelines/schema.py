@@ -44,7 +44,7 @@ REASONS = {
     "non_numeric_value": "value is not a number",
     "missing_value": "value is empty",
     "negative_value": "a count, amount or tonnage below zero",
-    "out_of_range": "value far beyond what one LAO can report for this metric",
+    "out_of_range": "value far beyond what one LAO (of its type and size) can report for this metric",
     "invalid_period": "year or month cannot be read",
     "year_out_of_range": "year outside the data's span: BE/CE mix-up",
     "future_period": "period after the as-of date",

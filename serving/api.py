@@ -97,7 +97,7 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
     """The API over the work folder of `settings` (see the module docstring)."""
     from khlang.domain.reference import load_reference
 
-    config = config or serve_config()
+    config = config or serve_config(settings=settings)
     catalog = Catalog.from_settings(settings)
     reference = functools.partial(load_reference, settings.thailand_dir)
     model = ReadModel(catalog, settings, reference)
@@ -247,7 +247,7 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
         401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}, 409: {"model": ErrorResponse},
         413: {"model": ErrorResponse}, 415: {"model": ErrorResponse},
         422: {"description": "the file could not be read: detail plus the deposit's fields"}})
-    def deposit(file: Annotated[UploadFile, File(description="one agency file: .csv or .xlsx")],
+    def deposit(file: Annotated[UploadFile, File(description="one agency file: .csv, .tsv, .txt or .xlsx")],
                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None) -> Any:
         # The gate middleware has refused unauthorised and oversized requests before the body was read;
         # checked again here so the endpoint is safe whatever runs in front of it.

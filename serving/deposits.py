@@ -1,4 +1,5 @@
-"""The data-deposit service: an agency uploads one CSV or Excel file; it is kept under a name made from its
+"""The data-deposit service: an agency uploads one CSV, delimited text (.tsv, .txt: Excel's "Unicode text"
+export, UTF-16) or Excel file; it is kept under a name made from its
 content (raw/deposits/<sha256 prefix>.<ext>, the uploaded name is only metadata beside it) and ingested
 like any agency file: valid records into the store, rejects into the quarantine with their reasons.
 
@@ -27,7 +28,7 @@ from khlang.domain.reference import ReferenceData
 __all__ = ["ACCEPTED_SUFFIXES", "DEPOSITS", "DepositError", "DepositResult", "deposit_file",
            "deposit_suffix", "display_name"]
 
-ACCEPTED_SUFFIXES = (".csv", ".xlsx")
+ACCEPTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")  # what an office exports; ingest reads each
 DEPOSITS = "deposits"  # folder under catalog.raw
 
 
@@ -100,7 +101,7 @@ def _reasons(catalog: Catalog, batch_id: str | None, source_file: str) -> dict[s
 
 
 def deposit_file(content: bytes, original_name: str, catalog: Catalog, reference: ReferenceData,
-                 as_of: dt.date, engine: Engine | None = None) -> DepositResult:
+                 as_of: dt.date, engine: Engine = IN_PROCESS) -> DepositResult:
     """Keep the uploaded bytes under raw/deposits/ and ingest them (see the module docstring)."""
     from pipelines.ingest import ingest
 
@@ -122,7 +123,7 @@ def deposit_file(content: bytes, original_name: str, catalog: Catalog, reference
             os.link(target, linked)
         except OSError:
             shutil.copyfile(target, linked)
-        report = ingest(staging, catalog, reference, engine or IN_PROCESS, as_of)
+        report = ingest(staging, catalog, reference, engine, as_of)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     mine = next(f for f in report.files if f.source_file == source_file)

@@ -8,7 +8,8 @@ median of the same unit and metric: over the stored months of this and the previ
 there are at least MIN_HISTORY, else over the unit's records of this batch. A value JUMP times
 above or below it is quarantined as `implausible_jump`, its detail naming the median; where the text
 reads as a thousands comma (`16,583`) and the value with a decimal comma (16.583) would be in line, the
-detail says so. A unit with no history of its own is not judged (out_of_range still caps it)."""
+detail says so. A unit with no history of its own is not judged here: out_of_range caps it by its type and
+size (khlang.domain.metrics.unit_ceiling), naming the decimal-comma reading the same way."""
 
 from __future__ import annotations
 
@@ -19,13 +20,21 @@ import pandas as pd
 
 from khlang.domain.metrics import METRICS
 
-__all__ = ["JUMP", "MIN_HISTORY", "JUDGED_FAMILIES", "implausible_jumps"]
+__all__ = ["JUMP", "MIN_HISTORY", "JUDGED_FAMILIES", "decimal_comma_reading", "implausible_jumps"]
 
 JUMP = 100.0  # two orders of magnitude
 MIN_HISTORY = 3  # months of the unit's own before its median is a reference
 JUDGED_FAMILIES = ("waste", "welfare")
 _THOUSANDS = re.compile(r"^\s*\d{1,3},\d{3}\s*$")
 _IN_LINE = 10.0  # the decimal-comma reading is named when it is within this factor of the median
+
+
+def decimal_comma_reading(text: object) -> float | None:
+    """16.583 for '16,583' (one comma before three digits: read as a thousands separator, it could have been
+    a decimal comma); None for any other text."""
+    if isinstance(text, str) and _THOUSANDS.match(text):
+        return float(text.strip().replace(",", "."))
+    return None
 
 
 def _reference(kept: pd.DataFrame, history: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -65,8 +74,8 @@ def implausible_jumps(kept: pd.DataFrame, history: pd.DataFrame, metric: str) ->
         times = f"{ratio[i]:,.0f} times" if ratio[i] >= 1 else f"1/{1 / ratio[i]:,.0f} of"
         detail = (f"{metric} value {text!r} = {value[i]:,.6g} {unit} is {times} this unit's median of "
                   f"{median[i]:,.4g} over {months[i]} months: a jump of orders of magnitude")
-        if isinstance(text, str) and _THOUSANDS.match(text):
-            decimal = float(text.strip().replace(",", "."))
+        decimal = decimal_comma_reading(text)
+        if decimal is not None:
             if 1 / _IN_LINE <= decimal / median[i] <= _IN_LINE:
                 detail += (f"; the comma reads as a thousands separator: if it was a decimal comma ({decimal:g}), "
                            "write the value with a decimal point")

@@ -6,17 +6,17 @@ back to records by index. Where several problems hit one record, the most basic 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from khlang.domain.calendar import ce_to_be
-from khlang.domain.metrics import FAMILIES, METRICS, reports_metric
+from khlang.domain.metrics import FAMILIES, METRICS, reports_metric, unit_ceiling
 from khlang.domain.reference import ReferenceData
 
-__all__ = ["Register", "REASON_ORDER", "record_schema", "assign_reasons", "FIRST_FISCAL_YEAR"]
+__all__ = ["Register", "REASON_ORDER", "record_schema", "assign_reasons", "ceilings", "FIRST_FISCAL_YEAR"]
 
 FIRST_FISCAL_YEAR = 2550
 # A plausible year up to this many years past the as-of date is a date in the future (a typo of a
@@ -26,7 +26,6 @@ FUTURE_YEARS_WINDOW = 5
 REASON_ORDER = ("ambiguous_header", "missing_column", "truncated_row", "invalid_lao_code", "unknown_lao_code",
                 "invalid_period", "year_out_of_range", "future_period", "unknown_metric", "not_applicable",
                 "missing_value", "non_numeric_value", "negative_value", "out_of_range")
-_MAX = {m.name: m.max_per_lao for m in METRICS.values()}
 _FAMILY = {m.name: m.family for m in METRICS.values()}
 
 
@@ -38,6 +37,7 @@ class Register:
     silent: dict[str, frozenset[str]]  # family -> codes of units that do not report it
     provinces: frozenset[str]
     as_of: dt.date
+    types: dict[str, str] = field(default_factory=dict)  # code -> lao_type (the ceiling of its values)
 
     @classmethod
     def from_reference(cls, reference: ReferenceData, as_of: dt.date) -> Register:
@@ -45,7 +45,8 @@ class Register:
         return cls(codes=frozenset(laos["lao_code"]),
                    silent={family: frozenset(laos.loc[~laos["lao_type"].map(
                        lambda t, f=family: reports_metric(t, f)), "lao_code"]) for family in FAMILIES},
-                   provinces=frozenset(reference.provinces["province_code"]), as_of=as_of)
+                   provinces=frozenset(reference.provinces["province_code"]), as_of=as_of,
+                   types=dict(zip(laos["lao_code"], laos["lao_type"], strict=True)))
 
     @property
     def last_fiscal_year(self) -> int:
@@ -67,9 +68,19 @@ def _not_reported(df: pd.DataFrame, silent: dict[str, frozenset[str]]) -> pd.Ser
     return out
 
 
+def ceilings(df: pd.DataFrame, types: dict[str, str]) -> pd.Series:
+    """The most each record's unit can report for its metric (khlang.domain.metrics.unit_ceiling: the
+    metric's bound per LAO, tighter for a small kind of unit); NaN for an unknown metric."""
+    metric = df["metric"].astype(object)
+    lao_type = df["lao_code"].astype(object).map(types)
+    pairs = pd.Series(list(zip(metric, lao_type, strict=True)), index=df.index, dtype=object)
+    table = {pair: unit_ceiling(*pair) for pair in pd.unique(pairs) if pair[0] in METRICS}
+    return pairs.map(table).astype(np.float64)
+
+
 def record_schema(register: Register) -> pa.DataFrameSchema:
     """The canonical record table: lao_code, metric, fiscal_year (BE), period (first of month), value."""
-    provinces, codes, silent = list(register.provinces), list(register.codes), register.silent
+    provinces, codes, silent, types = list(register.provinces), list(register.codes), register.silent, register.types
     last_fy, as_of_month = register.last_fiscal_year, register.as_of_month
     return pa.DataFrameSchema(
         columns={
@@ -86,7 +97,7 @@ def record_schema(register: Register) -> pa.DataFrameSchema:
                 pa.Check(lambda s: s >= 0, name="negative_value")]),
         },
         checks=[
-            pa.Check(lambda df: ~(df["value"] > df["metric"].map(_MAX).astype(float)), name="out_of_range"),
+            pa.Check(lambda df: ~(df["value"].astype(float) > ceilings(df, types)), name="out_of_range"),
             pa.Check(lambda df: ~_not_reported(df, silent), name="not_applicable"),
         ],
         coerce=False, strict=False)

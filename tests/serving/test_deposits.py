@@ -78,7 +78,7 @@ def test_too_big_without_a_declared_size(depositing):
 
 
 @pytest.mark.parametrize(("name", "status", "words"), [
-    ("waste.txt", 415, "accepted: .csv, .xlsx"),
+    ("waste.pdf", 415, "accepted: .csv, .tsv, .txt, .xlsx"),
     ("waste.xls", 415, "save the workbook as .xlsx"),
     ("waste", 415, "(none)"),
     ("waste.csv", 422, "empty"),
@@ -134,6 +134,24 @@ def test_a_deposit_round_trips_into_the_store(depositing, world):
     again = _post(depositing, "same content, other name.csv", _csv(GOOD_ROWS + BAD_ROWS))
     assert again.status_code == 200 and again.json()["status"] == "already_ingested"
     assert len(read_store(world.catalog.root, "waste_generated")) == len(after)
+
+
+def test_excels_unicode_text_is_deposited_like_a_csv(depositing, world):
+    """Excel's "Unicode text" export (UTF-16 LE with a byte-order mark, tab-separated, .txt), as Thai offices
+    save it: read and stored like the CSV, the manifest naming the encoding."""
+    rows = [("3830102", "2568", "12", "498.75"), ("5830103", "2568", "12", "21.25")]
+    text = "\r\n".join([HEADER.replace(",", "\t"), *("\t".join(r) for r in rows)]) + "\r\n"
+    response = _post(depositing, "ขยะ ธันวาคม.txt", "\ufeff".encode("utf-16-le") + text.encode("utf-16-le"))
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["status"], body["records_in"], body["records_stored"]) == ("ingested", 2, 2)
+    assert body["source_file"].endswith(".txt")
+    stored = read_store(world.catalog.root, "waste_generated")
+    new = stored[stored["source_file"] == body["source_file"]].sort_values("lao_code")
+    assert new["value"].tolist() == [498.75, 21.25]
+    quality = depositing.get("/v1/quality").json()
+    mine = next(f for f in quality["files"] if f["source_file"] == body["source_file"])
+    assert mine["encoding"].startswith("utf-16")
 
 
 def test_upload_names_never_become_paths():

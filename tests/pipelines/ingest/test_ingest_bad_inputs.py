@@ -262,22 +262,45 @@ def _waste(lao: str, values: dict[str, str]) -> str:
 
 
 def test_a_jump_of_orders_of_magnitude_is_quarantined(ingest_files, lao, tmp_path):
-    """`16,583` t/d where the unit's other months are about 18: stored as sixteen thousand before; now kept
-    in the quarantine with the median it is compared with and the decimal-comma reading named."""
-    values = {f"2023-{m}": f"{17 + m / 10:.1f}" for m in (10, 11, 12)}
-    values |= {f"2024-0{m}": f"{17.5 + m / 10:.1f}" for m in (1, 2, 3)} | {"2024-04": "16,583"}
+    """`1,658` t/d where the unit's other months are about 5: stored as sixteen hundred before; now kept in
+    the quarantine with the median it is compared with and the decimal-comma reading named (the value is
+    below what a unit of this type can report at all, so only its own history tells)."""
+    values = {f"2023-{m}": f"{4 + m / 10:.1f}" for m in (10, 11, 12)}
+    values |= {f"2024-0{m}": f"{4.5 + m / 10:.1f}" for m in (1, 2, 3)} | {"2024-04": "1,658"}
     work = tmp_path / "w"
     report, store, q = ingest_files({"waste.csv": _waste(lao, values)}, work=work)
     _only(q, "implausible_jump")
-    assert len(store) == 6 and q["value"].tolist() == ["16,583"] and q["period"].tolist() == ["2024-04"]
+    assert len(store) == 6 and q["value"].tolist() == ["1,658"] and q["period"].tolist() == ["2024-04"]
     detail = q["detail"].iat[0]
-    assert "median of 18 over 7 months" in detail and "decimal comma (16.583)" in detail, detail
-    # a later batch is judged against the stored months: 2,000 (111 times their median) is caught, 21.0 stored
-    report, store, q = ingest_files({"later.csv": _waste(lao, {"2024-05": "2000", "2024-06": "21.0"})}, work=work)
+    assert "median of 5 over 7 months" in detail and "decimal comma (1.658)" in detail, detail
+    # a later batch is judged against the stored months: 600 (120 times their median) is caught, 6.0 stored
+    report, store, q = ingest_files({"later.csv": _waste(lao, {"2024-05": "600", "2024-06": "6.0"})}, work=work)
     later = q[q["source_file"] == "later.csv"]
     assert later["reason"].tolist() == ["implausible_jump"] and "over 6 months" in later["detail"].iat[0]
     assert "decimal comma" not in later["detail"].iat[0]
     assert len(store) == 7 and {f.source_file: f.records_stored for f in report.files}["later.csv"] == 1
+
+
+def test_a_value_beyond_the_units_type_and_size_is_out_of_range_without_history(ingest_files, reference, tmp_path):
+    """The issue's case: `16,583` t/d for a sub-district municipality with no month stored yet (Bangkok as a
+    whole makes about 11,000) was stored; a unit of that kind cannot report it. The same figure from Bangkok
+    is below its ceiling and stored; a welfare count is bounded by the unit's size the same way."""
+    laos = reference.laos.set_index("lao_code")["lao_type"]
+    small = sorted(laos.index[laos == "subdistrict_municipality"])[0]
+    bangkok = laos.index[laos == "bangkok"][0]
+    report, store, q = ingest_files({"waste.csv": _waste(small, {"2024-04": "16,583", "2024-05": "17.2"})
+                                     + f'{bangkok},2024-04,"16,583"\n'})
+    _only(q, "out_of_range")
+    assert q["lao_code"].tolist() == [small] and q["value"].tolist() == ["16,583"]
+    detail = q["detail"].iat[0]
+    assert "subdistrict municipality" in detail and "300,000 residents" in detail, detail
+    assert "decimal comma (16.583)" in detail, detail
+    assert sorted(store["value"]) == [17.2, 16_583.0] and report.files[0].records_in == 3
+    header = f"{EN['lao_code']},{EN['period']},{EN['elderly_60_69']}\n"
+    report, store, q = ingest_files({"w.csv": header + f"{small},2024-01,90000\n{small},2024-02,900\n"},
+                                    work=tmp_path / "welfare")
+    _only(q, "out_of_range")
+    assert "75,000 persons" in q["detail"].iat[0] and store["value"].tolist() == [900.0]
 
 
 def test_lumpy_budget_spending_is_not_judged_by_its_median(ingest_files, lao):
