@@ -245,9 +245,7 @@ def forecast_stage(families: Sequence[str] = FAMILIES, alias: str = "champion") 
     families = tuple(families)
 
     def runs(context: PipelineContext) -> Path:
-        from models.training.forecast_store import RUNS
-
-        return context.catalog.forecasts / RUNS
+        return context.catalog.forecast_runs
 
     def fingerprint(context: PipelineContext, upstream: Mapping[str, str]) -> str:
         return digest(upstream.get("train"), families, alias,

@@ -36,7 +36,11 @@ class Catalog:
     staging = property(lambda self: self.root / "staging")  # ingest's in-flight batches and journal
     panel = property(lambda self: self.root / "panel.zarr")  # dense [series, month] arrays per metric, level
     features = property(lambda self: self.root / "features.zarr")
-    forecasts = property(lambda self: self.root / "forecasts")
+    forecasts = property(lambda self: self.root / "forecasts")  # metric=…/level=…/part.parquet, swapped in whole
+    # in the forecast store: one row per family published (model version, run id, when), and the welfare
+    # budget in baht (part.parquet)
+    forecast_runs = property(lambda self: self.forecasts / "_runs.parquet")
+    welfare_budget = property(lambda self: self.forecasts / "welfare_budget")
     mlflow = property(lambda self: self.root / "mlflow")  # the local tracking store: mlflow.db and artifacts/
     artifacts = property(lambda self: self.mlflow / "artifacts")  # the local store's model and run artifacts
     # sqlite:////abs/work/mlflow/mlflow.db (four slashes: an absolute path)

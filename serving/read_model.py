@@ -37,7 +37,6 @@ from serving.units import UNIT_COLUMNS, Units, unit_table
 
 __all__ = ["ReadModel", "Snapshot", "fingerprint", "fiscal_year_sql"]
 
-_RUNS, _WELFARE = "_runs.parquet", "welfare_budget"
 _FORECAST_COLUMNS = {"key": "bigint", "date": "timestamp", "step": "bigint", "forecast": "double",
                      "base_forecast": "double", "lo80": "double", "hi80": "double", "lo95": "double",
                      "hi95": "double", "model": "varchar", "family": "varchar", "model_name": "varchar",
@@ -55,7 +54,7 @@ def fiscal_year_sql(column: str) -> str:
 def fingerprint(catalog: Catalog) -> tuple:
     """What changes when forecasts are published, an ingest commits or the panel is rebuilt."""
     out = []
-    for path in (catalog.forecasts / _RUNS, catalog.manifest_file, catalog.panel / "zarr.json"):
+    for path in (catalog.forecast_runs, catalog.manifest_file, catalog.panel / "zarr.json"):
         try:
             st = path.stat()
             out.append((st.st_ino, st.st_mtime_ns, st.st_size))
@@ -120,7 +119,7 @@ class Snapshot:
         con.execute(f"create table forecasts as select *, strftime(date, '%Y-%m-%d') as day, "
                     f"{fiscal_year_sql('date')} as fiscal_year from forecast_rows order by metric, level, key, step")
         con.execute("drop table forecast_rows")
-        welfare = sorted((catalog.forecasts / _WELFARE).glob("part.parquet"))
+        welfare = sorted(catalog.welfare_budget.glob("part.parquet"))
         _create_from_parquet(con, "welfare", welfare, _WELFARE_COLUMNS, "level, key, fiscal_year, item")
         manifest = [catalog.manifest_file] if catalog.manifest_file.is_file() else []
         _create_from_parquet(con, "manifest", manifest, _schema_columns(MANIFEST_SCHEMA), "source_file")
@@ -138,7 +137,7 @@ class Snapshot:
             _empty_table(con, "store", {**_schema_columns(STORE_SCHEMA), "fiscal_year": "bigint"})
         self.axes = {m: (first, last) for m, first, last in con.execute(
             "select metric, min(period), max(period) from store group by metric").fetchall()}
-        runs_path = catalog.forecasts / _RUNS
+        runs_path = catalog.forecast_runs
         self.runs = pd.read_parquet(runs_path) if runs_path.is_file() else pd.DataFrame()
         manifest_path = catalog.manifest_file
         self.manifest_sha256 = hashlib.sha256(manifest_path.read_bytes()).hexdigest() if manifest_path.is_file() else None

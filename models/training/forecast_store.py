@@ -31,8 +31,6 @@ from models.training.welfare import welfare_budget
 
 __all__ = ["PublishedFamily", "publish_forecasts", "read_forecasts", "read_runs"]
 
-RUNS = "_runs.parquet"
-WELFARE = "welfare_budget"
 
 
 @dataclass(frozen=True)
@@ -75,35 +73,37 @@ def publish_forecasts(catalog: Catalog, families: Sequence[str], alias: str = CH
         build_id = uuid.uuid4().hex[:12]
         tmp = temp_beside(target, build_id)
         tmp.mkdir(parents=True)
-        _carry_over(target, tmp, {m for f in frames.values() for m in f["metric"].unique()}, set(frames))
+        _carry_over(catalog, tmp, {m for f in frames.values() for m in f["metric"].unique()}, set(frames))
         for frame in frames.values():
             for (metric, level), part in frame.groupby(["metric", "level"], sort=True):
                 folder = tmp / f"metric={metric}" / f"level={level}"
                 folder.mkdir(parents=True, exist_ok=True)
                 part.drop(columns=["metric", "level"]).to_parquet(folder / "part.parquet", index=False)
-        if "welfare" in frames:
-            (tmp / WELFARE).mkdir()
-            welfare_budget(frames["welfare"]).to_parquet(tmp / WELFARE / "part.parquet", index=False)
+        if "welfare" in frames:  # the catalogue's locations, in the store being built
+            (tmp / catalog.welfare_budget.name).mkdir()
+            welfare_budget(frames["welfare"]).to_parquet(tmp / catalog.welfare_budget.name / "part.parquet",
+                                                         index=False)
         runs = pd.DataFrame([{"family": p.family, "model_name": p.model_name, "model_version": p.model_version,
                               "run_id": p.run_id, "rows": p.rows, "metrics": ",".join(p.metrics),
                               "published_at": now} for p in published])
         previous = read_runs(catalog)
         if not previous.empty:
             runs = pd.concat([previous[~previous["family"].isin(frames)], runs], ignore_index=True)
-        runs.to_parquet(tmp / RUNS, index=False)
+        runs.to_parquet(tmp / catalog.forecast_runs.name, index=False)
         swap_in(tmp, target, build_id)
     return published
 
 
-def _carry_over(old: Path, new: Path, replaced_metrics: set[str], replaced_families: set[str]) -> None:
+def _carry_over(catalog: Catalog, new: Path, replaced_metrics: set[str], replaced_families: set[str]) -> None:
     """Copy the old store's partitions of metrics (and the welfare budget) this run does not replace."""
+    old = catalog.forecasts
     if not old.is_dir():
         return
     for folder in old.glob("metric=*"):
         if folder.name.split("=", 1)[1] not in replaced_metrics:
             shutil.copytree(folder, new / folder.name)
-    if (old / WELFARE).is_dir() and "welfare" not in replaced_families:
-        shutil.copytree(old / WELFARE, new / WELFARE)
+    if catalog.welfare_budget.is_dir() and "welfare" not in replaced_families:
+        shutil.copytree(catalog.welfare_budget, new / catalog.welfare_budget.name)
 
 
 def read_forecasts(catalog: Catalog, metric: str | None = None, level: str | None = None) -> pd.DataFrame:
@@ -119,7 +119,7 @@ def read_forecasts(catalog: Catalog, metric: str | None = None, level: str | Non
 
 
 def read_runs(catalog: Catalog) -> pd.DataFrame:
-    path = catalog.forecasts / RUNS
+    path = catalog.forecast_runs
     return pd.read_parquet(path) if path.is_file() else pd.DataFrame()
 
 
