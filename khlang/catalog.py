@@ -7,7 +7,9 @@ from pathlib import Path
 
 from khlang.config import Settings
 
-__all__ = ["Catalog"]
+__all__ = ["Catalog", "TRUTH_FILES"]
+
+TRUTH_FILES = "files.parquet"  # in the truth folder: the generator's list of what it wrote (generate writes it)
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class Catalog:
     quarantine = property(lambda self: self.root / "quarantine")  # rejected records with reasons, Parquet
     manifest = property(lambda self: self.root / "manifest")  # one record per ingested file (checksum, counts)
     manifest_file = property(lambda self: self.manifest / "files.parquet")  # that record: the store's version
-    truth_files = property(lambda self: self.truth / "files.parquet")  # the generator's list of what it wrote
+    truth_files = property(lambda self: self.truth / TRUTH_FILES)  # the generator's list of what it wrote
     staging = property(lambda self: self.root / "staging")  # ingest's in-flight batches and journal
     panel = property(lambda self: self.root / "panel.zarr")  # dense [series, month] arrays per metric, level
     features = property(lambda self: self.root / "features.zarr")

@@ -3,11 +3,7 @@ engines gives identical stores, quarantines and panels."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,23 +12,9 @@ import zarr
 
 from khlang.catalog import Catalog
 from pipelines.ingest import quarantine_digest, store_digest
+from tests.worker_loss import free_port, run_khlang
 
 pytestmark = pytest.mark.slow
-KHLANG = [sys.executable, "-m", "commands.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _khlang(work: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    result = subprocess.run([*KHLANG, "--work-dir", str(work), *args], capture_output=True, text=True,
-                            env={**os.environ, "KHLANG_AS_OF": "2026-11-01", "COLUMNS": "200", **(env or {})},
-                            timeout=600)
-    assert result.returncode == 0, f"khlang {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result.stdout
 
 
 def _panel_arrays(work: Path) -> dict[str, np.ndarray]:
@@ -48,7 +30,7 @@ def _panel_arrays(work: Path) -> dict[str, np.ndarray]:
 @pytest.fixture(scope="module")
 def tiny_raw(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("gen")
-    _khlang(work, "generate", "--scale", "tiny", "--seed", "7")
+    run_khlang(work, "generate", "--scale", "tiny", "--seed", "7")
     return Catalog(work).raw
 
 
@@ -56,8 +38,8 @@ def _run_engine(tmp_path_factory, tiny_raw: Path, cluster: str, env: dict[str, s
     work = tmp_path_factory.mktemp(cluster.split(":")[0])
     raw = work / "raw"
     shutil.copytree(tiny_raw, raw)
-    out = _khlang(work, "ingest", str(raw), "--cluster", cluster, env=env)
-    _khlang(work, "panel", "--cluster", cluster, env=env)
+    out = run_khlang(work, "ingest", str(raw), "--cluster", cluster, env=env)
+    run_khlang(work, "panel", "--cluster", cluster, env=env)
     catalog = Catalog(work)
     return out, store_digest(catalog), quarantine_digest(catalog), _panel_arrays(work)
 
@@ -66,14 +48,14 @@ def test_same_outputs_on_local_dask_scheduler_and_ray(tmp_path_factory, tiny_raw
     local = _run_engine(tmp_path_factory, tiny_raw, "local")
     assert "dask" in local[0]
 
-    port = _free_port()
+    port = free_port()
     service_work = tmp_path_factory.mktemp("service")
-    env = {"KHLANG_SCHEDULER_PORT": str(port), "KHLANG_DASHBOARD_PORT": str(_free_port())}
-    _khlang(service_work, "cluster", "up", env=env)
+    env = {"KHLANG_SCHEDULER_PORT": str(port), "KHLANG_DASHBOARD_PORT": str(free_port())}
+    run_khlang(service_work, "cluster", "up", env=env)
     try:
         remote = _run_engine(tmp_path_factory, tiny_raw, f"tcp://127.0.0.1:{port}")
     finally:
-        _khlang(service_work, "cluster", "down", env=env)
+        run_khlang(service_work, "cluster", "down", env=env)
     ray = _run_engine(tmp_path_factory, tiny_raw, "ray")
     assert "ray" in ray[0]
 

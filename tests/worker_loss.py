@@ -9,6 +9,7 @@ process running one of Khlang's partition functions (titled `ray::<function>`), 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -27,6 +28,13 @@ class Outcome:
     output: str
     killed: list[int]  # the pids killed (worker, then nanny), empty when the command ended first
     seconds: float
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 nothing listens on now (for a scheduler, a dashboard, a server of the test)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def khlang_env(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from khlang.catalog import TRUTH_FILES
 from khlang.domain.metrics import BUDGET_TYPES, ELDERLY_TIERS, METRIC_NAMES, metrics_of_family
 from khlang.domain.reference import REGIONS, ReferenceData
 from pipelines.generate.budget import budget_series
@@ -195,7 +196,7 @@ def _build_tables(units: pd.DataFrame, monthly: dict[str, np.ndarray], appropria
 
 def _clear_previous(raw_dir: Path, truth_dir: Path) -> None:
     """Remove what an earlier generation wrote into raw_dir (the generator owns these folders)."""
-    listed = truth_dir / "files.parquet"
+    listed = truth_dir / TRUTH_FILES
     if listed.is_file():
         for name in pq.read_table(listed, columns=["source_file"]).column(0).to_pylist():
             (raw_dir / name).unlink(missing_ok=True)
@@ -269,7 +270,7 @@ def generate_dataset(reference: ReferenceData, thailand_dir: Path, scale: str, s
     late = {m: delivery[_family(m)].late for m in monthly}
     write_parquet(mask_table(codes, monthly, gap, axis), truth_dir / "missing.parquet")
     write_parquet(mask_table(codes, monthly, late, axis), truth_dir / "late.parquet")
-    write_parquet(pa.Table.from_pylist(file_rows), truth_dir / "files.parquet")
+    write_parquet(pa.Table.from_pylist(file_rows), truth_dir / TRUTH_FILES)
     real = waste_yearly.pivot(index="province_code", columns="year_be", values="generated_ton_day")
     calibration = calibration_figures(units, monthly, appropriation, real, axis)
     calibration["income_test_cut"] = income_test_cut

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -23,16 +22,10 @@ import pytest
 
 from khlang.catalog import Catalog
 from pipelines.ingest import quarantine_digest, store_digest
-from tests.worker_loss import khlang_env, kill_mid_run, run_khlang
+from tests.worker_loss import free_port, khlang_env, kill_mid_run, run_khlang
 
 pytestmark = pytest.mark.slow
 _WORLD = ("raw", "store", "quarantine", "manifest", "truth", "panel.zarr", "features.zarr")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _score(output: str) -> str:
@@ -118,8 +111,8 @@ def _check_train(reference: dict, work: Path, cluster: str, dask_address: str | 
 
 
 def test_dask_ingest_features_and_train_survive_a_killed_worker(reference: dict, tmp_path: Path) -> None:
-    port = _free_port()
-    env = {"KHLANG_SCHEDULER_PORT": str(port), "KHLANG_DASHBOARD_PORT": str(_free_port())}
+    port = free_port()
+    env = {"KHLANG_SCHEDULER_PORT": str(port), "KHLANG_DASHBOARD_PORT": str(free_port())}
     service = tmp_path / "service"
     run_khlang(service, "cluster", "up", env=env)
     address = f"tcp://127.0.0.1:{port}"
@@ -133,8 +126,8 @@ def test_dask_ingest_features_and_train_survive_a_killed_worker(reference: dict,
 
 
 def test_losing_the_dask_scheduler_is_a_one_line_error_and_the_pipeline_resumes(reference: dict, tmp_path: Path) -> None:
-    port = _free_port()
-    env = {"KHLANG_SCHEDULER_PORT": str(port), "KHLANG_DASHBOARD_PORT": str(_free_port())}
+    port = free_port()
+    env = {"KHLANG_SCHEDULER_PORT": str(port), "KHLANG_DASHBOARD_PORT": str(free_port())}
     service, work, address = tmp_path / "service", tmp_path / "pipeline", f"tcp://127.0.0.1:{port}"
     for name in _WORLD:
         shutil.copytree(reference["base"] / name, work / name)
