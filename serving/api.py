@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, File, HTTPException, Query, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -24,6 +25,7 @@ from khlang.catalog import Catalog
 from khlang.config import Settings
 from khlang.domain.hierarchy import LEVELS
 from khlang.domain.metrics import METRIC_NAMES, METRICS
+from khlang.domain.reference import LAO_TYPES
 from khlang.locks import BusyError
 from serving.config import ServeConfig, serve_config
 from serving.deposits import DepositError, deposit_file, deposit_suffix
@@ -52,6 +54,7 @@ _BEARER = HTTPBearer(auto_error=False, description="the deposit token set by the
 
 MetricName = Literal[METRIC_NAMES]  # type: ignore[valid-type]
 LevelName = Literal[LEVELS]  # type: ignore[valid-type]
+LaoType = Literal[tuple(LAO_TYPES)]  # type: ignore[valid-type]  # the register's types, listed in the schema
 _ERRORS = {400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 
 
@@ -82,6 +85,18 @@ class _DepositGate:
         if length.isdigit() and int(length) > self.config.deposit_max_bytes + _ENVELOPE_BYTES:
             return 413, _too_large(int(length), self.config.deposit_max_bytes), {}
         return None
+
+
+def validation_message(error: RequestValidationError) -> str:
+    """FastAPI's list of validation errors as the one line the schema promises (ErrorResponse.detail):
+    "query parameter metric: Input should be 'budget_personnel', …; query parameter code: Field required"."""
+    parts = []
+    for item in error.errors():
+        where, *names = item.get("loc", ()) or ("request",)
+        place = {"query": "query parameter", "path": "path parameter", "body": "body field",
+                 "header": "header"}.get(str(where), str(where))
+        parts.append(f"{place} {'.'.join(str(n) for n in names) or ''}: {item.get('msg', 'invalid')}".replace(" :", ":"))
+    return "; ".join(parts) or "invalid request"
 
 
 def _token_ok(header: str | None, token: str) -> bool:
@@ -116,6 +131,10 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
                   description="Forecasts, history and data quality of Thailand's local administrative "
                               "organisations, and the data-deposit service.")
     app.add_middleware(_DepositGate, config=config)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Any, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": validation_message(error)}, status_code=422)
 
     @app.exception_handler(AggregateError)
     async def _aggregate_error(request: Any, error: AggregateError) -> JSONResponse:
@@ -193,7 +212,7 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
                   by: Annotated[str | None, Query(description=f"comma list of: {', '.join(BY_NAMES)}")] = None,
                   level: LevelName = "lao",
                   province: int | None = None, region: int | None = None,
-                  lao_type: str | None = None,
+                  lao_type: LaoType | None = None,
                   fiscal_year: Annotated[int | None, Query(ge=2500, le=2700, description="BE")] = None) -> dict:
         query = AggregateQuery(metric=metric, source=source, by=parse_by(by), level=level, province=province,
                                region=region, lao_type=lao_type, fiscal_year=fiscal_year).validate()

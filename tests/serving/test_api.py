@@ -235,6 +235,23 @@ def test_bad_requests_get_a_4xx_that_says_why(client, url, status, words):
     response = client.get(url)
     assert response.status_code == status, response.text
     assert words in response.text
+    # the body is what the schema declares for it (ErrorResponse): one line, never FastAPI's list of errors
+    body = response.json()
+    assert list(body) == ["detail"] and isinstance(body["detail"], str) and "\n" not in body["detail"], body
+
+
+def test_the_schema_lists_what_it_accepts_and_declares_the_error_body(client):
+    schema = client.get("/openapi.json").json()
+    aggregate = schema["paths"]["/v1/aggregate"]["get"]
+    lao_type = next(p for p in aggregate["parameters"] if p["name"] == "lao_type")
+    allowed = next(option for option in lao_type["schema"]["anyOf"] if "enum" in option)["enum"]
+    assert "subdistrict_admin_org" in allowed and "" not in allowed
+    for path in ("/v1/history", "/v1/forecasts", "/v1/hierarchy", "/v1/aggregate"):
+        declared = schema["paths"][path]["get"]["responses"]["422"]["content"]["application/json"]["schema"]
+        assert declared == {"$ref": "#/components/schemas/ErrorResponse"}, (path, declared)
+    # an empty lao_type is not one of them: refused with the list, as the schema says
+    response = client.get("/v1/aggregate", params={"metric": "waste_generated", "lao_type": ""})
+    assert response.status_code == 422 and "subdistrict_admin_org" in response.json()["detail"]
 
 
 def test_reads_are_the_only_methods_on_read_endpoints(client):
