@@ -263,7 +263,9 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
     @app.post(DEPOSIT_PATH, response_model=DepositResponse, status_code=201, tags=["deposits"],
               max_body_size=config.deposit_max_bytes + _ENVELOPE_BYTES, responses={
         200: {"model": DepositResponse, "description": "the same content was deposited before"},
-        401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}, 409: {"model": ErrorResponse},
+        401: {"model": ErrorResponse, "description": "no bearer token, or not the operator's (WWW-Authenticate: Bearer)"},
+        403: {"model": ErrorResponse, "description": "deposits are disabled here: the operator set no KHLANG_DEPOSIT_TOKEN"},
+        409: {"model": ErrorResponse},
         413: {"model": ErrorResponse}, 415: {"model": ErrorResponse},
         422: {"description": "the file could not be read: detail plus the deposit's fields"}})
     def deposit(file: Annotated[UploadFile, File(description="one agency file: .csv, .tsv, .txt or .xlsx")],
