@@ -164,7 +164,6 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine = I
 
     # the cluster's work in one map: every (level, origin) XGBoost fit and the final fits, then Prophet's
     # batches for every origin and the final history of the Prophet levels
-    say(f"{history.metric}: XGBoost and Prophet fits")
     blocks = {level: history.blocks[level].astype(np.float32) for level in history.levels}
     tasks: list[_XgbTask | ProphetBatch | StatisticalBatch] = [_XgbTask(level, o, int(cut), horizon, spec)
                                             for level in history.levels for o, cut in enumerate(cuts)]
@@ -186,6 +185,9 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine = I
                 batches = forecaster.batches(history.blocks[level][:, :cut], horizon)
                 statistical_jobs.append((level, model, o if o < len(cuts) else -1, len(batches)))
                 tasks += batches
+    fitted = ["XGBoost", *(["Prophet"] if prophet_jobs else []), *(["statistical"] if statistical_jobs else [])]
+    say(f"{history.metric}: {', '.join(fitted[:-1])} and {fitted[-1]} fits" if len(fitted) > 1
+        else f"{history.metric}: XGBoost fits")
     results = _run_tasks(engine, tasks, blocks)
 
     xgb_backtest = {level: np.empty((len(cuts), len(history.keys(level)), horizon)) for level in history.levels}
