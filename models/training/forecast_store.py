@@ -32,7 +32,6 @@ from models.training.welfare import welfare_budget
 __all__ = ["PublishedFamily", "publish_forecasts", "read_forecasts", "read_runs"]
 
 
-
 @dataclass(frozen=True)
 class PublishedFamily:
     family: str

@@ -186,8 +186,7 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine = I
                 statistical_jobs.append((level, model, o if o < len(cuts) else -1, len(batches)))
                 tasks += batches
     fitted = ["XGBoost", *(["Prophet"] if prophet_jobs else []), *(["statistical"] if statistical_jobs else [])]
-    say(f"{history.metric}: {', '.join(fitted[:-1])} and {fitted[-1]} fits" if len(fitted) > 1
-        else f"{history.metric}: XGBoost fits")
+    say(f"{history.metric}: fits of {', '.join(fitted)}")
     results = _run_tasks(engine, tasks, blocks)
 
     xgb_backtest = {level: np.empty((len(cuts), len(history.keys(level)), horizon)) for level in history.levels}

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from khlang.domain.metrics import METRICS, UNIT_MAX_RESIDENTS, unit_ceiling
 from pipelines.ingest.layout import Records, to_records
-from pipelines.ingest.plausible import decimal_comma_reading
+from pipelines.ingest.plausible import decimal_comma_note, decimal_comma_reading
 from pipelines.ingest.read import EmptyFile, RawTable, UnreadableFile, read_raw
 from pipelines.ingest.validate import Register, assign_reasons
 from pipelines.schema import QUARANTINE_SCHEMA, STORE_SCHEMA
@@ -74,10 +74,7 @@ def _detail(reason: str, code: str, value_text: str, metric: str | None, value: 
                       f"a {lao_type.replace('_', ' ')} of at most {UNIT_MAX_RESIDENTS[lao_type]:,} residents can "
                       "report: a slip of orders of magnitude")
             decimal = decimal_comma_reading(value_text)
-            if decimal is not None:
-                detail += (f"; the comma reads as a thousands separator: if it was a decimal comma ({decimal:g}), "
-                           "write the value with a decimal point")
-            return detail
+            return detail + ("" if decimal is None else decimal_comma_note(decimal))
         return f"{metric} value {value_text!r} = {value:,.0f} exceeds {_MAX[metric]:,.0f} {_UNIT[metric]} per LAO"
     if reason == "truncated_row":
         return "row has fewer fields than the header (file cut off?)"

@@ -20,7 +20,7 @@ import pandas as pd
 
 from khlang.domain.metrics import METRICS
 
-__all__ = ["JUMP", "MIN_HISTORY", "JUDGED_FAMILIES", "decimal_comma_reading", "implausible_jumps"]
+__all__ = ["JUMP", "MIN_HISTORY", "JUDGED_FAMILIES", "decimal_comma_note", "decimal_comma_reading", "implausible_jumps"]
 
 JUMP = 100.0  # two orders of magnitude
 MIN_HISTORY = 3  # months of the unit's own before its median is a reference
@@ -35,6 +35,12 @@ def decimal_comma_reading(text: object) -> float | None:
     if isinstance(text, str) and _THOUSANDS.match(text):
         return float(text.strip().replace(",", "."))
     return None
+
+
+def decimal_comma_note(decimal: float) -> str:
+    """What a quarantine detail adds where the text could have been meant with a decimal comma."""
+    return (f"; the comma reads as a thousands separator: if it was a decimal comma ({decimal:g}), "
+            "write the value with a decimal point")
 
 
 def _reference(kept: pd.DataFrame, history: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -75,9 +81,7 @@ def implausible_jumps(kept: pd.DataFrame, history: pd.DataFrame, metric: str) ->
         detail = (f"{metric} value {text!r} = {value[i]:,.6g} {unit} is {times} this unit's median of "
                   f"{median[i]:,.4g} over {months[i]} months: a jump of orders of magnitude")
         decimal = decimal_comma_reading(text)
-        if decimal is not None:
-            if 1 / _IN_LINE <= decimal / median[i] <= _IN_LINE:
-                detail += (f"; the comma reads as a thousands separator: if it was a decimal comma ({decimal:g}), "
-                           "write the value with a decimal point")
+        if decimal is not None and 1 / _IN_LINE <= decimal / median[i] <= _IN_LINE:
+            detail += decimal_comma_note(decimal)
         details.append(detail)
     return flagged, details
