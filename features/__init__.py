@@ -1,5 +1,5 @@
-"""Feature engine kernels: numba kernels over dense float32 [series, month] blocks (NaN = gap), the
-named feature objects built on them, calendar features of the Thai fiscal year, the cross-level
+"""Feature engine: numba kernels over dense float32 [series, month] blocks (NaN = gap), every feature of
+a set in one pass per series (features.kernels), the named feature objects built on them, calendar features of the Thai fiscal year, the cross-level
 (parent district/province/region) and static (register) features of a LAO. The Zarr feature store
 built on the engine is features.store (build_features, open_features), imported from there.
 
@@ -13,7 +13,6 @@ from features.cross_level import (
     parent_features,
     parent_rows,
 )
-from features.ewm import ewm_mean
 from features.feature_set import (
     DEFAULT_FEATURES,
     Diff,
@@ -30,8 +29,17 @@ from features.feature_set import (
     season_features,
 )
 from features.fiscal_calendar import CALENDAR_FEATURE_NAMES, calendar_features
-from features.lags import diff, growth, lag
-from features.rolling import expanding_mean, rolling_max, rolling_mean, rolling_min, rolling_std
+from features.kernels import (
+    diff,
+    ewm_mean,
+    expanding_mean,
+    growth,
+    lag,
+    rolling_max,
+    rolling_mean,
+    rolling_min,
+    rolling_std,
+)
 from features.static import STATIC_FEATURE_NAMES, static_features
 
 __all__ = [

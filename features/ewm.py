@@ -1,4 +1,4 @@
-"""Exponentially weighted mean over a dense float32 [series, month] block (NaN = gap).
+"""Exponentially weighted mean of one series (float32, NaN = gap), writing its float32 row.
 
 Semantics are pandas' `ewm(alpha=alpha, adjust=True, ignore_na=ignore_na).mean()` (min_periods 0),
 step for step: NaN until a series' first observation, then the weighted mean of the observations so
@@ -12,34 +12,28 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["ewm_mean"]
+__all__ = ["ewm_into"]
 
 
 @njit(nogil=True, cache=True)
-def ewm_mean(block, alpha, ignore_na):
+def ewm_into(x, alpha, ignore_na, out):
     """Exponentially weighted mean as of month t (the series' unit), smoothing factor 0 < alpha <= 1."""
-    if not 0.0 < alpha <= 1.0:
-        raise ValueError("alpha must be in (0, 1]")
-    n_series, n_months = block.shape
-    out = np.full((n_series, n_months), np.nan, dtype=np.float32)
     # pandas turns alpha into a centre of mass and back; doing the same keeps the decay bit-identical
     center_of_mass = (1.0 - alpha) / alpha
     decay = 1.0 - 1.0 / (1.0 + center_of_mass)
-    for s in range(n_series):
-        weighted = np.nan  # the running mean; NaN until the first observation
-        old_weight = 1.0  # total weight of the observations already in `weighted`
-        for t in range(n_months):
-            value = np.float64(block[s, t])
-            observed = not math.isnan(value)
-            if math.isnan(weighted):
-                if observed:
-                    weighted = value
-            elif observed or not ignore_na:
-                old_weight *= decay
-                if observed:
-                    # pandas skips the update when it would not change the mean (exact on constant runs)
-                    if weighted != value:
-                        weighted = (old_weight * weighted + value) / (old_weight + 1.0)
-                    old_weight += 1.0
-            out[s, t] = weighted
-    return out
+    weighted = np.nan  # the running mean; NaN until the first observation
+    old_weight = 1.0  # total weight of the observations already in `weighted`
+    for t in range(x.shape[0]):
+        value = np.float64(x[t])
+        observed = not math.isnan(value)
+        if math.isnan(weighted):
+            if observed:
+                weighted = value
+        elif observed or not ignore_na:
+            old_weight *= decay
+            if observed:
+                # pandas skips the update when it would not change the mean (exact on constant runs)
+                if weighted != value:
+                    weighted = (old_weight * weighted + value) / (old_weight + 1.0)
+                old_weight += 1.0
+        out[t] = weighted

@@ -1,5 +1,6 @@
 """Features as small named objects: the name is the column name a model sees (and MLflow logs), the
-compute method runs one kernel over a dense float32 [series, month] block."""
+operation is its row of the plan that features.kernels runs over a dense float32 [series, month] block
+(every feature of a set in one pass per series)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,13 @@ from typing import ClassVar
 
 import numpy as np
 
-from features import ewm, lags, rolling
+from features import kernels
+from features.kernels import Operation
 
 __all__ = [
     "Feature", "Lag", "Diff", "Growth", "RollingMean", "RollingStd", "RollingMin", "RollingMax",
     "ExpandingMean", "Ewm", "DEFAULT_FEATURES", "season_features", "compute_features",
 ]
-
-
-def _as_block(block: np.ndarray) -> np.ndarray:
-    block = np.ascontiguousarray(block, dtype=np.float32)
-    if block.ndim != 2:
-        raise ValueError(f"a block is [series, month]; got shape {block.shape}")
-    return block
 
 
 class Feature(ABC):
@@ -33,12 +28,14 @@ class Feature(ABC):
     def name(self) -> str:
         """Column name, unique per feature and its parameters."""
 
+    @property
+    @abstractmethod
+    def operation(self) -> Operation:
+        """Its row of a features.kernels plan: (code, months or window, min_periods, ignore_na, alpha)."""
+
     def compute(self, block: np.ndarray) -> np.ndarray:
         """float32 [series, month] feature of a float32 [series, month] block (NaN = gap)."""
-        return self._kernel(_as_block(block))
-
-    @abstractmethod
-    def _kernel(self, block: np.ndarray) -> np.ndarray: ...
+        return kernels.run_plan(block, [self.operation])[0]
 
 
 def _check_months(months: int, least: int) -> None:
@@ -59,8 +56,9 @@ class Lag(Feature):
     def name(self) -> str:
         return f"lag_{self.months}"
 
-    def _kernel(self, block: np.ndarray) -> np.ndarray:
-        return lags.lag(block, self.months)
+    @property
+    def operation(self) -> Operation:
+        return (kernels.LAG, self.months, 0, 0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -76,8 +74,9 @@ class Diff(Feature):
     def name(self) -> str:
         return f"diff_{self.months}"
 
-    def _kernel(self, block: np.ndarray) -> np.ndarray:
-        return lags.diff(block, self.months)
+    @property
+    def operation(self) -> Operation:
+        return (kernels.DIFF, self.months, 0, 0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -93,8 +92,9 @@ class Growth(Feature):
     def name(self) -> str:
         return f"growth_{self.months}"
 
-    def _kernel(self, block: np.ndarray) -> np.ndarray:
-        return lags.growth(block, self.months)
+    @property
+    def operation(self) -> Operation:
+        return (kernels.GROWTH, self.months, 0, 0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -124,8 +124,9 @@ class _Rolling(Feature):
 class RollingMean(_Rolling):
     statistic = "mean"
 
-    def _kernel(self, block: np.ndarray) -> np.ndarray:
-        return rolling.rolling_mean(block, self.window, self.periods)
+    @property
+    def operation(self) -> Operation:
+        return (kernels.MEAN, self.window, self.periods, 0, 0.0)
 
 
 class RollingStd(_Rolling):
@@ -133,22 +134,25 @@ class RollingStd(_Rolling):
 
     statistic = "std"
 
-    def _kernel(self, block: np.ndarray) -> np.ndarray:
-        return rolling.rolling_std(block, self.window, self.periods)
+    @property
+    def operation(self) -> Operation:
+        return (kernels.STD, self.window, self.periods, 0, 0.0)
 
 
 class RollingMin(_Rolling):
     statistic = "min"
 
-    def _kernel(self, block: np.ndarray) -> np.ndarray:
-        return rolling.rolling_min(block, self.window, self.periods)
+    @property
+    def operation(self) -> Operation:
+        return (kernels.MIN, self.window, self.periods, 0, 0.0)
 
 
 class RollingMax(_Rolling):
     statistic = "max"
 
-    def _kernel(self, block: np.ndarray) -> np.ndarray:
-        return rolling.rolling_max(block, self.window, self.periods)
+    @property
+    def operation(self) -> Operation:
+        return (kernels.MAX, self.window, self.periods, 0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -164,8 +168,9 @@ class ExpandingMean(Feature):
     def name(self) -> str:
         return "expanding_mean" if self.min_periods == 1 else f"expanding_mean_min{self.min_periods}"
 
-    def _kernel(self, block: np.ndarray) -> np.ndarray:
-        return rolling.expanding_mean(block, self.min_periods)
+    @property
+    def operation(self) -> Operation:
+        return (kernels.EXPANDING_MEAN, 0, self.min_periods, 0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -184,8 +189,9 @@ class Ewm(Feature):
     def name(self) -> str:
         return f"ewm_{self.alpha:g}" + ("_ignore_na" if self.ignore_na else "")
 
-    def _kernel(self, block: np.ndarray) -> np.ndarray:
-        return ewm.ewm_mean(block, float(self.alpha), bool(self.ignore_na))
+    @property
+    def operation(self) -> Operation:
+        return (kernels.EWM, 0, 0, int(self.ignore_na), float(self.alpha))
 
 
 def season_features(season: int = 12) -> tuple[Feature, ...]:
@@ -217,14 +223,11 @@ def season_features(season: int = 12) -> tuple[Feature, ...]:
 DEFAULT_FEATURES: tuple[Feature, ...] = season_features(12)
 
 
-def compute_features(block: np.ndarray, features: Sequence[Feature] = DEFAULT_FEATURES,
+def compute_features(block: np.ndarray, features: Sequence[Feature] = DEFAULT_FEATURES, threads: int = 1,
                      ) -> tuple[np.ndarray, tuple[str, ...]]:
-    """float32 [feature, series, month] values and their names, in the order of `features`."""
+    """float32 [feature, series, month] values and their names, in the order of `features`; every feature
+    in one pass per series, `threads` sharing the series."""
     names = tuple(feature.name for feature in features)
     if len(set(names)) != len(names):
         raise ValueError(f"feature names repeat: {sorted(n for n in set(names) if names.count(n) > 1)}")
-    block = _as_block(block)
-    values = np.empty((len(features), *block.shape), dtype=np.float32)
-    for i, feature in enumerate(features):
-        values[i] = feature.compute(block)
-    return values, names
+    return kernels.run_plan(block, [feature.operation for feature in features], threads), names

@@ -111,3 +111,21 @@ def test_a_block_has_two_axes():
 def test_repeated_names_are_refused():
     with pytest.raises(ValueError, match="lag_1"):
         compute_features(np.ones((1, 3), dtype=np.float32), [Lag(1), Lag(1)])
+
+
+@kernel_settings
+@given(block=blocks(max_series=9, max_months=30), threads=st.integers(2, 4))
+def test_threads_share_the_series_and_change_no_value(block, threads):
+    one, _ = compute_features(block, EVERY_KIND)
+    shared, _ = compute_features(block, EVERY_KIND, threads=threads)
+    np.testing.assert_array_equal(one, shared)
+
+
+def test_every_feature_of_a_set_equals_its_own_computation():
+    # one pass per series shares its prefixes between features: none may disturb another
+    rng = np.random.default_rng(3)
+    block = rng.lognormal(5, 2, (6, 200)).astype(np.float32)
+    block[rng.random(block.shape) < 0.1] = NAN
+    values, _ = compute_features(block, EVERY_KIND)
+    for i, feature in enumerate(EVERY_KIND):
+        np.testing.assert_array_equal(values[i], feature.compute(block))
