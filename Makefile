@@ -59,7 +59,19 @@ test-fast: setup ## the tests without the slow (multi-engine) ones
 lint: setup ## ruff
 	$(BIN)/ruff check .
 
-bench: setup ## run the benchmarks (long; not part of the tests)
+# The benchmark peers (polars, schemathesis) are a separate requirements group, never needed to run Khlang.
+BENCH_STAMP := $(VENV)/.khlang-bench-installed
+$(BENCH_STAMP): $(STAMP) requirements/bench-lock.txt
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements/bench-lock.txt
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) ## every benchmark beside its peers and targets (khlang bench; long, not part of the tests)
+	$(KHLANG) bench $(BENCH_ARGS)
+
+bench-quick: $(BENCH_STAMP) ## the same in under 3 minutes (khlang bench --quick)
+	$(KHLANG) bench --quick $(BENCH_ARGS)
+
+bench-foundation: setup ## generate -> ingest -> panel timed at BENCH_SCALE (default small)
 	$(BIN)/python -m benchmarks.run
 
 cluster-up: setup ## start a local dask scheduler + workers on 127.0.0.1
@@ -74,8 +86,9 @@ serve: setup ## the API in the foreground on 127.0.0.1 (port: KHLANG_SERVE_PORT,
 bench-api: setup ## API latency p50/p95/p99 under a bounded load on the work folder's data
 	$(BIN)/python -m benchmarks.api_latency --work-dir work
 
-lock: ## re-pin requirements/lock.txt from requirements/requirements.in
+lock: ## re-pin requirements/lock.txt (and the benchmark group) from requirements/*.in
 	$(BIN)/uv pip compile -q --python-version 3.11 requirements/requirements.in -o requirements/lock.txt --no-header --annotation-style line
+	$(BIN)/uv pip compile -q --python-version 3.11 requirements/bench.in -o requirements/bench-lock.txt --no-header --annotation-style line
 
 clean: stop ## remove the work folder (generated data, store, caches)
 	rm -rf work
@@ -83,4 +96,4 @@ clean: stop ## remove the work folder (generated data, store, caches)
 distclean: clean ## also remove the virtualenv
 	rm -rf $(VENV)
 
-.PHONY: help setup browser demo test test-fast lint bench bench-api serve cluster-up stop lock clean distclean
+.PHONY: help setup browser demo test test-fast lint bench bench-quick bench-foundation bench-api serve cluster-up stop lock clean distclean

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import socket
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,7 +23,7 @@ import pandas as pd
 from commands.progress import console
 from khlang.catalog import Catalog
 from khlang.config import load_settings
-from khlang.runtime import configure_runtime, runtime_environment
+from khlang.runtime import configure_runtime
 
 __all__ = ["request_plan", "run", "summarise"]
 
@@ -102,28 +100,18 @@ def _fire(url: str, plan: list[tuple[str, str, dict]], concurrency: int) -> tupl
 
 
 def run(work_dir: Path, n_requests: int = 2000, concurrency: int = 8, seed: int = 2568) -> dict:
-    from serving.service import ApiServerError, serve_command, wait_healthy
+    from benchmarks.api_load import served_api  # the server as the open-loop benchmark starts it
 
     settings = load_settings().with_work_dir(work_dir)
     catalog = Catalog.from_settings(settings).ensure()
     configure_runtime(catalog)
     plan = request_plan(catalog, n_requests, seed)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = catalog.run / "api-latency-server.log"
-    with open(log, "w") as out, subprocess.Popen(
-            serve_command(settings, port), stdout=out, stderr=subprocess.STDOUT,
-            env={**os.environ, **runtime_environment(catalog)}) as server:
-        try:
-            try:
-                wait_healthy(url, lambda: server.poll() is None, timeout_s=180)
-            except ApiServerError as error:
-                raise SystemExit(f"{error}; see {log}") from None
+    try:
+        with served_api(work_dir, catalog.run / "api-latency-server.log") as url:
             _fire(url, plan[:min(40, len(plan))], concurrency)  # warm-up: first-use caches, connections
             results, seconds = _fire(url, plan, concurrency)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    except RuntimeError as error:
+        raise SystemExit(str(error)) from None
     report = {"work_dir": str(catalog.root), "requests": n_requests, "concurrency": concurrency,
               "seconds": seconds, "requests_per_s": n_requests / seconds, "latency": results,
               "server": "khlang serve (uvicorn, 1 process) on 127.0.0.1", "client": "httpx, threads, same machine"}

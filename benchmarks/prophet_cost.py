@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from rich.table import Table
 
-from benchmarks.features_kernels import synthetic_block
+from benchmarks.features_peers import synthetic_block
 from cluster.engine import IN_PROCESS, Engine
 from commands.progress import console
 from khlang.catalog import Catalog

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from commands.bench import bench
 from commands.progress import console, progress_bars, status
 from commands.services import SERVICES, add_service_commands
 from khlang.catalog import Catalog
@@ -388,6 +389,7 @@ for _service in SERVICES:
     _group = _FOREGROUND.get(_service.command) or typer.Typer(no_args_is_help=True, help=_service.help)
     add_service_commands(_group, _service, _settings, console, status)
     app.add_typer(_group, name=_service.command)
+app.command()(bench)
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Plain-pandas references of every kernel, written the way one would without Khlang: a long frame
 (series, month, value) and groupby + shift / rolling / ewm / expanding. Used by the tests (each kernel
-must equal its reference) and by benchmarks/features_kernels.py as the baseline. Slow; never in a pipeline.
+must equal its reference) and by benchmarks/features_peers.py as the pandas peer. Slow; never in a pipeline.
 
 One exception for the tests: pandas' rolling std slides a Welford update and keeps about
 eps64 x (squared deviation) of error from every value that has left the window, so after a large value

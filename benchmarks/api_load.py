@@ -1,0 +1,97 @@
+"""The API under an open-loop load: `khlang serve` started as its own process over a work folder with
+published forecasts, then benchmarks.load in another process sends /v1/forecasts of random published
+units at a constant rate (300 requests/s in the full suite) and, after it, /v1/aggregate with random
+dimensions and filters. Latency counts from the moment a request was due (see benchmarks.load)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import numpy as np
+
+from benchmarks.api_latency import request_plan
+from khlang.catalog import Catalog
+from khlang.config import load_settings
+from khlang.runtime import runtime_environment
+
+__all__ = ["ApiSize", "SIZES", "run_api", "served_api", "latency_summary"]
+
+
+@dataclass(frozen=True)
+class ApiSize:
+    forecasts_rate: float
+    aggregate_rate: float
+    seconds: float
+
+
+SIZES = {"full": ApiSize(300, 50, 60), "quick": ApiSize(300, 50, 10), "smoke": ApiSize(50, 10, 2)}
+
+
+@contextmanager
+def served_api(work_dir: Path, log: Path):
+    """`khlang serve` on a free port of 127.0.0.1 over work_dir, until the block ends; yields its URL."""
+    from serving.service import ApiServerError, serve_command, wait_healthy
+
+    settings = load_settings().with_work_dir(work_dir)
+    catalog = Catalog.from_settings(settings)
+    with socket.socket() as sock:  # a port nothing listens on now
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    url = f"http://127.0.0.1:{port}"
+    with open(log, "w") as out, subprocess.Popen(
+            serve_command(settings, port), stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, **runtime_environment(catalog)}) as server:
+        try:
+            try:
+                wait_healthy(url, lambda: server.poll() is None, timeout_s=180)
+            except ApiServerError as error:
+                raise RuntimeError(f"{error}; see {log}") from None
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def latency_summary(result: dict) -> dict:
+    """p50/p99/max latency (ms), errors (non-200 or no answer) and the achieved rate of a load result."""
+    records = np.asarray(result["records"], dtype=np.float64).reshape(-1, 3)
+    latency, status = records[:, 1], records[:, 2]
+    p50, p99 = np.percentile(latency, [50, 99]) if latency.size else (np.nan, np.nan)
+    return {"requests": int(latency.size), "rate": result["rate"], "seconds": result["seconds"],
+            "achieved_rate": latency.size / result["elapsed_s"] if result["elapsed_s"] else 0.0,
+            "p50_ms": float(p50), "p99_ms": float(p99), "max_ms": float(latency.max(initial=0.0)),
+            "errors": int((status != 200).sum()), "dispatcher_late_ms": result["dispatcher_late_ms"],
+            "connections": result["connections_opened"]}
+
+
+def _drive(url: str, plan: list[dict], rate: float, seconds: float, scratch: Path, name: str) -> dict:
+    plan_file, out_file = scratch / f"{name}-plan.json", scratch / f"{name}-result.json"
+    plan_file.write_text(json.dumps(plan))
+    subprocess.run([sys.executable, "-m", "benchmarks.load", "--url", url, "--plan", str(plan_file),
+                    "--rate", str(rate), "--seconds", str(seconds), "--out", str(out_file)], check=True)
+    result = json.loads(out_file.read_text())
+    return {**latency_summary(result), "latencies_ms": [r[1] for r in result["records"]]}
+
+
+def run_api(work_dir: Path, size: ApiSize, scratch: Path, seed: int = 2568) -> dict:
+    """Forecasts then aggregates at their rates against a served work folder (see the module docstring)."""
+    catalog = Catalog.from_settings(load_settings().with_work_dir(work_dir))
+    scratch.mkdir(parents=True, exist_ok=True)
+    mixed = request_plan(catalog, 4_000, seed)
+    as_plan = [{"method": "GET", "path": f"{path}?{urlencode(params)}"} for _, path, params in mixed]
+    forecasts = [p for p, (name, _, _) in zip(as_plan, mixed, strict=True) if name == "forecasts"]
+    aggregates = [p for p, (name, _, _) in zip(as_plan, mixed, strict=True) if name == "aggregate"]
+    with served_api(work_dir, scratch / "api-server.log") as url:
+        _drive(url, forecasts[:50] + aggregates[:50], 50, 1, scratch, "warm-up")
+        results = {"forecasts": _drive(url, forecasts, size.forecasts_rate, size.seconds, scratch, "forecasts"),
+                   "aggregate": _drive(url, aggregates, size.aggregate_rate, size.seconds, scratch, "aggregate")}
+    return {"work_dir": str(work_dir), "units": len(forecasts), "server": "khlang serve (uvicorn, 1 process)",
+            "client": "benchmarks.load (open loop, its own process)", **results}

@@ -1,0 +1,72 @@
+"""The benchmark suite's smoke run (what `make test` runs so `khlang bench` cannot silently break): the
+same code as the full suite at tiny sizes, over the served world's published forecasts."""
+
+import json
+
+import numpy as np
+import pytest
+
+from benchmarks import load
+from benchmarks.suite import run_suite
+
+
+@pytest.fixture(scope="module")
+def smoke(served_world, tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    return out, run_suite("smoke", out, served_world.catalog.root, echo=lambda _: None)
+
+
+def test_smoke_run_writes_json_markdown_and_plots(smoke):
+    out, report = smoke
+    assert json.loads((out / "bench.json").read_text())["mode"] == "smoke"
+    table = (out / "bench.md").read_text()
+    for row in report["targets"]:
+        assert row["what"] in table
+    assert {"features.png", "api-latency.png"} <= set(report["plots"])
+    for plot in report["plots"]:
+        assert (out / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert report["machine"]["versions"]["numba"]
+
+
+def test_features_section_times_khlang_and_its_peers_on_the_same_output(smoke):
+    _, report = smoke
+    results = {(r["name"], r["threads"]): r for r in report["sections"]["features"]["results"]}
+    for threads in (1, 2):
+        khlang = results[("khlang", threads)]
+        assert khlang["status"] == "ok" and khlang["m_rows_per_s"] > 0 and len(khlang["seconds"]) >= 2
+        # coreforecast comes with statsforecast, a Khlang dependency: always measured, never skipped
+        assert results[("coreforecast", threads)]["agrees"]
+    assert results[("pandas", 1)]["max_relative_difference"] <= 1e-5  # Khlang equals the pandas reference
+    assert any(row["what"].startswith("features, 1 thread(s): Khlang / coreforecast") for row in report["targets"])
+
+
+def test_api_section_drives_the_served_api_open_loop_without_errors(smoke):
+    _, report = smoke
+    api = report["sections"]["api"]
+    for name in ("forecasts", "aggregate"):
+        result = api[name]
+        assert result["requests"] == int(result["rate"] * result["seconds"])
+        assert result["errors"] == 0
+        assert 0 < result["p50_ms"] <= result["p99_ms"]
+    assert all(row["met"] is None for row in report["targets"])  # smoke sizes judge no target
+
+
+def test_load_counts_from_the_due_time_and_reports_refused_connections(tmp_path):
+    # nothing listens on this port: every request is an error (status 0), none is dropped from the count
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = load.run_load(f"http://127.0.0.1:{port}", [{"path": "/health"}], rate=40, seconds=0.5)
+    statuses = np.asarray(result["records"])[:, 2]
+    assert len(statuses) == 20 and (statuses == 0).all()
+    due = np.asarray(result["records"])[:, 0]
+    np.testing.assert_allclose(np.diff(due), 1 / 40, atol=1e-3)
+
+
+def test_unknown_modes_and_sections_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="mode"):
+        run_suite("huge", tmp_path)
+    with pytest.raises(ValueError, match="sections"):
+        run_suite("smoke", tmp_path, sections=("gpu",))
