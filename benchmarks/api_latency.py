@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,12 +27,6 @@ from khlang.runtime import configure_runtime
 __all__ = ["request_plan", "run", "summarise"]
 
 _BY = ("fiscal_year", "lao_type", "month", "province", "region", "fiscal_year,lao_type", "province,fiscal_year")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def request_plan(catalog: Catalog, n: int, seed: int) -> list[tuple[str, str, dict]]:
