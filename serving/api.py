@@ -181,30 +181,16 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
         unit_or_404(level, code)
         snapshot = model.snapshot()
         published(snapshot, metric)
-        rows = snapshot.rows(
-            "select day as date, fiscal_year, step, forecast, lo80, hi80, lo95, hi95, base_forecast, model, family, "
-            "model_name, model_version, run_id from forecasts where metric = ? and level = ? and key = ? order by step",
-            [metric, level, code])
-        if not rows:
+        found = snapshot.forecast_index.points(metric, level, code)
+        if found is None:
             raise HTTPException(404, f"no {metric} forecast for {level} {code}: the published model does not "
                                      f"cover it (no LAO under it reports {metric})")
-        first = rows[0]
-        points = [{k: r[k] for k in ("date", "fiscal_year", "step", "forecast", "lo80", "hi80", "lo95", "hi95",
-                                     "base_forecast", "model")} for r in rows]
-        groups: dict[str, list[int]] = {}
-        for child in model.units.children(level, code):
-            groups.setdefault(child["level"], []).append(child["code"])
-        children_sum = None
-        if groups:
-            clause = " or ".join(f"(level = '{lv}' and list_contains(?, key))" for lv in groups)
-            children_sum = snapshot.rows(
-                f"select day as date, sum(forecast) as forecast from forecasts "
-                f"where metric = ? and ({clause}) group by day order by day", [metric, *groups.values()]) or None
-        return {"metric": metric, "level": level, "code": code, "unit": METRICS[metric].unit,
-                "family": first["family"], "model_name": first["model_name"],
-                "model_version": first["model_version"], "run_id": first["run_id"],
-                "published_at": snapshot.family_published_at(first["family"]), "horizon": max(r["step"] for r in rows), "points": points,
-                "children_sum": children_sum}
+        points, meta = found
+        children = [(child["level"], child["code"]) for child in model.units.children(level, code)]
+        return {"metric": metric, "level": level, "code": code, "unit": METRICS[metric].unit, **meta,
+                "published_at": snapshot.family_published_at(meta["family"]),
+                "horizon": max(p["step"] for p in points), "points": points,
+                "children_sum": snapshot.forecast_index.children_sum(metric, children) if children else None}
 
     @app.get("/v1/aggregate", response_model=AggregateResponse, responses=_ERRORS, tags=["data"])
     def aggregate(metric: MetricName,

@@ -31,6 +31,7 @@ from khlang.domain.hierarchy import lao_parents
 from khlang.domain.metrics import METRICS
 from khlang.domain.reference import ReferenceData
 from pipelines.schema import MANIFEST_SCHEMA, STORE_SCHEMA
+from serving.forecast_index import ForecastIndex
 from serving.history import HistorySeries, PanelBlock, from_panel, from_store_rows, store_history_sql
 from serving.olap import AggregateQuery, aggregate_sql
 from serving.units import UNIT_COLUMNS, Units, unit_table
@@ -119,6 +120,9 @@ class Snapshot:
         con.execute(f"create table forecasts as select *, strftime(date, '%Y-%m-%d') as day, "
                     f"{fiscal_year_sql('date')} as fiscal_year from forecast_rows order by metric, level, key, step")
         con.execute("drop table forecast_rows")
+        self.forecast_index = ForecastIndex(con.execute(
+            "select metric, level, key, day as date, fiscal_year, step, forecast, lo80, hi80, lo95, hi95, "
+            "base_forecast, model, family, model_name, model_version, run_id from forecasts").df())
         welfare = sorted(catalog.welfare_budget.glob("part.parquet"))
         _create_from_parquet(con, "welfare", welfare, _WELFARE_COLUMNS, "level, key, fiscal_year, item")
         manifest = [catalog.manifest_file] if catalog.manifest_file.is_file() else []
@@ -139,6 +143,9 @@ class Snapshot:
             "select metric, min(period), max(period) from store group by metric").fetchall()}
         runs_path = catalog.forecast_runs
         self.runs = pd.read_parquet(runs_path) if runs_path.is_file() else pd.DataFrame()
+        self._published_at = ({} if self.runs.empty else {
+            family: pd.Timestamp(at).to_pydatetime()
+            for family, at in self.runs.groupby("family")["published_at"].max().items()})
         manifest_path = catalog.manifest_file
         self.manifest_sha256 = hashlib.sha256(manifest_path.read_bytes()).hexdigest() if manifest_path.is_file() else None
         self.published_metrics = {m for (m,) in con.execute("select distinct metric from forecasts").fetchall()}
@@ -247,8 +254,7 @@ class Snapshot:
 
     def family_published_at(self, family: str) -> dt.datetime | None:
         """When the family's forecasts were published (UTC)."""
-        rows = self.runs[self.runs["family"] == family] if not self.runs.empty else self.runs
-        return None if rows.empty else pd.Timestamp(rows["published_at"].max()).to_pydatetime()
+        return self._published_at.get(family)
 
 
 def _plain(value: Any) -> Any:

@@ -257,3 +257,21 @@ def test_the_schema_lists_what_it_accepts_and_declares_the_error_body(client):
 def test_reads_are_the_only_methods_on_read_endpoints(client):
     assert client.post("/v1/forecasts?metric=waste_generated&level=province&code=83").status_code == 405
     assert client.delete("/v1/hierarchy/province/83").status_code == 405
+
+
+def test_every_published_unit_answers_its_stored_forecast(client, served_world):
+    # the answers come from an in-memory index (serving.forecast_index): every unit of the store, checked
+    root = served_world.catalog.root
+    checked = 0
+    for part in sorted((root / "forecasts").glob("metric=*/level=*/part.parquet")):
+        metric, level = part.parent.parent.name.split("=", 1)[1], part.parent.name.split("=", 1)[1]
+        stored = _forecasts(root, metric, level)
+        for key, expected in list(stored.groupby("key"))[:25]:
+            body = client.get("/v1/forecasts", params={"metric": metric, "level": level, "code": int(key)}).json()
+            expected = expected.sort_values("step")
+            assert [p["step"] for p in body["points"]] == expected["step"].tolist()
+            np.testing.assert_allclose([np.nan if p["forecast"] is None else p["forecast"] for p in body["points"]],
+                                       expected["forecast"].to_numpy())
+            assert [p["model"] for p in body["points"]] == expected["model"].tolist()
+            checked += 1
+    assert checked > 50
