@@ -26,6 +26,12 @@ $(STAMP): requirements/lock.txt pyproject.toml
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
 
+# The benchmark peers (polars, schemathesis) are a separate requirements group, never needed to run Khlang.
+BENCH_STAMP := $(VENV)/.khlang-bench-installed
+$(BENCH_STAMP): $(STAMP) requirements/bench-lock.txt
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements/bench-lock.txt
+	@touch $(BENCH_STAMP)
+
 setup: $(STAMP) ## create .venv and install the pinned dependencies (requirements/lock.txt)
 
 # The end-to-end tests drive Debian's chromium (and Thai fonts for readable screenshots); installed when
@@ -48,7 +54,8 @@ demo: setup ## set up, run the whole pipeline on the small data set, then start 
 	@echo "  app:                    $$($(KHLANG) app status)"
 	@echo "  MLflow UI:              $$($(KHLANG) mlflow status)"
 
-test: setup browser ## set up and run the test suite
+# The tests run the benchmark suite's smoke version with its peers, so they install the benchmark group.
+test: setup $(BENCH_STAMP) browser ## set up and run the test suite
 	@mkdir -p $(TMPDIR)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -58,12 +65,6 @@ test-fast: setup ## the tests without the slow (multi-engine) ones
 
 lint: setup ## ruff
 	$(BIN)/ruff check .
-
-# The benchmark peers (polars, schemathesis) are a separate requirements group, never needed to run Khlang.
-BENCH_STAMP := $(VENV)/.khlang-bench-installed
-$(BENCH_STAMP): $(STAMP) requirements/bench-lock.txt
-	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements/bench-lock.txt
-	@touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP) ## every benchmark beside its peers and targets (khlang bench; long, not part of the tests)
 	$(KHLANG) bench $(BENCH_ARGS)

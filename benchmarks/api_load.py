@@ -36,8 +36,9 @@ SIZES = {"full": ApiSize(300, 50, 60), "quick": ApiSize(300, 50, 10), "smoke": A
 
 
 @contextmanager
-def served_api(work_dir: Path, log: Path):
-    """`khlang serve` on a free port of 127.0.0.1 over work_dir, until the block ends; yields its URL."""
+def served_api(work_dir: Path, log: Path, env: dict[str, str] | None = None):
+    """`khlang serve` on a free port of 127.0.0.1 over work_dir (with `env` added to its environment), until
+    the block ends; yields its URL."""
     from serving.service import ApiServerError, serve_command, wait_healthy
 
     settings = load_settings().with_work_dir(work_dir)
@@ -48,7 +49,7 @@ def served_api(work_dir: Path, log: Path):
     url = f"http://127.0.0.1:{port}"
     with open(log, "w") as out, subprocess.Popen(
             serve_command(settings, port), stdout=out, stderr=subprocess.STDOUT,
-            env={**os.environ, **runtime_environment(catalog)}) as server:
+            env={**os.environ, **runtime_environment(catalog), **(env or {})}) as server:
         try:
             try:
                 wait_healthy(url, lambda: server.poll() is None, timeout_s=180)

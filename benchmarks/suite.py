@@ -3,7 +3,8 @@ instead and the issue's target, written to JSON, a Markdown table and PNG plots 
 description and the libraries' versions.
 
 Sections: features (benchmarks.features_peers), the API under open-loop load (benchmarks.api_load, over a
-work folder with published forecasts), and the refresh (the stage timings of the last `khlang pipeline`
+work folder with published forecasts), the API against its schema (benchmarks.api_fuzz, Schemathesis,
+every check), and the refresh (the stage timings of the last `khlang pipeline`
 in that work folder). Modes: full (the issue's sizes), quick (under 3 minutes), smoke (seconds; what
 `make test` runs so the suite cannot silently break: the same code, small sizes, no targets judged)."""
 
@@ -20,12 +21,12 @@ from pathlib import Path
 import numpy as np
 import psutil
 
-from benchmarks import api_load, features_peers
+from benchmarks import api_fuzz, api_load, features_peers
 
 __all__ = ["MODES", "run_suite", "targets", "markdown", "machine"]
 
 MODES = ("full", "quick", "smoke")
-SECTIONS = ("features", "api", "refresh")
+SECTIONS = ("features", "api", "fuzz", "refresh")
 _LIBRARIES = ("khlang", "numpy", "numba", "pandas", "dask", "distributed", "ray", "xgboost-cpu", "statsforecast",
               "coreforecast", "polars", "fastapi", "uvicorn", "duckdb", "mlflow", "schemathesis")
 REFRESH_TARGET_S = 600.0
@@ -99,6 +100,17 @@ def targets(report: dict) -> list[dict]:
         rows.append({"what": f"/v1/aggregate at {a['rate']:.0f} req/s open loop", "figure":
                      f"p99 {a['p99_ms']:.1f} ms (p50 {a['p50_ms']:.1f}), {a['errors']} errors",
                      "target": "p99 <= 100 ms", "met": (a["p99_ms"] <= 100 and a["errors"] == 0) if judged else None})
+    fuzz = report["sections"].get("fuzz", {})
+    if "requests" in fuzz:
+        clean = not fuzz["failures"] and fuzz["server_errors"] == 0
+        nothing_kept = fuzz["deposit_files_stored"] <= fuzz["deposits_accepted"] and (
+            fuzz["deposits_accepted"] > 0 or fuzz["store_files_written"] == 0)
+        rows.append({"what": "Schemathesis, every check, /openapi.json (deposits with a valid token)",
+                     "figure": f"{fuzz['requests']:,} requests, {len(fuzz['failures'])} failures, "
+                               f"{fuzz['server_errors']} server errors; deposits accepted {fuzz['deposits_accepted']}, "
+                               f"files kept {fuzz['deposit_files_stored']}, store files {fuzz['store_files_written']}",
+                     "target": ">= 1,000 requests, 0 failures, 0 server errors, nothing kept from a refused deposit",
+                     "met": (fuzz["requests"] >= 1000 and clean and nothing_kept) if judged else None})
     refresh = report["sections"].get("refresh", {})
     if "total_s" in refresh:
         rows.append({"what": f"refresh, last `khlang pipeline` (scale {refresh['scale']})",
@@ -206,6 +218,12 @@ def run_suite(mode: str, out_dir: Path, work_dir: Path | None = None,
         else:
             echo(f"api: open-loop load on /v1/forecasts and /v1/aggregate over {work_dir} …")
             report["sections"]["api"] = api_load.run_api(work_dir, api_load.SIZES[mode], out_dir / "load")
+    if "fuzz" in sections:
+        if "skipped" in report["sections"].get("api", {}) or work_dir is None:
+            report["sections"]["fuzz"] = {"skipped": f"no published forecasts in {work_dir or '(no --work-dir)'}"}
+        else:
+            echo("fuzz: Schemathesis against /openapi.json, every check …")
+            report["sections"]["fuzz"] = api_fuzz.run_fuzz(work_dir, api_fuzz.SIZES[mode], out_dir / "fuzz")
     if "refresh" in sections:
         report["sections"]["refresh"] = _refresh(work_dir)
     report["targets"] = targets(report)

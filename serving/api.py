@@ -29,7 +29,7 @@ from khlang.domain.reference import LAO_TYPES
 from khlang.locks import BusyError
 from serving.config import ServeConfig, serve_config
 from serving.deposits import DepositError, deposit_file, deposit_suffix
-from serving.olap import BY_NAMES, AggregateError, AggregateQuery, parse_by
+from serving.olap import BY_NAMES, BY_PATTERN, AggregateError, AggregateQuery, NoSuchUnits, parse_by
 from serving.read_model import ReadModel, Snapshot
 from serving.schemas import (
     AggregateResponse,
@@ -76,11 +76,9 @@ class _DepositGate:
         await self.app(scope, receive, send)
 
     def _refusal(self, headers: dict[str, str]) -> tuple[int, str, dict[str, str]] | None:
-        if not self.config.deposit_token:
-            return 403, "deposits are disabled: the operator has set no KHLANG_DEPOSIT_TOKEN", {}
-        if not _token_ok(headers.get("authorization"), self.config.deposit_token):
-            return 401, "a deposit needs the header 'Authorization: Bearer <deposit token>'", {
-                "WWW-Authenticate": "Bearer"}
+        refused = _auth_refusal(headers.get("authorization"), self.config.deposit_token)
+        if refused is not None:
+            return *refused, ({"WWW-Authenticate": "Bearer"} if refused[0] == 401 else {})
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > self.config.deposit_max_bytes + _ENVELOPE_BYTES:
             return 413, _too_large(int(length), self.config.deposit_max_bytes), {}
@@ -95,8 +93,27 @@ def validation_message(error: RequestValidationError) -> str:
         where, *names = item.get("loc", ()) or ("request",)
         place = {"query": "query parameter", "path": "path parameter", "body": "body field",
                  "header": "header"}.get(str(where), str(where))
-        parts.append(f"{place} {'.'.join(str(n) for n in names) or ''}: {item.get('msg', 'invalid')}".replace(" :", ":"))
+        message = item.get("msg", "invalid")
+        if item.get("type") == "string_pattern_mismatch" and names == ["by"]:  # not the regular expression
+            message = f"allowed: {', '.join(BY_NAMES)} (a comma list)"
+        parts.append(f"{place} {'.'.join(str(n) for n in names) or ''}: {message}".replace(" :", ":"))
     return "; ".join(parts) or "invalid request"
+
+
+_DISABLED = "deposits are disabled: the operator has set no KHLANG_DEPOSIT_TOKEN"
+_NEEDS_BEARER = "a deposit needs the header 'Authorization: Bearer <deposit token>'"
+
+
+def _auth_refusal(header: str | None, token: str | None) -> tuple[int, str] | None:
+    """Authentication before authorisation: no bearer credentials at all is 401 (the schema's security
+    scheme), then deposits disabled on this server is 403, then a wrong token is 401; None: let it in."""
+    if not (header or "").lower().startswith("bearer "):
+        return 401, _NEEDS_BEARER + ("" if token else f" (and here {_DISABLED})")
+    if not token:
+        return 403, _DISABLED
+    if not _token_ok(header, token):
+        return 401, _NEEDS_BEARER
+    return None
 
 
 def _token_ok(header: str | None, token: str) -> bool:
@@ -138,7 +155,7 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
 
     @app.exception_handler(AggregateError)
     async def _aggregate_error(request: Any, error: AggregateError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=422)
+        return JSONResponse({"detail": str(error)}, status_code=404 if isinstance(error, NoSuchUnits) else 422)
 
     def unit_or_404(level: str, code: int) -> Any:
         unit = model.units.find(level, code)
@@ -192,10 +209,13 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
                 "horizon": max(p["step"] for p in points), "points": points,
                 "children_sum": snapshot.forecast_index.children_sum(metric, children) if children else None}
 
-    @app.get("/v1/aggregate", response_model=AggregateResponse, responses=_ERRORS, tags=["data"])
+    @app.get("/v1/aggregate", response_model=AggregateResponse, tags=["data"], responses={**_ERRORS, 404: {
+        "model": ErrorResponse, "description": "no such units: the level's units do not carry a filter or grouping "
+                                               "asked for (a region has no province), or nothing is published"}})
     def aggregate(metric: MetricName,
                   source: Literal["forecast", "history"] = "forecast",
-                  by: Annotated[str | None, Query(description=f"comma list of: {', '.join(BY_NAMES)}")] = None,
+                  by: Annotated[str | None, Query(description=f"comma list of: {', '.join(BY_NAMES)}",
+                                                  pattern=BY_PATTERN)] = None,
                   level: LevelName = "lao",
                   province: int | None = None, region: int | None = None,
                   lao_type: LaoType | None = None,
@@ -249,8 +269,10 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
     @app.post(DEPOSIT_PATH, response_model=DepositResponse, status_code=201, tags=["deposits"],
               max_body_size=config.deposit_max_bytes + _ENVELOPE_BYTES, responses={
         200: {"model": DepositResponse, "description": "the same content was deposited before"},
+        400: {"model": ErrorResponse, "description": "the body is not a well-formed multipart/form-data upload"},
         401: {"model": ErrorResponse, "description": "no bearer token, or not the operator's (WWW-Authenticate: Bearer)"},
-        403: {"model": ErrorResponse, "description": "deposits are disabled here: the operator set no KHLANG_DEPOSIT_TOKEN"},
+        403: {"model": ErrorResponse, "description": "a bearer token, but deposits are disabled here: the operator "
+                                                     "set no KHLANG_DEPOSIT_TOKEN"},
         409: {"model": ErrorResponse},
         413: {"model": ErrorResponse}, 415: {"model": ErrorResponse},
         422: {"description": "the file could not be read: detail plus the deposit's fields"}})
@@ -258,11 +280,10 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None) -> Any:
         # The gate middleware has refused unauthorised and oversized requests before the body was read;
         # checked again here so the endpoint is safe whatever runs in front of it.
-        if not config.deposit_token:
-            raise HTTPException(403, "deposits are disabled: the operator has set no KHLANG_DEPOSIT_TOKEN")
-        if credentials is None or not _token_ok(f"Bearer {credentials.credentials}", config.deposit_token):
-            raise HTTPException(401, "a deposit needs the header 'Authorization: Bearer <deposit token>'",
-                                headers={"WWW-Authenticate": "Bearer"})
+        refused = _auth_refusal(None if credentials is None else f"Bearer {credentials.credentials}",
+                                config.deposit_token)
+        if refused is not None:
+            raise HTTPException(*refused, headers={"WWW-Authenticate": "Bearer"} if refused[0] == 401 else None)
         try:
             deposit_suffix(file.filename)
             content = file.file.read(config.deposit_max_bytes + 1)

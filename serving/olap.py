@@ -11,9 +11,13 @@ from khlang.domain.hierarchy import LEVELS
 from khlang.domain.metrics import METRICS
 from khlang.domain.reference import LAO_TYPES
 
-__all__ = ["BY_NAMES", "SOURCES", "AggregateError", "AggregateQuery", "aggregate_sql", "parse_by"]
+__all__ = ["BY_NAMES", "BY_PATTERN", "SOURCES", "AggregateError", "NoSuchUnits", "AggregateQuery", "aggregate_sql",
+           "parse_by"]
 
 BY_NAMES = ("level", "province", "region", "lao_type", "fiscal_year", "month")
+# what the API schema declares `by` to be: a comma list of BY_NAMES (spaces allowed around the commas)
+_NAME = "(" + "|".join(BY_NAMES) + ")"
+BY_PATTERN = rf"^\s*({_NAME}\s*(,\s*{_NAME}\s*)*)?$"
 SOURCES = ("forecast", "history")
 # A unit carries the attributes of the levels above it only: a region has no province, a district no LAO type.
 _LEVELS_WITH = {"province": ("lao", "district", "province"), "region": ("lao", "district", "province", "region"),
@@ -24,6 +28,11 @@ _COLUMN = {"level": "level", "province": "province", "region": "region", "lao_ty
 
 class AggregateError(ValueError):
     """The query cannot be answered as asked; the message says what to change."""
+
+
+class NoSuchUnits(AggregateError):
+    """Every parameter is valid alone, but the level's units do not carry a filter or grouping asked for
+    (a region has no province): no such units exist (the API answers 404), the message says which levels do."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,7 @@ class AggregateQuery:
             raise AggregateError(f"unknown lao_type {self.lao_type!r}; types: {', '.join(LAO_TYPES)}")
         for name in (*self.by, *(f for f in ("province", "region", "lao_type") if getattr(self, f) is not None)):
             if name in _LEVELS_WITH and self.level not in _LEVELS_WITH[name]:
-                raise AggregateError(f"{name} is not an attribute of level {self.level!r} units; use level in "
+                raise NoSuchUnits(f"{name} is not an attribute of level {self.level!r} units; use level in "
                                      f"{', '.join(_LEVELS_WITH[name])}")
         return self
 

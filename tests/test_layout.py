@@ -54,6 +54,16 @@ def test_no_stage_imports_the_shell_or_rich() -> None:
     assert _offenders(STAGES, {SHELL, "rich", "typer"}) == {}
 
 
+def test_benchmark_peers_are_imported_by_the_benchmarks_only() -> None:
+    # requirements/bench.in: polars and schemathesis are installed by `make bench`, never needed to run
+    # Khlang; coreforecast comes with statsforecast but Khlang calls it through statsforecast only
+    assert _offenders((BASE, SHELL, *STAGES), {"polars", "schemathesis", "coreforecast"}) == {}
+    peers = (PROJECT_ROOT / "requirements" / "bench.in").read_text(encoding="utf-8")
+    main = (PROJECT_ROOT / "requirements" / "requirements.in").read_text(encoding="utf-8")
+    for name in ("polars", "schemathesis"):
+        assert name in peers and name not in main
+
+
 @pytest.mark.parametrize("package", PACKAGES)
 def test_no_module_is_over_400_lines(package: str) -> None:
     long = {str(p.relative_to(PROJECT_ROOT)): n for p in _modules(package)

@@ -51,6 +51,18 @@ def test_api_section_drives_the_served_api_open_loop_without_errors(smoke):
     assert all(row["met"] is None for row in report["targets"])  # smoke sizes judge no target
 
 
+def test_fuzz_section_runs_every_check_and_keeps_nothing_from_refused_deposits(smoke):
+    # schemathesis comes with the benchmark group, which `make test` installs
+    _, report = smoke
+    fuzz = report["sections"]["fuzz"]
+    assert fuzz["failures"] == [] and fuzz["server_errors"] == 0
+    runs = fuzz["runs"]
+    assert runs["all operations, deposits disabled"]["statuses"].get("200", 0) > 0  # real answers, not only 4xx
+    assert runs["deposits, valid token"]["requests"] > 0
+    assert fuzz["deposit_files_stored"] <= fuzz["deposits_accepted"]
+    assert fuzz["deposits_accepted"] > 0 or fuzz["store_files_written"] == 0
+
+
 def test_load_counts_from_the_due_time_and_reports_refused_connections(tmp_path):
     # nothing listens on this port: every request is an error (status 0), none is dropped from the count
     import socket

@@ -215,7 +215,7 @@ BAD_REQUESTS = [  # (url, status, words the message must hold)
     ("/v1/forecasts?metric=budget_personnel&level=province&code=83", 404, "published: budget_operations"),
     ("/v1/forecasts?metric=waste_generated&level=province&code=10", 404, "no waste_generated forecast"),
     ("/v1/aggregate?metric=waste_generated&by=district", 422, "allowed: level, province"),
-    ("/v1/aggregate?metric=waste_generated&by=lao_type&level=province", 422, "use level in lao"),
+    ("/v1/aggregate?metric=waste_generated&by=lao_type&level=province", 404, "use level in lao"),
     ("/v1/aggregate?metric=waste_generated&source=truth", 422, "forecast"),
     ("/v1/aggregate?metric=waste_generated&lao_type=city", 422, "subdistrict_admin_org"),
     ("/v1/aggregate?metric=waste_generated&fiscal_year=2025", 422, "2500"),
@@ -275,3 +275,11 @@ def test_every_published_unit_answers_its_stored_forecast(client, served_world):
             assert [p["model"] for p in body["points"]] == expected["model"].tolist()
             checked += 1
     assert checked > 50
+
+
+def test_aggregate_by_takes_spaces_around_commas_and_an_empty_list(client):
+    spaced = client.get("/v1/aggregate", params={"metric": "waste_generated", "by": " fiscal_year , lao_type "})
+    plain = client.get("/v1/aggregate", params={"metric": "waste_generated", "by": "fiscal_year,lao_type"})
+    assert spaced.status_code == 200 and spaced.json()["rows"] == plain.json()["rows"]
+    assert client.get("/v1/aggregate", params={"metric": "waste_generated", "by": ""}).status_code == 200
+    assert "(a comma list)" in client.get("/v1/aggregate", params={"metric": "waste_generated", "by": "lao"}).json()["detail"]

@@ -47,7 +47,11 @@ def _post(client, name: str, content: bytes, headers=AUTH):
 def test_disabled_without_a_token(served_world, make_client):
     with make_client(served_world.settings, ServeConfig(deposit_token=None)) as client:
         response = _post(client, "waste.csv", _csv(GOOD_ROWS))
+        anonymous = _post(client, "waste.csv", _csv(GOOD_ROWS), headers={})
     assert response.status_code == 403 and "KHLANG_DEPOSIT_TOKEN" in response.json()["detail"]
+    # no credentials at all is 401 first (the security scheme), and says deposits are off here too
+    assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"
+    assert "KHLANG_DEPOSIT_TOKEN" in anonymous.json()["detail"]
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"},
