@@ -30,9 +30,10 @@ class ApiSize:
     forecasts_rate: float
     aggregate_rate: float
     seconds: float
+    mlflow_seconds: float  # `mlflow models serve` at the forecasts rate (0: not compared)
 
 
-SIZES = {"full": ApiSize(300, 50, 60), "quick": ApiSize(300, 50, 10), "smoke": ApiSize(50, 10, 2)}
+SIZES = {"full": ApiSize(300, 50, 60, 10), "quick": ApiSize(300, 50, 10, 3), "smoke": ApiSize(50, 10, 2, 1)}
 
 
 @contextmanager
@@ -66,18 +67,23 @@ def latency_summary(result: dict) -> dict:
     records = np.asarray(result["records"], dtype=np.float64).reshape(-1, 3)
     latency, status = records[:, 1], records[:, 2]
     p50, p99 = np.percentile(latency, [50, 99]) if latency.size else (np.nan, np.nan)
+    answered = latency[status == 200]
     return {"requests": int(latency.size), "rate": result["rate"], "seconds": result["seconds"],
             "achieved_rate": latency.size / result["elapsed_s"] if result["elapsed_s"] else 0.0,
             "p50_ms": float(p50), "p99_ms": float(p99), "max_ms": float(latency.max(initial=0.0)),
             "errors": int((status != 200).sum()), "dispatcher_late_ms": result["dispatcher_late_ms"],
+            "timeout_s": result.get("timeout_s"),
+            "answered_p50_ms": float(np.median(answered)) if answered.size else None,
             "connections": result["connections_opened"]}
 
 
-def _drive(url: str, plan: list[dict], rate: float, seconds: float, scratch: Path, name: str) -> dict:
+def _drive(url: str, plan: list[dict], rate: float, seconds: float, scratch: Path, name: str,
+           timeout: float = 10.0) -> dict:
     plan_file, out_file = scratch / f"{name}-plan.json", scratch / f"{name}-result.json"
     plan_file.write_text(json.dumps(plan))
     subprocess.run([sys.executable, "-m", "benchmarks.load", "--url", url, "--plan", str(plan_file),
-                    "--rate", str(rate), "--seconds", str(seconds), "--out", str(out_file)], check=True)
+                    "--rate", str(rate), "--seconds", str(seconds), "--timeout", str(timeout),
+                    "--out", str(out_file)], check=True)
     result = json.loads(out_file.read_text())
     return {**latency_summary(result), "latencies_ms": [r[1] for r in result["records"]]}
 
@@ -94,5 +100,23 @@ def run_api(work_dir: Path, size: ApiSize, scratch: Path, seed: int = 2568) -> d
         _drive(url, forecasts[:50] + aggregates[:50], 50, 1, scratch, "warm-up")
         results = {"forecasts": _drive(url, forecasts, size.forecasts_rate, size.seconds, scratch, "forecasts"),
                    "aggregate": _drive(url, aggregates, size.aggregate_rate, size.seconds, scratch, "aggregate")}
+    if size.mlflow_seconds > 0:
+        results["mlflow_serve"] = _mlflow_peer(work_dir, forecasts, size, scratch)
     return {"work_dir": str(work_dir), "units": len(forecasts), "server": "khlang serve (uvicorn, 1 process)",
             "client": "benchmarks.load (open loop, its own process)", **results}
+
+
+def _mlflow_peer(work_dir: Path, forecasts: list[dict], size: ApiSize, scratch: Path) -> dict:
+    """`mlflow models serve` of the family with the most units in the plan, the same units, the same rate."""
+    from benchmarks.mlflow_serve import invocation_plan, served_mlflow_model
+    from khlang.domain.metrics import FAMILIES
+
+    family = max(FAMILIES, key=lambda f: len(invocation_plan(forecasts, f)))
+    plan = invocation_plan(forecasts, family)
+    try:
+        with served_mlflow_model(work_dir, family, scratch / "mlflow-serve.log") as url:
+            _drive(url, plan[:2], 1, 2, scratch, "mlflow-warm-up", timeout=60)
+            result = _drive(url, plan, size.forecasts_rate, size.mlflow_seconds, scratch, "mlflow-serve")
+    except RuntimeError as error:
+        return {"skipped": str(error)}
+    return {**result, "model": f"models:/khlang-{family}@champion", "family": family}

@@ -48,7 +48,8 @@ class _Connection:
         return status, fields.get("connection", "").lower() != "close"
 
 
-async def _load(url: str, plan: list[dict], rate: float, seconds: float, connections: int) -> dict:
+async def _load(url: str, plan: list[dict], rate: float, seconds: float, connections: int,
+                timeout: float) -> dict:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     idle: list[_Connection] = []
@@ -84,19 +85,18 @@ async def _load(url: str, plan: list[dict], rate: float, seconds: float, connect
 
     async def one(due: float, item: dict) -> None:
         body = json.dumps(item["body"]).encode() if item.get("body") is not None else None
+        connection, status, keep = None, 0, False
         try:
-            connection = await take()
-        except OSError:
-            records.append((due - start, (loop.time() - due) * 1000.0, 0))
-            return
-        try:
-            status, keep = await connection.request(host, item.get("method", "GET"), item["path"], body)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
-            status, keep = 0, False
+            async with asyncio.timeout(max(due + timeout - loop.time(), 0.001)):  # from the due time
+                connection = await take()
+                status, keep = await connection.request(host, item.get("method", "GET"), item["path"], body)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            status, keep = 0, False  # no answer in time, or a broken one: an error, still counted
         records.append((due - start, (loop.time() - due) * 1000.0, status))
-        if not keep:
-            connection.writer.close()
-        await give(connection if keep else None)
+        if connection is not None:
+            if not keep:
+                connection.writer.close()
+            await give(connection if keep else None)
 
     tasks, late = [], 0.0
     for i in range(n):
@@ -111,17 +111,19 @@ async def _load(url: str, plan: list[dict], rate: float, seconds: float, connect
     for connection in idle:
         connection.writer.close()
     return {"rate": rate, "seconds": seconds, "requests": n, "elapsed_s": elapsed, "connections_opened": opened,
-            "dispatcher_late_ms": late * 1000.0,
+            "dispatcher_late_ms": late * 1000.0, "timeout_s": timeout,
             "records": [[round(d, 4), round(ms, 3), s] for d, ms, s in sorted(records)]}
 
 
-def run_load(url: str, plan: list[dict], rate: float, seconds: float, connections: int = 64) -> dict:
-    """Drive `url` with `plan` round-robin at `rate` requests/s for `seconds` (see the module docstring)."""
+def run_load(url: str, plan: list[dict], rate: float, seconds: float, connections: int = 64,
+             timeout: float = 10.0) -> dict:
+    """Drive `url` with `plan` round-robin at `rate` requests/s for `seconds` (see the module docstring);
+    a request without its answer `timeout` seconds after it was due counts as an error (status 0)."""
     if not plan:
         raise ValueError("an empty request plan")
     if rate <= 0 or seconds <= 0:
         raise ValueError("rate and seconds must be positive")
-    return asyncio.run(_load(url, plan, rate, seconds, connections))
+    return asyncio.run(_load(url, plan, rate, seconds, connections, timeout))
 
 
 def main() -> None:
@@ -131,10 +133,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, required=True)
     parser.add_argument("--seconds", type=float, required=True)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds from a request's due time")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     started = time.time()
-    result = run_load(args.url, json.loads(args.plan.read_text()), args.rate, args.seconds, args.connections)
+    result = run_load(args.url, json.loads(args.plan.read_text()), args.rate, args.seconds, args.connections,
+                      args.timeout)
     args.out.write_text(json.dumps({**result, "started": started}))
 
 

@@ -97,6 +97,14 @@ def targets(report: dict) -> list[dict]:
                      "figure": f"p99 {f['p99_ms']:.1f} ms (p50 {f['p50_ms']:.1f}), {f['achieved_rate']:.0f} req/s, "
                                f"{f['errors']} errors", "target": "300 req/s, p99 <= 25 ms, 0 errors",
                      "met": (f["rate"] >= 300 and f["p99_ms"] <= 25 and f["errors"] == 0) if judged else None})
+        peer = api.get("mlflow_serve", {})
+        if "requests" in peer:
+            answered = peer["requests"] - peer["errors"]
+            rows.append({"what": f"peer: `mlflow models serve` of {peer['model']}, same units, {peer['rate']:.0f} "
+                                 f"req/s, {peer['seconds']:.0f} s", "figure":
+                         f"{answered} of {peer['requests']} answered within {peer['timeout_s']:.0f} s, median answer "
+                         f"{peer['answered_p50_ms'] or float('nan'):,.0f} ms (Khlang: all, p50 {f['p50_ms']:.1f} ms)",
+                         "target": "(the peer)", "met": None})
         rows.append({"what": f"/v1/aggregate at {a['rate']:.0f} req/s open loop", "figure":
                      f"p99 {a['p99_ms']:.1f} ms (p50 {a['p50_ms']:.1f}), {a['errors']} errors",
                      "target": "p99 <= 100 ms", "met": (a["p99_ms"] <= 100 and a["errors"] == 0) if judged else None})
@@ -175,11 +183,12 @@ def _plots(report: dict, out_dir: Path) -> list[str]:
     api = report["sections"].get("api", {})
     if "forecasts" in api:
         fig, ax = plt.subplots(figsize=(8, 4))
-        for name in ("forecasts", "aggregate"):
-            values = np.sort(np.asarray(api[name]["latencies_ms"]))
+        for name, label in (("forecasts", "/v1/forecasts"), ("aggregate", "/v1/aggregate"),
+                            ("mlflow_serve", "mlflow models serve")):
+            values = np.sort(np.asarray(api.get(name, {}).get("latencies_ms", [])))
             if values.size:
                 ax.plot(values, np.arange(1, values.size + 1) / values.size,
-                        label=f"/v1/{name} at {api[name]['rate']:.0f} req/s")
+                        label=f"{label} at {api[name]['rate']:.0f} req/s")
         ax.axvline(25, color="red", linestyle=":", label="25 ms")
         ax.set_xscale("log")
         ax.set_xlabel("latency from the due time (ms)")

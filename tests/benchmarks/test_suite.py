@@ -49,6 +49,10 @@ def test_api_section_drives_the_served_api_open_loop_without_errors(smoke):
         assert result["errors"] == 0
         assert 0 < result["p50_ms"] <= result["p99_ms"]
     assert all(row["met"] is None for row in report["targets"])  # smoke sizes judge no target
+    # the peer: `mlflow models serve` of the same registered model, the same units, the same load
+    peer = api["mlflow_serve"]
+    assert peer["model"].startswith("models:/khlang-") and peer["requests"] == int(peer["rate"] * peer["seconds"])
+    assert peer["requests"] - peer["errors"] > 0  # it answers, however slowly
 
 
 def test_fuzz_section_runs_every_check_and_keeps_nothing_from_refused_deposits(smoke):

@@ -1,0 +1,70 @@
+"""The alternative an ML engineer would try for serving: `mlflow models serve` of the same registered
+model (models:/khlang-<family>@champion, the pyfunc the training run published), answering the same
+query as /v1/forecasts: one unit's forecast. The pyfunc's request is (metric, level) and it recomputes
+that level's reconciled forecasts from the fitted models, so the client keeps the unit's rows; driven by
+the same open-loop load at the same rate, each request given `timeout` seconds from its due time."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from khlang.catalog import Catalog
+from khlang.config import load_settings
+from khlang.domain.metrics import METRICS
+from khlang.runtime import runtime_environment
+
+__all__ = ["served_mlflow_model", "invocation_plan"]
+
+
+@contextmanager
+def served_mlflow_model(work_dir: Path, family: str, log: Path, timeout_s: float = 300.0):
+    """`mlflow models serve` of models:/khlang-<family>@champion on 127.0.0.1 (local environment, one
+    worker, as Khlang's own API runs); yields its URL once /ping answers."""
+    catalog = Catalog.from_settings(load_settings().with_work_dir(work_dir))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, **runtime_environment(catalog), "MLFLOW_TRACKING_URI": catalog.tracking_uri,
+           "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}  # it starts `uvicorn` by name
+    command = [str(Path(bin_dir) / "mlflow"), "models", "serve", "-m", f"models:/khlang-{family}@champion",
+               "--env-manager", "local", "--host", "127.0.0.1", "-p", str(port), "--workers", "1"]
+    url = f"http://127.0.0.1:{port}"
+    with open(log, "w") as out, subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                                 start_new_session=True) as server:
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    if httpx.get(f"{url}/ping", timeout=2, trust_env=False).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"mlflow models serve did not start; see {log}")
+                time.sleep(0.5)
+            yield url
+        finally:
+            os.killpg(server.pid, 15)  # it runs uvicorn as a child
+            server.wait(timeout=30)
+
+
+def invocation_plan(forecast_plan: list[dict], family: str) -> list[dict]:
+    """The /invocations requests of the forecast plan's units of `family`: the pyfunc's (metric, level)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    plan = []
+    for item in forecast_plan:
+        query = {k: v[0] for k, v in parse_qs(urlsplit(item["path"]).query).items()}
+        if METRICS[query["metric"]].family == family:
+            plan.append({"method": "POST", "path": "/invocations", "body": {
+                "dataframe_split": {"columns": ["metric", "level"], "data": [[query["metric"], query["level"]]]}}})
+    return plan
