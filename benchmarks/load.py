@@ -22,9 +22,14 @@ from urllib.parse import urlsplit
 __all__ = ["run_load"]
 
 
+# Servers close a keep-alive connection idle for a while (uvicorn: 5 s); an older idle one is not reused.
+_IDLE_REUSE_S = 3.0
+
+
 class _Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
+        self.last_used = time.monotonic()
 
     async def request(self, host: str, method: str, path: str, body: bytes | None) -> tuple[int, bool]:
         """(HTTP status, whether the connection stays open)."""
@@ -63,7 +68,12 @@ async def _load(url: str, plan: list[dict], rate: float, seconds: float, connect
     async def take() -> _Connection:
         nonlocal opened
         async with freed:
-            while not idle and opened >= connections:
+            while True:
+                while idle and time.monotonic() - idle[-1].last_used > _IDLE_REUSE_S:
+                    idle.pop().writer.close()  # stale: the server may have closed it
+                    opened -= 1
+                if idle or opened < connections:
+                    break
                 await freed.wait()
             if idle:
                 return idle.pop()
@@ -94,6 +104,7 @@ async def _load(url: str, plan: list[dict], rate: float, seconds: float, connect
             status, keep = 0, False  # no answer in time, or a broken one: an error, still counted
         records.append((due - start, (loop.time() - due) * 1000.0, status))
         if connection is not None:
+            connection.last_used = time.monotonic()
             if not keep:
                 connection.writer.close()
             await give(connection if keep else None)

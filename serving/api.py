@@ -137,9 +137,10 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        try:  # load the reference, the tables and the panel reader now rather than in the first request
+        try:  # load the reference, the tables, the panel reader and the aggregate cubes before serving
             model.units  # noqa: B018
             model.snapshot().panel_current()
+            model.snapshot().warm()
         except Exception as error:  # noqa: BLE001 - an empty or half-built work folder still serves /health
             _log.warning("read model not loaded at start-up: %s", error)
         yield

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -27,15 +28,16 @@ import pyarrow as pa
 
 from khlang.catalog import Catalog
 from khlang.config import Settings
-from khlang.domain.hierarchy import lao_parents
+from khlang.domain.hierarchy import LEVELS, lao_parents
 from khlang.domain.metrics import METRICS
 from khlang.domain.reference import ReferenceData
 from pipelines.schema import MANIFEST_SCHEMA, STORE_SCHEMA
 from serving.forecast_index import ForecastIndex
 from serving.history import HistorySeries, PanelBlock, from_panel, from_store_rows, store_history_sql
-from serving.olap import AggregateQuery, aggregate_sql
+from serving.olap import AggregateQuery, cube_sql, from_cube_sql
 from serving.units import UNIT_COLUMNS, Units, unit_table
 
+_log = logging.getLogger(__name__)
 __all__ = ["ReadModel", "Snapshot", "fingerprint", "fiscal_year_sql"]
 
 _FORECAST_COLUMNS = {"key": "bigint", "date": "timestamp", "step": "bigint", "forecast": "double",
@@ -151,7 +153,11 @@ class Snapshot:
         self.published_metrics = {m for (m,) in con.execute("select distinct metric from forecasts").fetchall()}
         self._panels: dict[tuple[str, str], PanelBlock | None] = {}
         self._store_tables: set[str] = set()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the panel cache
+        # one lock per metric: a request for a metric whose table is read waits for that one only
+        self._store_locks = {metric: threading.Lock() for metric in METRICS}
+        self._cubes: set[str] = set()
+        self._cube_locks: dict[tuple[str, str, str], threading.Lock] = {}
 
     def rows(self, sql: str, params: list | tuple = ()) -> list[dict[str, Any]]:
         """The query's rows as dicts (NaN and infinities as None), on a cursor of its own."""
@@ -197,7 +203,7 @@ class Snapshot:
         if metric not in METRICS:
             raise KeyError(f"unknown metric {metric!r}")
         name = f"store_{metric}"
-        with self._lock:
+        with self._store_locks[metric]:
             if name not in self._store_tables:
                 cursor = self.con.cursor()  # requests query on cursors of their own meanwhile
                 try:
@@ -215,6 +221,19 @@ class Snapshot:
                 self._store_tables.add(name)
         return name
 
+    def warm(self) -> None:
+        """Read every metric's store table and build its aggregate cubes now (ReadModel starts this in a
+        thread for each new snapshot), so no first aggregate waits for them (seconds at thailand scale)."""
+        for metric in METRICS:
+            sources = [s for s, has in (("forecast", metric in self.published_metrics), ("history", metric in self.axes))
+                       if has]
+            try:
+                for source in sources:
+                    for level in LEVELS:
+                        self.cube_table(metric, source, level)
+            except duckdb.Error as error:  # a store swapped meanwhile: that one is read on first use
+                _log.warning("tables of %s not read ahead: %s", metric, error)
+
     def history(self, metric: str, level: str, code: int) -> HistorySeries:
         """The unit's reported history (panel when current, else summed from the store)."""
         block = self.panel_block(metric, level)
@@ -226,10 +245,25 @@ class Snapshot:
 
     # -- aggregate ----------------------------------------------------------------------------------
     def aggregate(self, query: AggregateQuery) -> list[dict[str, Any]]:
-        query.validate()
-        store = self.store_table(query.metric) if query.source == "history" else "store_unused"
-        sql, params = aggregate_sql(query, store)
+        """The query's rows, summed from its (metric, source, level) cube (serving.olap.cube_sql)."""
+        sql, params = from_cube_sql(query.validate(), self.cube_table(query.metric, query.source, query.level))
         return self.rows(sql, params)
+
+    def cube_table(self, metric: str, source: str, level: str) -> str:
+        """The name of the in-memory cube of (metric, source, level), built on first use (or by warm)."""
+        key = (metric, source, level)
+        name = f"cube_{metric}_{source}_{level}"
+        with self._cube_locks.setdefault(key, threading.Lock()):
+            if name not in self._cubes:
+                store = self.store_table(metric) if source == "history" else "store_unused"
+                sql, params = cube_sql(metric, source, level, store)
+                cursor = self.con.cursor()
+                try:
+                    cursor.execute(f"create table {name} as {sql}", params)
+                finally:
+                    cursor.close()
+                self._cubes.add(name)
+        return name
 
     def panel_current(self) -> bool:
         """Whether every published metric has a panel built from the current store (else history is summed
@@ -312,6 +346,7 @@ class ReadModel:
                     time.sleep(0.2)
                     stamp = fingerprint(self.catalog)
             self._snapshot = current
+            threading.Thread(target=current.warm, name="khlang-read-ahead", daemon=True).start()
             return current
 
     def models(self, max_age_s: float) -> list[dict]:

@@ -65,3 +65,41 @@ def test_snapshot_is_reused_until_a_file_changes(served_world, tmp_path):
     assert history.source == "store"
     np.testing.assert_allclose(history.values, first.history("waste_generated", "province", 83).values, rtol=1e-6)
     assert not third.panel_current()
+
+
+def test_warm_reads_every_metric_table_ahead_and_changes_no_answer(served_world):
+    from serving.olap import AggregateQuery
+
+    cold = _model(served_world).snapshot()
+    query = AggregateQuery("waste_generated", source="history", by=("fiscal_year",), level="district")
+    before = cold.aggregate(query)
+    warmed = _model(served_world).snapshot()
+    warmed.warm()
+    assert {f"store_{m}" for m in PANEL_METRICS} <= warmed._store_tables
+    assert {f"cube_{m}_history_{level}" for m in PANEL_METRICS for level in ("lao", "district", "nation")} <= warmed._cubes
+    assert warmed.aggregate(query) == before and len(before) > 5
+
+
+_QUERIES = [
+    dict(by=()), dict(by=("fiscal_year",)), dict(by=("lao_type", "month")), dict(by=("province",), level="district"),
+    dict(by=("region", "fiscal_year"), level="province"), dict(by=("level",), level="nation"),
+    dict(by=("month",), province=83), dict(by=("fiscal_year",), lao_type="subdistrict_municipality"),
+    dict(by=("lao_type",), fiscal_year=2567), dict(by=(), region=6, level="district", fiscal_year=2566),
+    dict(by=("province", "month"), province=999),  # no such rows: an empty answer, and n = 0 without by
+    dict(by=(), province=999),
+]
+
+
+@pytest.mark.parametrize("source", ["forecast", "history"])
+@pytest.mark.parametrize("shape", _QUERIES)
+def test_aggregates_from_the_cube_equal_the_direct_query(snapshot, source, shape):
+    from serving.olap import AggregateQuery, aggregate_sql
+
+    metric = "waste_generated"
+    query = AggregateQuery(metric, source, **shape)
+    direct = snapshot.rows(*aggregate_sql(query, snapshot.store_table(metric)))
+    cubed = snapshot.aggregate(query)
+    assert [{k: v for k, v in row.items() if k != "value"} for row in cubed] == [
+        {k: v for k, v in row.items() if k != "value"} for row in direct]
+    np.testing.assert_allclose([np.nan if r["value"] is None else r["value"] for r in cubed],
+                               [np.nan if r["value"] is None else r["value"] for r in direct], rtol=1e-12)
