@@ -6,6 +6,7 @@ the same open-loop load at the same rate, each request given `timeout` seconds f
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psutil
 
 from khlang.catalog import Catalog
 from khlang.config import load_settings
@@ -52,9 +54,13 @@ def served_mlflow_model(work_dir: Path, family: str, log: Path, timeout_s: float
                     raise RuntimeError(f"mlflow models serve did not start; see {log}")
                 time.sleep(0.5)
             yield url
-        finally:
-            os.killpg(server.pid, 15)  # it runs uvicorn as a child
+        finally:  # it runs uvicorn as a child of its own, still busy with queued requests: end the tree
+            tree = psutil.Process(server.pid).children(recursive=True) if server.poll() is None else []
+            for process in [*tree, server]:
+                with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
+                    process.kill()
             server.wait(timeout=30)
+            psutil.wait_procs(tree, timeout=30)
 
 
 def invocation_plan(forecast_plan: list[dict], family: str) -> list[dict]:

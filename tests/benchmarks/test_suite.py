@@ -53,6 +53,12 @@ def test_api_section_drives_the_served_api_open_loop_without_errors(smoke):
     peer = api["mlflow_serve"]
     assert peer["model"].startswith("models:/khlang-") and peer["requests"] == int(peer["rate"] * peer["seconds"])
     assert peer["requests"] - peer["errors"] > 0  # it answers, however slowly
+    # and it is gone afterwards, with the uvicorn it started (still busy with queued requests otherwise)
+    import psutil
+
+    left = [p.info["cmdline"] for p in psutil.process_iter(["cmdline"])
+            if "mlflow.pyfunc.scoring_server" in " ".join(p.info["cmdline"] or [])]
+    assert left == []
 
 
 def test_fuzz_section_runs_every_check_and_keeps_nothing_from_refused_deposits(smoke):
