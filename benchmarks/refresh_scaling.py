@@ -21,7 +21,18 @@ from khlang.catalog import Catalog
 from khlang.config import load_settings
 from khlang.measure import measure
 
-__all__ = ["run_scale", "main"]
+__all__ = ["observed_series", "run_scale", "main"]
+
+
+def observed_series(panel_path: Path) -> int:
+    """Series (metric, level, unit) of a panel with at least one observation: the panel's rows cover the
+    whole register whatever the scale, so its shape does not count what was made."""
+    import numpy as np
+    import zarr
+
+    panel = zarr.open_group(str(panel_path), mode="r")
+    return sum(int(np.isfinite(panel[f"{metric}/{level}/values"][:]).any(axis=1).sum())
+               for metric in panel.group_keys() for level in panel[metric].group_keys())
 
 
 def run_scale(scale: str, root: Path) -> dict:
@@ -39,11 +50,7 @@ def run_scale(scale: str, root: Path) -> dict:
         raise RuntimeError(f"khlang pipeline --scale {scale} failed; see {log}")
     catalog = Catalog.from_settings(load_settings().with_work_dir(work))
     stages = {name: entry.get("seconds") for name, entry in pipeline_record(catalog).items()}
-    import zarr
-
-    panel = zarr.open_group(str(catalog.panel), mode="r")
-    series = sum(int(panel[f"{metric}/{level}/values"].shape[0]) for metric in panel.group_keys()
-                 for level in panel[metric].group_keys())
+    series = observed_series(catalog.panel)
     return {"scale": scale, "seconds": m.seconds, "peak_rss_gib": m.peak_rss_gib, "stages_s": stages,
             "series": series, "ms_per_series": 1000 * m.seconds / series,
             "mib_per_1k_series": 1024 * m.peak_rss_gib / series * 1000}
