@@ -24,7 +24,7 @@ from khlang.catalog import Catalog
 from khlang.config import load_settings
 from khlang.runtime import runtime_environment
 
-__all__ = ["ApiSize", "SIZES", "run_api", "served_api", "latency_summary"]
+__all__ = ["ApiSize", "SIZES", "free_port", "run_api", "served_api", "latency_summary"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,13 @@ class ApiSize:
 SIZES = {"full": ApiSize(300, 50, 60, 10), "quick": ApiSize(300, 50, 10, 3), "smoke": ApiSize(50, 10, 2, 1)}
 
 
+def free_port() -> int:
+    """A port of 127.0.0.1 nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @contextmanager
 def served_api(work_dir: Path, log: Path, env: dict[str, str] | None = None):
     """`khlang serve` on a free port of 127.0.0.1 over work_dir (with `env` added to its environment), until
@@ -46,9 +53,7 @@ def served_api(work_dir: Path, log: Path, env: dict[str, str] | None = None):
 
     settings = load_settings().with_work_dir(work_dir)
     catalog = Catalog.from_settings(settings)
-    with socket.socket() as sock:  # a port nothing listens on now
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with open(log, "w") as out, subprocess.Popen(
             serve_command(settings, port), stdout=out, stderr=subprocess.STDOUT,

@@ -126,13 +126,14 @@ def _difference(values: np.ndarray, expected: np.ndarray) -> float:
     return float(np.max(np.abs(values[both] / expected[both] - 1), initial=0.0))
 
 
-def run_features(size: FeatureSize, thread_counts: tuple[int, ...] = (1, 2)) -> dict:
-    """Rates of Khlang and each peer per thread count, their agreement, and the copy floor."""
+def run_features(size: FeatureSize, thread_counts: tuple[int, ...] = (1, 2), block: np.ndarray | None = None) -> dict:
+    """Rates of Khlang and each peer per thread count, their agreement, and the copy floor; on `block`
+    (float32 [series, period], NaN = gap) when given, else on daily_panel at `size`."""
     from features import compute_features
     from features.reference import reference_features
 
-    block = daily_panel(size.series, size.days)
-    rows = size.series * size.days
+    block = daily_panel(size.series, size.days) if block is None else np.ascontiguousarray(block, dtype=np.float32)
+    rows = block.size
     expected, _ = compute_features(block, FEATURES)
     results = []
 
@@ -161,5 +162,5 @@ def run_features(size: FeatureSize, thread_counts: tuple[int, ...] = (1, 2)) -> 
     polars_threads = int(os.environ.get("POLARS_MAX_THREADS", os.cpu_count() or 1))
     measure("polars", polars_threads, _polars(block), size.repeats, note="threads: POLARS_MAX_THREADS")
     measure("pandas", 1, lambda: reference_features(block, FEATURES), size.pandas_repeats, note="groupby")
-    return {"series": size.series, "days": size.days, "rows": rows, "features": [f.name for f in FEATURES],
+    return {"series": block.shape[0], "days": block.shape[1], "rows": rows, "features": [f.name for f in FEATURES],
             "results": results}

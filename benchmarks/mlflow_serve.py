@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import httpx
 import psutil
 
+from benchmarks.api_load import free_port
 from khlang.catalog import Catalog
 from khlang.config import load_settings
 from khlang.domain.metrics import METRICS
@@ -31,9 +31,7 @@ def served_mlflow_model(work_dir: Path, family: str, log: Path, timeout_s: float
     """`mlflow models serve` of models:/khlang-<family>@champion on 127.0.0.1 (local environment, one
     worker, as Khlang's own API runs); yields its URL once /ping answers."""
     catalog = Catalog.from_settings(load_settings().with_work_dir(work_dir))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, **runtime_environment(catalog), "MLFLOW_TRACKING_URI": catalog.tracking_uri,
            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}  # it starts `uvicorn` by name

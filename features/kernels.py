@@ -47,6 +47,7 @@ def _run(block, start, stop, codes, alphas, out):
     wide = size if squares else 1
     sq_hi, sq_lo = np.zeros(wide), np.zeros(wide)
     queue = np.zeros(n_months if queue_needed else 1, dtype=np.int64)
+    zeros = np.zeros(size)
     for s in range(start, stop):
         x = block[s]
         shift = 0.0
@@ -62,11 +63,11 @@ def _run(block, start, stop, codes, alphas, out):
             elif code == GROWTH:
                 growth_into(x, months, row)
             elif code == MEAN:
-                mean_into(x, months, max(need, 1), shift, count, dev_hi, dev_lo, row)
+                mean_into(x, months, max(need, 1), shift, count, dev_hi, dev_lo, zeros, row)
             elif code == EXPANDING_MEAN:
-                mean_into(x, n_months + 1, max(need, 1), shift, count, dev_hi, dev_lo, row)
+                mean_into(x, n_months + 1, max(need, 1), shift, count, dev_hi, dev_lo, zeros, row)
             elif code == STD:
-                std_into(x, months, max(need, 2), count, dev_hi, dev_lo, sq_hi, sq_lo, row)
+                std_into(x, months, max(need, 2), count, dev_hi, dev_lo, sq_hi, sq_lo, zeros, row)
             elif code == MIN or code == MAX:
                 extreme_into(x, months, max(need, 1), code == MAX, queue, row)
             elif code == EWM:

@@ -89,7 +89,7 @@ def _one_pass_mean(count_end, count_start, end_hi, start_hi, end_lo, start_lo, s
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def mean_into(x, window, need, shift, count, dev_hi, dev_lo, out):
+def mean_into(x, window, need, shift, count, dev_hi, dev_lo, zeros, out):
     """Mean of the observations in the last `window` months (a window >= the series' length: expanding).
 
     The window ending at month k + lead starts at month k: the loops index views with k from 0, so
@@ -97,7 +97,7 @@ def mean_into(x, window, need, shift, count, dev_hi, dev_lo, out):
     1e-6 share of its sum of deviations from K is summed again from its values (compensated)."""
     n_months = out.shape[0]
     lead = min(max(window - 1, 0), n_months)  # months before the first full window start at month 0
-    zeros = np.zeros(lead)
+    zeros = zeros[:lead]  # the prefixes before month 0 (scratch of the caller: no allocation per series)
     cancelled = _one_pass_mean(count[1:lead + 1], zeros, dev_hi[1:lead + 1], zeros, dev_lo[1:lead + 1], zeros,
                                shift, need, out[:lead])
     n = n_months - lead
@@ -161,12 +161,12 @@ def _one_pass_std(count_end, count_start, dev_end_hi, dev_start_hi, dev_end_lo, 
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def std_into(x, window, need, count, dev_hi, dev_lo, sq_hi, sq_lo, out):
+def std_into(x, window, need, count, dev_hi, dev_lo, sq_hi, sq_lo, zeros, out):
     """Sample standard deviation (ddof=1) of the observations in the last `window` months; NaN below `need`
     (at least 2)."""
     n_months = out.shape[0]
     lead = min(max(window - 1, 0), n_months)  # months before the first full window start at month 0
-    zeros = np.zeros(lead)
+    zeros = zeros[:lead]
     cancelled = _one_pass_std(count[1:lead + 1], zeros, dev_hi[1:lead + 1], zeros, dev_lo[1:lead + 1], zeros,
                               sq_hi[1:lead + 1], zeros, sq_lo[1:lead + 1], zeros, need, out[:lead])
     n = n_months - lead
