@@ -1,7 +1,5 @@
-"""The `khlang` command: a thin shell at the top of the house. Each command loads the settings, opens the
-engine it was asked for and runs its stage (commands.stages) through the same runner as `khlang pipeline`,
-then shows the stage's report (commands.render). The services' up|down|status come from one table
-(commands.services)."""
+"""The `khlang` command, a thin shell: each command loads the settings, opens its engine and runs its stage
+(commands.stages) through the runner of `khlang pipeline`; services from one table (commands.services)."""
 
 from __future__ import annotations
 
@@ -16,6 +14,7 @@ import typer
 from rich.markup import escape
 
 from commands.bench import bench
+from commands.complaints import complaints_app
 from commands.progress import console, progress_bars, status
 from commands.services import SERVICES, add_service_commands
 from khlang.catalog import Catalog
@@ -389,7 +388,7 @@ for _service in SERVICES:
     _group = _FOREGROUND.get(_service.command) or typer.Typer(no_args_is_help=True, help=_service.help)
     add_service_commands(_group, _service, _settings, console, status)
     app.add_typer(_group, name=_service.command)
-app.command()(bench)
+app.command()(bench), app.add_typer(complaints_app, name="complaints")
 
 
 def main() -> None:

@@ -51,6 +51,10 @@ class Catalog:
     tracking_uri = property(lambda self: self.tracking_server or self.local_tracking_uri)  # where runs are logged
     # the work folder's own store, however it was named (its artifacts then live in `artifacts`)
     tracking_is_local = property(lambda self: self.tracking_uri == self.local_tracking_uri)
+    complaints = property(lambda self: self.root / "complaints")  # citizens' complaints (below)
+    complaints_store = property(lambda self: self.complaints / "tickets")  # masked, placed; hive month=YYYY-MM
+    complaints_quarantine = property(lambda self: self.complaints / "quarantine")  # rejected rows with reasons
+    complaints_imports = property(lambda self: self.complaints / "imports.parquet")  # one row per file imported
     cache = property(lambda self: self.root / "cache")  # numba, matplotlib, uv, … caches
     tmp = property(lambda self: self.root / "tmp")  # temp files of every library (dask, ray, python)
     run = property(lambda self: self.root / "run")  # pid files and logs of services the project started

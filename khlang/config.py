@@ -130,6 +130,11 @@ class Settings:
         """The real reference data set (DLA register, codes, boundaries, provincial waste)."""
         return self.data_dir / "thailand"
 
+    @property
+    def complaints_dir(self) -> Path:
+        """Real citizens' complaints (Traffy Fondue CSV exports): what `khlang complaints train` reads by default."""
+        return self.data_dir / "complaints"
+
     def with_work_dir(self, work_dir: Path) -> Settings:
         return replace(self, work_dir=Path(work_dir).resolve())
 

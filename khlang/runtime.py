@@ -21,6 +21,7 @@ def runtime_environment(catalog: Catalog) -> dict[str, str]:
         "XDG_CONFIG_HOME": str(cache / "config"),  # MLflow 3 keeps its installation id there
         "NUMBA_CACHE_DIR": str(cache / "numba"),
         "MPLCONFIGDIR": str(cache / "matplotlib"),
+        "PYTHAINLP_DATA": str(cache / "pythainlp"),  # else ~/pythainlp-data (its bundled dictionary is used)
         "DASK_TEMPORARY_DIRECTORY": str(tmp / "dask"),
         "DASK_DISTRIBUTED__WORKER__DAEMON": "False",
         "RAY_TMPDIR": str(tmp / "ray"),
@@ -38,7 +39,8 @@ def runtime_environment(catalog: Catalog) -> dict[str, str]:
 def configure_runtime(catalog: Catalog) -> dict[str, str]:
     """Apply `runtime_environment` to this process (and so to the processes it starts)."""
     env = runtime_environment(catalog)
-    for key in ("TMPDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "NUMBA_CACHE_DIR", "MPLCONFIGDIR", "DASK_TEMPORARY_DIRECTORY",
+    for key in ("TMPDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "NUMBA_CACHE_DIR", "MPLCONFIGDIR", "PYTHAINLP_DATA",
+                "DASK_TEMPORARY_DIRECTORY",
                 "RAY_TMPDIR"):
         os.makedirs(env[key], exist_ok=True)
     # Ray (>= 2.59) authenticates local clusters with a token it would otherwise keep in ~/.ray. Ray caches

@@ -67,3 +67,21 @@ def served_world(tmp_path_factory: pytest.TempPathFactory, settings: Settings, r
     from tests.served_world import build_served_world
 
     return build_served_world(tmp_path_factory.mktemp("served"), settings, reference)
+
+
+@pytest.fixture(scope="session")
+def real_tickets(settings: Settings):
+    """Every real Traffy Fondue ticket of the shared complaints folder, as text (read once)."""
+    from pipelines.complaints.traffy import read_tickets
+
+    files = sorted(settings.complaints_dir.glob("*.csv*"))
+    assert files, f"no ticket file in {settings.complaints_dir}"
+    return read_tickets(files[0])
+
+
+@pytest.fixture(scope="session")
+def ticket_sample(real_tickets, tmp_path_factory: pytest.TempPathFactory):
+    """A seeded sample of 4,000 real tickets as a CSV file (what a user hands `--data`)."""
+    path = tmp_path_factory.mktemp("tickets") / "sample.csv"
+    real_tickets.sample(n=4000, random_state=7).to_csv(path, index=False)
+    return path

@@ -1,0 +1,1 @@
+"""Citizens' complaints: reading Traffy-style exports, masking personal data, placing, importing."""
