@@ -2,10 +2,12 @@
 coverage and fuzzing phases) and runs every check on every answer (status codes and bodies as the schema
 declares, no server error, schema-valid data accepted, invalid data rejected, authentication honoured …).
 
-Two runs, so the data endpoints answer from real published forecasts and no fuzzed deposit can touch
-them: every operation over the given work folder with deposits disabled (they answer 403 there), then
-POST /v1/deposits with a valid token over a fresh scratch work folder. After it, the scratch folder must
-hold no deposited file and no stored record that was not answered 2xx. Settings the schema cannot carry
+Three runs, so the data endpoints answer from real published forecasts and no fuzzed write can touch
+them: every operation over the given work folder with deposits disabled (they answer 403 there) except
+the complaints, which write cases; then POST /v1/deposits with a valid token over a fresh scratch work
+folder; then every complaints operation with a valid token over another scratch folder. After them, the
+scratch folders must hold no deposited file and no stored record that was not answered 2xx, and exactly
+one stored case per complaint answered 201. Settings the schema cannot carry
 are in benchmarks/schemathesis.toml (what a deposit's content may be refused with)."""
 
 from __future__ import annotations
@@ -52,7 +54,9 @@ def _schemathesis(url: str, examples: int, out: Path, name: str, extra: list[str
             "server_errors": sum(n for s, n in statuses.items() if s >= 500),
             "statuses": {str(k): v for k, v in sorted(statuses.items())},
             "deposit_2xx": sum(1 for e in entries if e["request"]["url"].endswith("/v1/deposits")
-                               and e["request"]["method"] == "POST" and 200 <= int(e["response"]["status"]) < 300)}
+                               and e["request"]["method"] == "POST" and 200 <= int(e["response"]["status"]) < 300),
+            "complaint_201": sum(1 for e in entries if e["request"]["url"].split("?")[0].endswith("/v1/complaints")
+                                 and e["request"]["method"] == "POST" and int(e["response"]["status"]) == 201)}
 
 
 def run_fuzz(work_dir: Path, size: FuzzSize, scratch: Path) -> dict:
@@ -61,7 +65,7 @@ def run_fuzz(work_dir: Path, size: FuzzSize, scratch: Path) -> dict:
         return {"skipped": "schemathesis is not installed (make bench installs the benchmark group)"}
     scratch.mkdir(parents=True, exist_ok=True)
     with served_api(work_dir, scratch / "fuzz-server.log", env={"KHLANG_DEPOSIT_TOKEN": ""}) as url:
-        read = _schemathesis(url, size.examples, scratch, "fuzz-all", [])
+        read = _schemathesis(url, size.examples, scratch, "fuzz-all", ["--exclude-path-regex", "^/v1/complaints"])
     world = scratch / "fuzz-deposits-world"
     shutil.rmtree(world, ignore_errors=True)
     world.mkdir()
@@ -69,11 +73,21 @@ def run_fuzz(work_dir: Path, size: FuzzSize, scratch: Path) -> dict:
     with served_api(world, scratch / "fuzz-deposits-server.log", env={"KHLANG_DEPOSIT_TOKEN": token}) as url:
         deposits = _schemathesis(url, size.examples * 4, scratch, "fuzz-deposits",
                                  ["--include-path", "/v1/deposits", "--header", f"Authorization: Bearer {token}"])
+    complaints_world = scratch / "fuzz-complaints-world"
+    shutil.rmtree(complaints_world, ignore_errors=True)
+    complaints_world.mkdir()
+    with served_api(complaints_world, scratch / "fuzz-complaints-server.log", env={"KHLANG_DEPOSIT_TOKEN": token}) as url:
+        complaints = _schemathesis(url, size.examples * 2, scratch, "fuzz-complaints",
+                                   ["--include-path-regex", "^/v1/complaints", "--header",
+                                    f"Authorization: Bearer {token}"])
+    cases_stored = len(list((complaints_world / "complaints" / "submitted").glob("*.parquet")))
     stored_files = sorted(str(p.relative_to(world)) for p in (world / "raw").rglob("*") if p.is_file())
     stored_records = sorted(str(p.relative_to(world)) for p in (world / "store").rglob("*.parquet"))
-    return {"runs": {"all operations, deposits disabled": read, "deposits, valid token": deposits},
-            "requests": read["requests"] + deposits["requests"],
-            "failures": read["failures"] + deposits["failures"],
-            "server_errors": read["server_errors"] + deposits["server_errors"],
+    runs = {"all operations, deposits disabled": read, "deposits, valid token": deposits,
+            "complaints, valid token": complaints}
+    return {"runs": runs, "requests": sum(r["requests"] for r in runs.values()),
+            "failures": [f for r in runs.values() for f in r["failures"]],
+            "server_errors": sum(r["server_errors"] for r in runs.values()),
+            "complaints_accepted": complaints["complaint_201"], "complaint_cases_stored": cases_stored,
             "deposits_accepted": deposits["deposit_2xx"], "deposit_files_stored": len(stored_files),
             "store_files_written": len(stored_records)}

@@ -113,11 +113,14 @@ def targets(report: dict) -> list[dict]:
     if "requests" in fuzz:
         clean = not fuzz["failures"] and fuzz["server_errors"] == 0
         nothing_kept = fuzz["deposit_files_stored"] <= fuzz["deposits_accepted"] and (
-            fuzz["deposits_accepted"] > 0 or fuzz["store_files_written"] == 0)
-        rows.append({"what": "Schemathesis, every check, /openapi.json (deposits with a valid token)",
+            fuzz["deposits_accepted"] > 0 or fuzz["store_files_written"] == 0) and (
+            fuzz.get("complaint_cases_stored", 0) == fuzz.get("complaints_accepted", 0))
+        rows.append({"what": "Schemathesis, every check, /openapi.json (deposits and complaints with a valid token)",
                      "figure": f"{fuzz['requests']:,} requests, {len(fuzz['failures'])} failures, "
                                f"{fuzz['server_errors']} server errors; deposits accepted {fuzz['deposits_accepted']}, "
-                               f"files kept {fuzz['deposit_files_stored']}, store files {fuzz['store_files_written']}",
+                               f"files kept {fuzz['deposit_files_stored']}, store files {fuzz['store_files_written']}; "
+                               f"complaints accepted {fuzz.get('complaints_accepted', 0)}, cases stored "
+                               f"{fuzz.get('complaint_cases_stored', 0)}",
                      "target": ">= 1,000 requests, 0 failures, 0 server errors, nothing kept from a refused deposit",
                      "met": (fuzz["requests"] >= 1000 and clean and nothing_kept) if judged else None})
     refresh = report["sections"].get("refresh", {})

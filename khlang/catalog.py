@@ -55,6 +55,9 @@ class Catalog:
     complaints_store = property(lambda self: self.complaints / "tickets")  # masked, placed; hive month=YYYY-MM
     complaints_quarantine = property(lambda self: self.complaints / "quarantine")  # rejected rows with reasons
     complaints_imports = property(lambda self: self.complaints / "imports.parquet")  # one row per file imported
+    complaints_submitted = property(lambda self: self.complaints / "submitted")  # cases from the API, one file each
+    complaints_events = property(lambda self: self.complaints / "events")  # officers' actions, one file each
+    complaints_contacts = property(lambda self: self.complaints / "contacts")  # citizens' contacts, apart (0600)
     cache = property(lambda self: self.root / "cache")  # numba, matplotlib, uv, … caches
     tmp = property(lambda self: self.root / "tmp")  # temp files of every library (dask, ray, python)
     run = property(lambda self: self.root / "run")  # pid files and logs of services the project started

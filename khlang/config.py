@@ -11,7 +11,7 @@ from pathlib import Path
 
 from khlang.domain.metrics import FAMILIES
 
-__all__ = ["ClusterConfig", "GenerateConfig", "IngestConfig", "MlflowConfig", "TrainConfig", "ServeSettings", "AppSettings",
+__all__ = ["ClusterConfig", "ComplaintsConfig", "GenerateConfig", "IngestConfig", "MlflowConfig", "TrainConfig", "ServeSettings", "AppSettings",
            "Settings", "SECTIONS", "env_variable", "find_config_file", "load_settings"]
 
 CONFIG_ENV = "KHLANG_CONFIG"
@@ -83,6 +83,16 @@ class AppSettings:
 
 
 @dataclass(frozen=True)
+class ComplaintsConfig:
+    """Citizens' complaints: the file mapping (LAO type, problem type) to the responsible unit (empty: the one
+    shipped with Khlang, pipelines/complaints/responsible_units.csv; a province edits its own copy), and
+    the days within which a case counts as resolved in time."""
+
+    units_file: str = ""
+    target_days: float = 30.0
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     """How `khlang train` backtests and fits (see models.training.train). horizon 0: the rest of the fiscal year
     after the data's last month and all of the next one."""
@@ -123,6 +133,7 @@ class Settings:
     train: TrainConfig = field(default_factory=TrainConfig)
     serve: ServeSettings = field(default_factory=ServeSettings)
     app: AppSettings = field(default_factory=AppSettings)
+    complaints: ComplaintsConfig = field(default_factory=ComplaintsConfig)
     config_file: Path | None = None
 
     @property
@@ -158,7 +169,7 @@ def find_config_file() -> Path | None:
 SECTIONS: dict[str, tuple[type, str]] = {
     "cluster": (ClusterConfig, ""), "generate": (GenerateConfig, ""), "ingest": (IngestConfig, ""),
     "mlflow": (MlflowConfig, "MLFLOW_"), "train": (TrainConfig, "TRAIN_"), "serve": (ServeSettings, "SERVE_"),
-    "app": (AppSettings, "APP_"),
+    "app": (AppSettings, "APP_"), "complaints": (ComplaintsConfig, "COMPLAINTS_"),
 }
 PATHS = {"work_dir": ("KHLANG_WORK_DIR", "work"), "data_dir": ("KHLANG_DATA_DIR", "../shared/data")}
 

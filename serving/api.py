@@ -19,7 +19,9 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, File, HTTPException, Query, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from khlang.catalog import Catalog
 from khlang.config import Settings
@@ -27,6 +29,7 @@ from khlang.domain.hierarchy import LEVELS
 from khlang.domain.metrics import METRIC_NAMES, METRICS
 from khlang.domain.reference import LAO_TYPES
 from khlang.locks import BusyError
+from serving.complaints import complaints_router
 from serving.config import ServeConfig, serve_config
 from serving.deposits import DepositError, deposit_file, deposit_suffix
 from serving.olap import BY_NAMES, BY_PATTERN, AggregateError, AggregateQuery, NoSuchUnits, parse_by
@@ -153,6 +156,16 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Any, error: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": validation_message(error)}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Any, error: StarletteHTTPException) -> JSONResponse:
+        """As FastAPI's own, except that a 405's Allow lists the methods of every route of the path (a path
+        with a GET and a POST route is two routes; Starlette names only the first one's)."""
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = ", ".join(sorted({m for r in app.router.routes if isinstance(r, APIRoute)
+                                                 and r.path_regex.match(request.url.path) for m in r.methods}))
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=headers)
 
     @app.exception_handler(AggregateError)
     async def _aggregate_error(request: Any, error: AggregateError) -> JSONResponse:
@@ -305,4 +318,6 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
                                 status_code=422)
         return JSONResponse(body, status_code=201 if result.status == "ingested" else 200)
 
+    app.include_router(complaints_router(settings, catalog, lambda header: _auth_refusal(header, config.deposit_token),
+                                         config.models_cache_s))
     return app

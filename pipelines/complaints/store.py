@@ -8,7 +8,9 @@ outside the canonical ones (a contact, a name) are not kept.
 The store is hive-partitioned Parquet, `tickets/month=YYYY-MM/part.parquet` (`month=unknown` for tickets
 without a time), rebuilt beside the old one and swapped in whole (khlang.swap): a reader sees the old or
 the new store, a crash loses nothing. A ticket already stored is replaced only by a version with a later
-last activity, so importing the same file again changes nothing (idempotent). One import at a time."""
+last activity, so importing the same file again changes nothing (idempotent). One import at a time.
+Near-duplicates (models.complaints.duplicates) are grouped over the whole store whenever it changes:
+`group_id` names each ticket's group by its earliest ticket, `group_size` counts it."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ import pandas as pd
 from khlang.catalog import Catalog
 from khlang.locks import exclusive_lock
 from khlang.swap import recover, swap_in, temp_beside
+from models.complaints.duplicates import group_duplicates
 from models.complaints.labels import parse_types
 from pipelines.complaints.intake import STAGE, check_rows, parse_times
 from pipelines.complaints.privacy import mask
@@ -37,7 +40,8 @@ __all__ = ["ImportReport", "import_files", "read_store", "STORE_COLUMNS"]
 STORE_COLUMNS = ("ticket_id", "text", "types", "type_raw", "organization", "lon", "lat", "address_province",
                  "address_district", "address_subdistrict", "province_code", "district_code", "subdistrict_code",
                  "lao_code", "place_method", "state", "stage", "reported_at", "last_activity", "masked",
-                 "source_file", "source_record", "file_sha256", "month")
+                 "source_file", "source_record", "file_sha256", "group_id", "group_size", "month")
+_DERIVED = ("source_file", "source_record", "file_sha256", "group_id", "group_size")  # not what a ticket says
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,7 @@ def _canonical(rows: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
         "reported_at": reported, "last_activity": parse_times(rows["last_activity"]),
         "masked": [",".join(f"{k}:{v}" for k, v in sorted(m.found.items())) for m in masked],
         "source_file": rows["source_file"], "source_record": rows["source_record"].astype("int32"),
-        "file_sha256": rows["file_sha256"],
+        "file_sha256": rows["file_sha256"], "group_id": rows["ticket_id"].str.strip(), "group_size": 1,
         "month": reported.dt.strftime("%Y-%m").fillna("unknown")})
     return out[list(STORE_COLUMNS)]
 
@@ -131,12 +135,14 @@ def read_store(catalog: Catalog) -> pd.DataFrame:
         return pd.DataFrame(columns=list(STORE_COLUMNS))
     frame = pd.read_parquet(catalog.complaints_store)
     frame["month"] = frame["month"].astype(str)
+    if "group_id" not in frame.columns:  # a store written before duplicates were grouped: groups of one
+        frame = frame.assign(group_id=frame["ticket_id"], group_size=1)
     return frame[list(STORE_COLUMNS)]
 
 
 def _content(frame: pd.DataFrame) -> pd.Series:
     """A digest of what a ticket says (not where it was read from), to tell an unchanged re-import."""
-    keep = [c for c in STORE_COLUMNS if c not in ("source_file", "source_record", "file_sha256")]
+    keep = [c for c in STORE_COLUMNS if c not in _DERIVED]
     values = frame[keep].astype(object)
     return pd.util.hash_pandas_object(values.where(values.notna(), "").astype(str), index=False)
 
@@ -193,6 +199,8 @@ def import_files(files: list[Path], catalog: Catalog, gaz: Gazetteer) -> ImportR
         canonical = _canonical(good, gaz) if len(good) else pd.DataFrame(columns=list(STORE_COLUMNS))
         store, new, updated, unchanged = _merge(read_store(catalog), canonical)
         if new or updated or not catalog.complaints_store.exists():
+            groups = group_duplicates(store)  # re-reports of one problem: over the whole store
+            store = store.assign(group_id=groups["group_id"], group_size=groups["group_size"].astype("int32"))
             _write_store(store, catalog.complaints_store, build_id)
         report = ImportReport(
             files=len(files), rows=len(rows), new=new, updated=updated, unchanged=unchanged, quarantined=len(bad),

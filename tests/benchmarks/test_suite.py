@@ -71,6 +71,8 @@ def test_fuzz_section_runs_every_check_and_keeps_nothing_from_refused_deposits(s
     assert runs["deposits, valid token"]["requests"] > 0
     assert fuzz["deposit_files_stored"] <= fuzz["deposits_accepted"]
     assert fuzz["deposits_accepted"] > 0 or fuzz["store_files_written"] == 0
+    assert runs["complaints, valid token"]["requests"] > 0
+    assert fuzz["complaint_cases_stored"] == fuzz["complaints_accepted"]  # one case per 201, none from a 422
 
 
 def test_load_counts_from_the_due_time_and_reports_refused_connections(tmp_path):

@@ -1,0 +1,87 @@
+"""Near-duplicate complaints: the same problem reported several times is grouped into one case.
+
+Two tickets are the same problem when they are close in space (within `radius_m`, haversine), close in
+time (within `days`), share a problem type (or both have none yet), and say similar things (cosine of
+their character 1–3-gram TF-IDF vectors ≥ `similarity`). Groups are the connected components of that
+relation (scipy), so a chain of re-reports forms one group; a group is named by its earliest ticket.
+Tickets without coordinates or time are groups of one. Pure: a frame in, a frame out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+__all__ = ["DuplicateRule", "group_duplicates"]
+
+_EARTH_M = 6_371_000.0
+
+
+@dataclass(frozen=True)
+class DuplicateRule:
+    radius_m: float = 100.0
+    days: float = 7.0
+    similarity: float = 0.5
+
+
+def _pairs_near(lat: np.ndarray, lon: np.ndarray, radius_m: float) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.neighbors import BallTree
+
+    points = np.radians(np.column_stack([lat, lon]))
+    neighbours = BallTree(points, metric="haversine").query_radius(points, r=radius_m / _EARTH_M)
+    i = np.repeat(np.arange(len(points)), [len(n) for n in neighbours])
+    j = np.concatenate(neighbours) if len(neighbours) else np.zeros(0, int)
+    keep = i < j
+    return i[keep], j[keep]
+
+
+def _share_a_type(types: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Pairs with a type in common, or both without any: one bit per type (a type past the 63rd shares
+    a bit with another: at worst a pair is compared on its text that need not have been)."""
+    bit: dict[str, int] = {}
+    masks = np.zeros(len(types), dtype=np.uint64)
+    for k, value in enumerate(types):
+        for t in filter(None, value.split(",")):
+            masks[k] |= np.uint64(1) << np.uint64(bit.setdefault(t, len(bit)) % 63)
+    return ((masks[i] & masks[j]) != 0) | ((masks[i] == 0) & (masks[j] == 0))
+
+
+def _similar(texts: list[str], i: np.ndarray, j: np.ndarray, threshold: float) -> np.ndarray:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if not len(i):
+        return np.zeros(0, dtype=bool)
+    involved, position = np.unique(np.concatenate([i, j]), return_inverse=True)  # only texts in a pair
+    vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True).fit_transform(
+        [texts[k] for k in involved])
+    a, b = position[:len(i)], position[len(i):]
+    cosine = np.asarray(vectors[a].multiply(vectors[b]).sum(axis=1)).ravel()
+    return cosine >= threshold
+
+
+def group_duplicates(frame: pd.DataFrame, rule: DuplicateRule = DuplicateRule()) -> pd.DataFrame:
+    """For tickets with columns ticket_id, text, types, lon, lat, reported_at: `group_id` (the earliest
+    ticket of its group) and `group_size`, index aligned with `frame`."""
+    out = pd.DataFrame({"group_id": frame["ticket_id"].to_numpy(), "group_size": 1}, index=frame.index)
+    placed = frame["lon"].notna() & frame["lat"].notna() & frame["reported_at"].notna()
+    rows = frame[placed]
+    if len(rows) < 2:
+        return out
+    i, j = _pairs_near(rows["lat"].to_numpy(float), rows["lon"].to_numpy(float), rule.radius_m)
+    seconds = rows["reported_at"].astype("int64").to_numpy() / 1e9
+    close = np.abs(seconds[i] - seconds[j]) <= rule.days * 86400
+    i, j = i[close], j[close]
+    same = _share_a_type(rows["types"].fillna("").to_numpy(), i, j)
+    i, j = i[same], j[same]
+    similar = _similar(rows["text"].fillna("").astype(str).tolist(), i, j, rule.similarity)
+    i, j = i[similar], j[similar]
+    graph = sparse.coo_matrix((np.ones(len(i)), (i, j)), shape=(len(rows), len(rows)))
+    _, component = connected_components(graph, directed=False)
+    order = pd.DataFrame({"component": component, "at": seconds, "ticket_id": rows["ticket_id"].to_numpy()})
+    first = order.sort_values(["at", "ticket_id"]).drop_duplicates("component").set_index("component")["ticket_id"]
+    out.loc[rows.index, "group_id"] = first.reindex(component).to_numpy()
+    out.loc[rows.index, "group_size"] = np.bincount(component)[component]
+    return out
