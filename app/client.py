@@ -41,12 +41,10 @@ class KhlangClient:
         self.base_url = (base_url or api_url()).rstrip("/")
         self.timeout_s = timeout_s
 
-    def get(self, path: str, **params: Any) -> dict:
-        """GET base_url + path with the non-None params; the decoded JSON, or ApiError."""
-        query = {k: v for k, v in params.items() if v is not None}
+    def _send(self, method: str, path: str, **request: Any) -> dict:
         try:
             with httpx.Client(base_url=self.base_url, timeout=self.timeout_s, trust_env=False) as http:
-                response = http.get(path, params=query)
+                response = http.request(method, path, **request)
         except httpx.HTTPError as error:
             raise ApiError(f"{type(error).__name__}: {error}") from None
         if response.status_code >= 400:
@@ -54,11 +52,36 @@ class KhlangClient:
                 detail = response.json().get("detail", response.text)
             except ValueError:
                 detail = response.text
-            raise ApiError(f"{response.status_code} {path}: {detail}", response.status_code)
+            raise ApiError(f"{response.status_code} {path}: {detail}" if method == "GET" else str(detail),
+                           response.status_code)
         return response.json()
+
+    def get(self, path: str, **params: Any) -> dict:
+        """GET base_url + path with the non-None params; the decoded JSON, or ApiError."""
+        return self._send("GET", path, params={k: v for k, v in params.items() if v is not None})
+
+    def post(self, path: str, body: dict) -> dict:
+        """POST base_url + path with a JSON body; the decoded JSON, or ApiError (its detail as the message)."""
+        return self._send("POST", path, json=body)
 
     def health(self) -> dict:
         return self.get("/health")
+
+    def complaints(self, **filters: Any) -> dict:
+        """Cases (total, cases) filtered by province_code, district_code, lao_code, type, stage, limit, offset."""
+        return self.get("/v1/complaints", **filters)
+
+    def complaint_summary(self, by: str = "district", code: str | None = None) -> list[dict]:
+        return self.get("/v1/complaints/summary", by=by, code=code)["rows"]
+
+    def complaint_trend(self, province_code: str | None = None, weeks: int = 52) -> list[dict]:
+        return self.get("/v1/complaints/trend", province_code=province_code, weeks=weeks)["rows"]
+
+    def submit_complaint(self, body: dict) -> dict:
+        return self.post("/v1/complaints", body)
+
+    def complaint_forecast(self, district_code: str, type: str = "ทั้งหมด") -> dict:
+        return self.get("/v1/complaints/forecast", district_code=district_code, type=type)
 
     def hierarchy(self, q: str | None = None, level: str | None = None, parent: int | None = None,
                   limit: int = 50) -> list[dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.i18n_complaints import COMPLAINT_STRINGS
 from khlang.domain.metrics import METRICS
 from khlang.domain.reference import LAO_TYPES
 
@@ -176,6 +177,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "only_quarantined": ("เฉพาะไฟล์ที่มีระเบียนถูกกักกัน", "Only files with quarantined records"),
 }
 
+
+STRINGS.update(COMPLAINT_STRINGS)
 
 def t(key: str, lang: str = "th", **values: object) -> str:
     """The string `key` in `lang` ('th' or 'en') with its placeholders filled."""

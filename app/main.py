@@ -24,6 +24,8 @@ PAGES = (
     ("views/waste.py", "page_waste", ":material/delete:"),
     ("views/model_board.py", "page_models", ":material/model_training:"),
     ("views/data_quality.py", "page_quality", ":material/fact_check:"),
+    ("views/complaints.py", "page_complaints", ":material/campaign:"),
+    ("views/report.py", "page_report", ":material/add_comment:"),
 )
 
 

@@ -177,11 +177,12 @@ def _run(stages: Sequence, *, only: str | None = None, force: Sequence[str] | No
 def _stages(source: str = "ingest", scale: str = "small", *, families: Sequence[str] = FAMILIES,
             alias: str = "champion", **options: Any) -> tuple:
     """Khlang's stages from `source` on (a single command runs one of them: the others give it its inputs)."""
+    from commands.complaint_stage import complaints_stage
     from commands.stages import default_stages, forecast_stage, train_stage
 
     try:
-        return default_stages(source, scale, extra=(train_stage(families), forecast_stage(families, alias)),
-                              **options)
+        return default_stages(source, scale, **options, extra=(
+            train_stage(families), forecast_stage(families, alias), complaints_stage()))
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
 

@@ -27,7 +27,7 @@ __all__ = ["SOURCES", "STAGE_NAMES", "default_stages", "generate_stage", "ingest
            "features_stage", "train_stage", "forecast_stage"]
 
 SOURCES = ("generate", "ingest")
-STAGE_NAMES = ("generate", "ingest", "panel", "features", "train", "forecast")
+STAGE_NAMES = ("generate", "ingest", "panel", "features", "train", "forecast", "complaints")
 
 
 # --- shared by the data stages ----------------------------------------------------------------------
@@ -90,7 +90,8 @@ def generate_stage(scale: str, seed: int | None = None, dirty_share: float | Non
 
         catalog = context.catalog
         return generate_dataset(context.reference, context.settings.thailand_dir, raw_dir=catalog.raw,
-                                truth_dir=catalog.truth, progress=context.progress, **options(context))
+                                truth_dir=catalog.truth, progress=context.progress, complaints=True,
+                                **options(context))
 
     return Stage("generate", fingerprint, outputs_exist, run, output=lambda c: file_sha256(listed(c)))
 

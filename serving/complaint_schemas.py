@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 __all__ = ["ComplaintIn", "ContactIn", "CaseOut", "CaseCreated", "CaseList", "CaseDetail", "EventIn", "EventOut",
-           "ClassifyIn", "ClassifyOut", "SummaryRow", "SummaryResponse", "ContactOut"]
+           "ClassifyIn", "ClassifyOut", "SummaryRow", "SummaryResponse", "ContactOut", "TrendRow", "TrendResponse", "VolumePoint", "VolumeResponse"]
 
 
 class ContactIn(BaseModel):
@@ -108,6 +108,33 @@ class SummaryRow(BaseModel):
     resolved_within_target: float | None
     reopen_rate: float | None
     oldest_open_days: float | None
+
+
+class TrendRow(BaseModel):
+    week: dt.date = Field(description="the Monday the week starts on")
+    type: str
+    cases: int
+
+
+class TrendResponse(BaseModel):
+    rows: list[TrendRow]
+
+
+class VolumePoint(BaseModel):
+    week: dt.date
+    forecast: float
+    lo80: float
+    hi80: float
+    lo95: float
+    hi95: float
+
+
+class VolumeResponse(BaseModel):
+    district_code: str
+    type: str
+    model: str | None = Field(description="the forecaster chosen on the backtest (null: nothing published)")
+    history: list[TrendRow] = Field(description="cases reported per week in this district and type")
+    points: list[VolumePoint] = Field(description="weekly forecasts with 80 % and 95 % intervals")
 
 
 class SummaryResponse(BaseModel):

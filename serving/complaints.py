@@ -21,7 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from khlang.catalog import Catalog
 from khlang.config import Settings
-from pipelines.complaints.accountability import TARGET_DAYS, accountability
+from pipelines.complaints.accountability import TARGET_DAYS, accountability, explode_types
 from pipelines.complaints.cases import (
     CaseError,
     Submission,
@@ -42,6 +42,8 @@ from serving.complaint_schemas import (
     EventIn,
     EventOut,
     SummaryResponse,
+    TrendResponse,
+    VolumeResponse,
 )
 from serving.schemas import ErrorResponse
 
@@ -79,6 +81,7 @@ class _Cases:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog, self.lock, self.key, self.frame = catalog, threading.Lock(), None, None
+        self.weekly_key, self.weekly_counts = None, None
 
     def _key(self) -> tuple:
         folders = (self.catalog.complaints_store, self.catalog.complaints_submitted, self.catalog.complaints_events)
@@ -90,6 +93,16 @@ class _Cases:
             if key != self.key:
                 self.frame, self.key = read_cases(self.catalog).set_index("ticket_id", drop=False), key
             return self.frame
+
+    def weekly(self):
+        """models.complaints.volume.weekly_counts of every case (districts), for the current cases."""
+        from models.complaints.volume import weekly_counts
+
+        frame = self.get()
+        with self.lock:
+            if self.weekly_key != self.key:
+                self.weekly_counts, self.weekly_key = weekly_counts(frame.reset_index(drop=True)), self.key
+            return self.weekly_counts
 
 
 class _Classifier:
@@ -201,6 +214,51 @@ def complaints_router(settings: Settings, catalog: Catalog, refusal: Callable[[s
             "type", "cases", "open", "median_days_to_first_action", "median_days_to_resolve",
             "resolved_within_target", "reopen_rate", "oldest_open_days")}} for _, r in table.iterrows()]
         return {"by": by, "target_days": target_days, "rows": rows}
+
+    @router.get("/trend", response_model=TrendResponse, responses=_ERRORS)
+    def trend(province_code: str | None = None, district_code: str | None = None,
+              weeks: Annotated[int, Query(ge=1, le=520)] = 52) -> dict:
+        """Cases reported per week (Monday) and problem type over the last `weeks` weeks of the data."""
+        frame = cases.get().reset_index(drop=True)
+        for column, value in (("province_code", province_code), ("district_code", district_code)):
+            if value:
+                frame = frame[frame[column] == value]
+        frame = frame[frame["reported_at"].notna()]
+        if frame.empty:
+            return {"rows": []}
+        exploded = explode_types(frame)
+        exploded["week"] = exploded["reported_at"].dt.tz_convert(None).dt.to_period("W-SUN").dt.start_time
+        last = exploded["week"].max()
+        recent = exploded[exploded["week"] > last - pd.Timedelta(weeks=weeks)]
+        counts = recent.groupby(["week", "type"]).size().rename("cases").reset_index()
+        return {"rows": [{"week": r.week.date(), "type": r.type, "cases": int(r.cases)} for r in counts.itertuples()]}
+
+    @router.get("/forecast", response_model=VolumeResponse, responses=_ERRORS)
+    def forecast(district_code: Annotated[str, Query(pattern=r"^\d{4}$", description="4-digit district code")],
+                 type: Annotated[str, Query(description="a problem type, or ทั้งหมด (all)")] = "ทั้งหมด",
+                 weeks: Annotated[int, Query(ge=1, le=520)] = 52) -> dict:
+        """The published weekly forecast of cases in a district (and type), beside its recent weekly history
+        (`khlang pipeline`'s complaints stage publishes them)."""
+        from models.complaints.volume import TOTAL
+
+        published = catalog.complaints / "forecast.parquet"
+        frame = pd.read_parquet(published) if published.is_file() else pd.DataFrame()
+        rows = frame[(frame["district_code"] == district_code) & (frame["type"] == type)] if len(frame) else frame
+        counts = cases.weekly()
+        keys = counts.keys
+        match = keys.index[(keys["district_code"] == district_code) & (keys["type"] == (type or TOTAL))]
+        history = []
+        if len(match):
+            values = counts.counts[match[0]][-weeks:]
+            history = [{"week": w.date(), "type": type, "cases": int(v)}
+                       for w, v in zip(counts.weeks[-weeks:], values, strict=True)]
+        if not len(rows) and not history:
+            raise HTTPException(404, f"no complaints and no forecast for district {district_code} and type {type}")
+        points = [{"week": pd.Timestamp(r.week).date(), **{k: float(getattr(r, k)) for k in
+                                                            ("forecast", "lo80", "hi80", "lo95", "hi95")}}
+                  for r in rows.sort_values("week").itertuples()] if len(rows) else []
+        return {"district_code": district_code, "type": type, "model": str(rows["model"].iloc[0]) if len(rows) else None,
+                "history": history, "points": points}
 
     @router.post("/classify", response_model=ClassifyOut, responses=_INPUT)
     def classify(body: ClassifyIn) -> dict:

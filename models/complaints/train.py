@@ -28,7 +28,7 @@ from models.tracking.runs import training_cycle
 from pipelines.complaints.traffy import read_tickets
 
 __all__ = ["TrainReport", "labelled_tickets", "train_classifier", "classify_tickets", "ClassifyReport",
-           "NotEnoughLabels"]
+           "NotEnoughLabels", "publish_volumes"]
 
 HOLDOUT_SHARE = 0.2
 
@@ -147,3 +147,20 @@ def classify_tickets(path: Path, output: Path, catalog: Catalog, engine: Engine 
     counts = out["type"].str.split(",").explode().value_counts()
     return ClassifyReport(tickets=len(out), seconds=seconds, output=output,
                           type_counts={str(k): int(v) for k, v in counts.items() if k})
+
+
+def publish_volumes(catalog: Catalog, engine: Engine = IN_PROCESS, horizon_weeks: int = 8):
+    """Forecast weekly complaint volumes per district and type from the complaints store
+    (models.complaints.volume) and write them, atomically, to <work>/complaints/forecast.parquet (what
+    GET /v1/complaints/forecast serves); the VolumeForecast."""
+    import io
+
+    from models.complaints.volume import forecast_volume
+    from pipelines.complaints.store import read_store
+    from pipelines.generate.writers import atomic_write_bytes
+
+    volume = forecast_volume(read_store(catalog), horizon_weeks=horizon_weeks, engine=engine)
+    buffer = io.BytesIO()
+    volume.frame.to_parquet(buffer, index=False)
+    atomic_write_bytes(catalog.complaints / "forecast.parquet", buffer.getvalue())
+    return volume

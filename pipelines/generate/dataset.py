@@ -18,6 +18,7 @@ from khlang.domain.metrics import BUDGET_TYPES, ELDERLY_TIERS, METRIC_NAMES, met
 from khlang.domain.reference import REGIONS, ReferenceData
 from pipelines.generate.budget import budget_series
 from pipelines.generate.calibrate import calibration_figures
+from pipelines.generate.complaints import TICKETS_FILE, generate_complaints, write_complaints
 from pipelines.generate.dirt import EXPECTED_REASON, DirtEntry, inject_dirt
 from pipelines.generate.gaps import Delivery, plan_delivery
 from pipelines.generate.layouts import (
@@ -60,6 +61,7 @@ class GenerateReport:
     files: list[str]
     calibration: dict = field(default_factory=dict)
     seconds: float = 0.0
+    n_complaints: int = 0  # citizens' complaints written (generate_dataset(complaints=True))
 
     def summary(self) -> str:
         """A few lines for the terminal."""
@@ -69,7 +71,7 @@ class GenerateReport:
         return "\n".join([
             f"scale {self.scale}, seed {self.seed}: {self.n_laos} units in {len(self.provinces)} provinces, "
             f"{self.n_files} files, {self.n_truth_records:,} truth records, {self.n_dirty_records:,} dirty, "
-            f"{self.seconds:.1f} s",
+            + (f"{self.n_complaints:,} complaints, " if self.n_complaints else "") + f"{self.seconds:.1f} s",
             f"waste vs real: max relative error {cal.get('waste_max_rel_error', float('nan')):.4%}",
             f"elderly recipients (all tiers): {fy}" + (
                 f"; income-test scenario: {cal['income_test_cut']:.0%} of new entrants removed from Aug 2023"
@@ -209,10 +211,12 @@ def _clear_previous(raw_dir: Path, truth_dir: Path) -> None:
 
 def generate_dataset(reference: ReferenceData, thailand_dir: Path, scale: str, seed: int, raw_dir: Path,
                      truth_dir: Path, dirty_share: float = 0.002, progress: Progress | None = None,
-                     income_test_cut: float = 0.0) -> GenerateReport:
+                     income_test_cut: float = 0.0, complaints: bool = False) -> GenerateReport:
     """Write raw agency files to raw_dir and the clean truth to truth_dir; same seed, same bytes.
     income_test_cut: share of new elderly entrants the August 2023 income test removes (0 = none, the
-    record; a positive share is a policy scenario, pipelines.generate.welfare)."""
+    record; a positive share is a policy scenario, pipelines.generate.welfare). complaints: also write the
+    units' citizens' complaints over the same months (raw_dir/complaints/tickets.csv.gz, a Traffy-style
+    file for `khlang complaints import`; pipelines.generate.complaints)."""
     started = time.perf_counter()
     say = progress or (lambda stage, done, total: None)
     raw_dir, truth_dir = Path(raw_dir), Path(truth_dir)
@@ -240,6 +244,7 @@ def generate_dataset(reference: ReferenceData, thailand_dir: Path, scale: str, s
     dirt = inject_dirt(tables, units, late_of, set(reference.provinces["province_code"]), register,
                        dirty_share, rngs[7])
     _clear_previous(raw_dir, truth_dir)
+    (raw_dir / TICKETS_FILE).unlink(missing_ok=True)
     file_rows, positions = [], []
     province_name = dict(zip(reference.provinces["province_code"], reference.provinces["name_th"], strict=True))
     for k, table in enumerate(tables):
@@ -258,6 +263,12 @@ def generate_dataset(reference: ReferenceData, thailand_dir: Path, scale: str, s
                           "late": table.late, **{k2: v for k2, v in vars(table.style).items()},
                           "header_row": table.style.header_row, "n_rows": len(frame),
                           "n_values": int((frame.iloc[:, [roles.index(r) for r in value_roles]] != "").to_numpy().sum())})
+    tickets = pd.DataFrame()
+    if complaints:
+        months = axis.days.astype("datetime64[D]")  # first day .. the day after the last month
+        tickets = generate_complaints(reference, units, months[0].item(), (months[-1].astype("datetime64[M]") + 1)
+                                      .astype("datetime64[D]").item(), seed, dirty_share)
+        write_complaints(tickets, raw_dir)
     say("write", len(tables), len(tables))
     say("truth", 0, 1)
     codes = units["lao_code"].to_numpy()
@@ -274,10 +285,11 @@ def generate_dataset(reference: ReferenceData, thailand_dir: Path, scale: str, s
     real = waste_yearly.pivot(index="province_code", columns="year_be", values="generated_ton_day")
     calibration = calibration_figures(units, monthly, appropriation, real, axis)
     calibration["income_test_cut"] = income_test_cut
-    report = GenerateReport(scale=scale, seed=seed, provinces=provinces, n_laos=len(units), n_files=len(tables),
-                            n_truth_records=records.num_rows, n_dirty_records=len(dirt),
-                            files=[t.path for t in tables], calibration=calibration,
-                            seconds=round(time.perf_counter() - started, 2))
+    files = [t.path for t in tables] + ([TICKETS_FILE] if complaints else [])
+    report = GenerateReport(scale=scale, seed=seed, provinces=provinces, n_laos=len(units), n_files=len(files),
+                            n_truth_records=records.num_rows, n_dirty_records=len(dirt), files=files,
+                            calibration=calibration, seconds=round(time.perf_counter() - started, 2),
+                            n_complaints=len(tickets))
     atomic_write_bytes(truth_dir / "report.json", report.to_json().encode("utf-8"))
     say("truth", 1, 1)
     return report
