@@ -60,9 +60,11 @@ class KhlangClient:
         """GET base_url + path with the non-None params; the decoded JSON, or ApiError."""
         return self._send("GET", path, params={k: v for k, v in params.items() if v is not None})
 
-    def post(self, path: str, body: dict) -> dict:
-        """POST base_url + path with a JSON body; the decoded JSON, or ApiError (its detail as the message)."""
-        return self._send("POST", path, json=body)
+    def post(self, path: str, body: dict, token: str | None = None) -> dict:
+        """POST base_url + path with a JSON body (and the operator's bearer token, when given); the decoded
+        JSON, or ApiError (its detail as the message)."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return self._send("POST", path, json=body, headers=headers)
 
     def health(self) -> dict:
         return self.get("/health")
@@ -76,6 +78,15 @@ class KhlangClient:
 
     def complaint_trend(self, province_code: str | None = None, weeks: int = 52) -> list[dict]:
         return self.get("/v1/complaints/trend", province_code=province_code, weeks=weeks)["rows"]
+
+    def complaint(self, case_id: str) -> dict:
+        return self.get(f"/v1/complaints/{case_id}")
+
+    def suggest_types(self, text: str) -> dict:
+        return self.post("/v1/complaints/classify", {"text": text})
+
+    def complaint_event(self, case_id: str, kind: str, value: str, by: str, token: str) -> dict:
+        return self.post(f"/v1/complaints/{case_id}/events", {"kind": kind, "value": value, "by": by}, token)
 
     def submit_complaint(self, body: dict) -> dict:
         return self.post("/v1/complaints", body)

@@ -25,6 +25,7 @@ PAGES = (
     ("views/model_board.py", "page_models", ":material/model_training:"),
     ("views/data_quality.py", "page_quality", ":material/fact_check:"),
     ("views/complaints.py", "page_complaints", ":material/campaign:"),
+    ("views/complaint_review.py", "page_review", ":material/rule:"),
     ("views/report.py", "page_report", ":material/add_comment:"),
 )
 

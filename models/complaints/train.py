@@ -28,7 +28,7 @@ from models.tracking.runs import training_cycle
 from pipelines.complaints.traffy import read_tickets
 
 __all__ = ["TrainReport", "labelled_tickets", "train_classifier", "classify_tickets", "ClassifyReport",
-           "NotEnoughLabels", "publish_volumes"]
+           "NotEnoughLabels", "publish_volumes", "officer_labels"]
 
 HOLDOUT_SHARE = 0.2
 
@@ -68,12 +68,29 @@ class TrainReport:
                 f"({self.registration.reason})")
 
 
+def officer_labels(catalog: Catalog) -> pd.DataFrame:
+    """ticket_id, text, type of the work folder's cases whose types an officer confirmed or corrected
+    (POST /v1/complaints/{case_id}/events, kind `type`): new labels for the next training."""
+    from pipelines.complaints.cases import read_cases
+
+    cases = read_cases(catalog)
+    if not len(cases):
+        return pd.DataFrame(columns=["ticket_id", "text", "type"])
+    corrected = cases[cases["corrected"].astype(bool)]
+    return pd.DataFrame({"ticket_id": corrected["ticket_id"].astype(str), "text": corrected["text"].astype(str),
+                         "type": corrected["types"].astype(str)})
+
+
 def train_classifier(files: Sequence[Path], catalog: Catalog, engine: Engine = IN_PROCESS,
                      min_support: int = MIN_SUPPORT, say: Callable[[str], None] | None = None) -> TrainReport:
     say = say or (lambda _message: None)
     start = time.perf_counter()
     frame = pd.concat([read_tickets(Path(f), required=("text", "type")) for f in files], ignore_index=True)
-    say(f"read {len(frame):,} tickets; masking and normalising the texts")
+    corrections = officer_labels(catalog)
+    if len(corrections):  # an officer's confirmed or corrected types are labels; they replace a file's own
+        frame = pd.concat([frame[~frame["ticket_id"].isin(corrections["ticket_id"])],
+                           corrections.reindex(columns=frame.columns, fill_value="")], ignore_index=True)
+    say(f"read {len(frame):,} tickets ({len(corrections):,} labelled by officers); masking and normalising the texts")
     texts, labels, unlabelled = labelled_tickets(frame)
     types = taxonomy(labels, min_support=min(min_support, max(2, len(labels) // 50)))
     Y = indicator(labels, types)

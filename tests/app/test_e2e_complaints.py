@@ -26,6 +26,7 @@ from tests.app.test_e2e_browser import _START_S, _process, _settle, _wait_stream
 pytestmark = pytest.mark.slow
 
 TEXT = "ไฟทางดับทั้งซอย มืดมาก อันตรายตอนกลางคืน"
+TOKEN = "e2e-officer-token"
 # a grid point of the clickable map near the middle of the chart: the map's own click handler picks the
 # nearest grid point, so any point inside the drawn area selects a place
 _MAP_POINT = """(() => {
@@ -47,8 +48,7 @@ def servers(settings, ticket_sample, tmp_path_factory) -> Iterator[tuple[str, st
     train_classifier([ticket_sample], catalog)
     publish_volumes(catalog)
     logs = tmp_path_factory.mktemp("complaints-e2e-logs")
-    env = {**os.environ, **runtime_environment(catalog), "KHLANG_WORK_DIR": str(work)}
-    env.pop("KHLANG_DEPOSIT_TOKEN", None)
+    env = {**os.environ, **runtime_environment(catalog), "KHLANG_WORK_DIR": str(work), "KHLANG_DEPOSIT_TOKEN": TOKEN}
     api_port, app_port = free_port(), free_port()
     api_url, app_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{app_port}"
     with _process(serve_command(world, api_port), env, logs / "api.log") as api:
@@ -102,3 +102,17 @@ def test_a_citizen_reports_through_the_page_and_the_case_is_on_the_map(servers, 
     drawn = ("[...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] svg [aria-label]')]"
              f".some(e => (e.getAttribute('aria-label') || '').includes({json.dumps(case_id)}))")
     browser.wait_for(drawn, 60, f"the case {case_id} drawn on the hotspot map")
+
+    # an officer reviews the case: the suggestion is shown, the types confirmed and the case taken on
+    browser.navigate(f"{app_url}/complaint_review")
+    _settle(browser, "ตรวจสอบเรื่องร้องเรียน", "ระบบแนะนำ")
+    _type(browser, 'input[aria-label="หรือพิมพ์เลขที่เรื่อง"]', case_id)
+    browser.send("Input.dispatchKeyEvent", type="keyDown", key="Enter", code="Enter", windowsVirtualKeyCode=13)
+    _settle(browser, "ตรวจสอบเรื่องร้องเรียน", case_id, TEXT)
+    _type(browser, 'input[aria-label="ผู้ดำเนินการ/หน่วยงาน"]', "กองช่าง")
+    browser.click("[...document.querySelectorAll('button')].find(b => b.innerText.trim().endsWith('บันทึก'))")
+    _settle(browser, "ตรวจสอบเรื่องร้องเรียน", f"บันทึกเรื่อง {case_id} แล้ว", shot="complaint_review")
+    with httpx.Client(base_url=api_url, trust_env=False, timeout=60) as api:
+        detail = api.get(f"/v1/complaints/{case_id}").json()
+    assert detail["corrected"] and detail["events"][0]["kind"] == "type" and detail["events"][0]["by"] == "กองช่าง"
+    assert detail["types"] == case["types"]  # confirmed as suggested

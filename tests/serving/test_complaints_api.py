@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from khlang.catalog import Catalog
-from models.complaints.train import train_classifier
+from models.complaints.train import officer_labels, train_classifier
 from pipelines.complaints.cases import read_cases
 from serving.config import ServeConfig
 
@@ -52,7 +52,7 @@ def test_a_complaint_gets_a_case_number_is_masked_placed_and_classified(api, wor
     assert contact.status_code == 200 and contact.json()["contact"]["phone"] == "0812345678"
 
 
-def test_officers_act_with_the_token_and_the_case_follows(api) -> None:
+def test_officers_act_with_the_token_and_the_case_follows(api, world) -> None:
     case_id = api.post("/v1/complaints", json={"text": "ถนนเป็นหลุมลึก รถตกหลุม", "province": "นนทบุรี",
                                                "district": "อ.เมืองนนทบุรี"}).json()["case_id"]
     refused = api.post(f"/v1/complaints/{case_id}/events", json={"kind": "state", "value": "เสร็จสิ้น"})
@@ -67,6 +67,8 @@ def test_officers_act_with_the_token_and_the_case_follows(api) -> None:
     assert detail["responsible_unit"] == "กองช่าง"  # roads, in a municipality of Mueang Nonthaburi
     assert [e["value"] for e in detail["events"]] == ["กำลังดำเนินการ", "ถนน", "เสร็จสิ้น"]
     assert detail["first_action_at"] is not None and detail["resolved_at"] is not None and not detail["reopened"]
+    labels = officer_labels(Catalog.from_settings(world)).set_index("ticket_id")
+    assert labels.at[case_id, "type"] == "ถนน"  # kept as a label for the next `khlang complaints train`
     bad = api.post(f"/v1/complaints/{case_id}/events", json={"kind": "state", "value": "หายไป"}, headers=AUTH)
     assert bad.status_code == 422 and "unknown state" in bad.json()["detail"]
     assert api.post("/v1/complaints/KL-NOPE/events", json={"kind": "state", "value": "เสร็จสิ้น"},

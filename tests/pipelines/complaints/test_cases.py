@@ -13,7 +13,7 @@ from pipelines.complaints.accountability import accountability
 from pipelines.complaints.cases import CaseError, Submission, read_cases, record_event, submit
 from pipelines.complaints.routing import load_gazetteer
 from pipelines.complaints.store import import_files
-from tests.pipelines.complaints.test_store import CLEAN, _write
+from tests.pipelines.complaints.test_complaint_store import CLEAN, _write
 
 T0 = dt.datetime(2023, 3, 1, 8, 0, tzinfo=dt.UTC)
 
