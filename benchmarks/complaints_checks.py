@@ -53,7 +53,7 @@ def placement(frame: pd.DataFrame, gaz) -> dict:
     wrong = placed[checked & ~agree].assign(written=written, lon=lon, lat=lat)
     polygon_of = {code: gaz.polygons[k] for k, code in enumerate(gaz.polygon_district)}
     kinds = []
-    for i, row in wrong.iterrows():
+    for _, row in wrong.iterrows():
         candidates = names[(names["key"] == row["written"])]
         same_province = candidates[candidates["province_code"] == row["province_code"]]
         if candidates.empty:
