@@ -20,12 +20,13 @@ import secrets
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from khlang.catalog import Catalog
 from pipelines.complaints.intake import STATES, THAILAND_BOX
 from pipelines.complaints.privacy import mask
 from pipelines.complaints.routing import Gazetteer, place
-from pipelines.complaints.store import STORE_COLUMNS, read_store
+from pipelines.complaints.store import STORE_COLUMNS, read_store, table_of
 from pipelines.generate.writers import atomic_write_bytes
 
 __all__ = ["CaseError", "Submission", "submit", "record_event", "read_cases", "read_contact", "read_events",
@@ -98,7 +99,7 @@ def submit(sub: Submission, catalog: Catalog, gaz: Gazetteer, classifier=None,
         "masked": ",".join(f"{k}:{v}" for k, v in sorted(masked.found.items())), "source_file": "api",
         "source_record": 1, "file_sha256": "", "group_id": case_id, "group_size": 1, "month": f"{now:%Y-%m}"}
     buffer = io.BytesIO()
-    pd.DataFrame([row]).to_parquet(buffer, index=False)
+    pq.write_table(table_of(pd.DataFrame([row])), buffer)
     if sub.contact:
         _write_contact(catalog, case_id, sub.contact)
     atomic_write_bytes(catalog.complaints_submitted / f"{case_id}.parquet", buffer.getvalue())

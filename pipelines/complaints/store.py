@@ -23,6 +23,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from khlang.catalog import Catalog
 from khlang.locks import exclusive_lock
@@ -35,13 +38,18 @@ from pipelines.complaints.routing import Gazetteer, place
 from pipelines.complaints.traffy import TRAFFY_COLUMNS, TicketFileError, split_coords
 from pipelines.generate.writers import atomic_write_bytes
 
-__all__ = ["ImportReport", "import_files", "read_store", "STORE_COLUMNS"]
+__all__ = ["ImportReport", "import_files", "read_store", "table_of", "FILE_SCHEMA", "STORE_COLUMNS"]
 
 STORE_COLUMNS = ("ticket_id", "text", "types", "type_raw", "organization", "lon", "lat", "address_province",
                  "address_district", "address_subdistrict", "province_code", "district_code", "subdistrict_code",
                  "lao_code", "place_method", "state", "stage", "reported_at", "last_activity", "masked",
                  "source_file", "source_record", "file_sha256", "group_id", "group_size", "month")
 _DERIVED = ("source_file", "source_record", "file_sha256", "group_id", "group_size")  # not what a ticket says
+_TYPES = {"lon": pa.float64(), "lat": pa.float64(), "reported_at": pa.timestamp("us", tz="UTC"),
+          "last_activity": pa.timestamp("us", tz="UTC"), "source_record": pa.int32(), "group_size": pa.int32()}
+# Every file of the store (and every submitted case) is written with this one schema: a column that is
+# empty in one month (no sub-district placed) is still a string there, so the months read as one table.
+FILE_SCHEMA = pa.schema([(c, _TYPES.get(c, pa.string())) for c in STORE_COLUMNS if c != "month"])
 
 
 @dataclass(frozen=True)
@@ -133,10 +141,15 @@ def read_store(catalog: Catalog) -> pd.DataFrame:
     """Every stored ticket (an empty table with the store's columns when there is none)."""
     if not catalog.complaints_store.exists():
         return pd.DataFrame(columns=list(STORE_COLUMNS))
-    frame = pd.read_parquet(catalog.complaints_store)
-    frame["month"] = frame["month"].astype(str)
-    if "group_id" not in frame.columns:  # a store written before duplicates were grouped: groups of one
+    files = ds.dataset(catalog.complaints_store, format="parquet", partitioning="hive")
+    if "group_id" not in files.schema.names:  # a store written before duplicates were grouped: groups of one
+        frame = files.to_table().to_pandas()
         frame = frame.assign(group_id=frame["ticket_id"], group_size=1)
+    else:
+        schema = FILE_SCHEMA.append(pa.field("month", pa.string()))
+        frame = ds.dataset(catalog.complaints_store, format="parquet", partitioning="hive", schema=schema
+                           ).to_table().to_pandas()
+    frame["month"] = frame["month"].astype(str)
     return frame[list(STORE_COLUMNS)]
 
 
@@ -164,13 +177,24 @@ def _merge(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, int, int
             int(known.sum() - replace.sum()))
 
 
+def table_of(frame: pd.DataFrame) -> pa.Table:
+    """Store rows as an Arrow table of FILE_SCHEMA (empty values as nulls of the column's type)."""
+    columns = {}
+    for field in FILE_SCHEMA:
+        values = frame[field.name].astype(object).where(frame[field.name].notna(), None)
+        if pa.types.is_timestamp(field.type):
+            values = pd.to_datetime(values, utc=True)
+        columns[field.name] = pa.array(values, type=field.type, from_pandas=True)
+    return pa.table(columns, schema=FILE_SCHEMA)
+
+
 def _write_store(frame: pd.DataFrame, target: Path, build_id: str) -> None:
     tmp = temp_beside(target, build_id)
     shutil.rmtree(tmp, ignore_errors=True)
     for month, part in frame.groupby("month", sort=True):
         folder = tmp / f"month={month}"
         folder.mkdir(parents=True)
-        part.drop(columns=["month"]).sort_values("ticket_id").to_parquet(folder / "part.parquet", index=False)
+        pq.write_table(table_of(part.drop(columns=["month"]).sort_values("ticket_id")), folder / "part.parquet")
     tmp.mkdir(parents=True, exist_ok=True)
     swap_in(tmp, target, build_id)
 

@@ -102,3 +102,12 @@ def test_a_swap_cut_short_is_recovered_by_the_next_import(tmp_path, catalog, set
     report = import_files([_write(tmp_path / "t.csv", CLEAN)], catalog, gaz)
     assert report.unchanged == 3 and len(read_store(catalog)) == 3
     assert not list(store.parent.glob("tickets.*-crashed"))
+
+
+def test_months_read_as_one_table_when_a_column_is_empty_in_the_first(tmp_path, catalog, settings) -> None:
+    # the earliest month holds only an unplaced ticket: its place columns are all empty there
+    early = {"ticket_id": "2022-ZZZ001", "text": "ไม่ทราบที่", "timestamp": "2022-12-01 00:00:00+00"}
+    import_files([_write(tmp_path / "t.csv", [early, CLEAN[0]])], catalog, load_gazetteer(settings.thailand_dir))
+    store = read_store(catalog).set_index("ticket_id")
+    assert store.at["2023-AAA001", "district_code"] == "1030" and pd.isna(store.at["2022-ZZZ001", "district_code"])
+    assert str(store["reported_at"].dtype).startswith("datetime64") and store["lon"].dtype == "float64"
