@@ -11,16 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from app.geo import round_coordinates
+
 __all__ = ["district_features", "hotspot_map", "click_map", "GRID"]
 
 GRID = 70  # grid points per side of the clickable map: about 1–3 km apart in a province
 _DECIMALS = 3
-
-
-def _round(coords, decimals: int = _DECIMALS):
-    if coords and isinstance(coords[0], (int, float)):
-        return [round(float(c), decimals) for c in coords]
-    return [_round(c, decimals) for c in coords]
 
 
 @functools.lru_cache(maxsize=2)
@@ -35,7 +31,7 @@ def _all_districts(thailand_dir: Path) -> tuple[dict, ...]:
     for polygon, code in zip(gaz.polygons, gaz.polygon_district, strict=True):
         geometry = mapping(polygon.simplify(0.002))
         out.append({"type": "Feature", "geometry": {"type": geometry["type"],
-                                                    "coordinates": _round(geometry["coordinates"])},
+                                                    "coordinates": round_coordinates(geometry["coordinates"], _DECIMALS)},
                     "properties": {"district_code": str(code), "province_code": str(code)[:2],
                                    "name_th": str(names.at[code, "name_th"]), "name_en": str(names.at[code, "name_en"])}})
     return tuple(out)

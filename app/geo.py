@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["BOUNDARIES_FILE", "province_features", "choropleth"]
+__all__ = ["BOUNDARIES_FILE", "province_features", "choropleth", "round_coordinates"]
 
 BOUNDARIES_FILE = "province_boundaries.geojson"
 _DECIMALS = 3  # about 100 m: plenty for a country map, a third of the bytes sent to the browser
 
 
-def _round(coords: list, decimals: int) -> list:
+def round_coordinates(coords: list, decimals: int) -> list:
+    """GeoJSON coordinates (nested lists) rounded to `decimals`."""
     if coords and isinstance(coords[0], (int, float)):
         return [round(float(c), decimals) for c in coords]
-    return [_round(c, decimals) for c in coords]
+    return [round_coordinates(c, decimals) for c in coords]
 
 
 def province_features(thailand_dir: Path) -> list[dict]:
@@ -34,7 +35,7 @@ def province_features(thailand_dir: Path) -> list[dict]:
         if name_th not in code_of:
             raise ValueError(f"province polygon {name_th!r} ({props.get('ADM1_EN')}) is not in provinces.csv")
         geometry = {"type": feature["geometry"]["type"],
-                    "coordinates": _round(feature["geometry"]["coordinates"], _DECIMALS)}
+                    "coordinates": round_coordinates(feature["geometry"]["coordinates"], _DECIMALS)}
         features.append({"type": "Feature", "geometry": geometry,
                          "properties": {"province_code": code_of[name_th], "name_th": name_th,
                                         "name_en": props.get("ADM1_EN")}})

@@ -31,7 +31,7 @@ from pipelines.complaints.privacy import mask, mask_many
 from pipelines.complaints.privacy_corpus import corpus_scores
 from pipelines.complaints.routing import clean_name, load_gazetteer, place
 from pipelines.complaints.store import import_files
-from pipelines.complaints.traffy import read_tickets, split_coords
+from pipelines.complaints.traffy import read_tickets, split_coords, ticket_files
 from pipelines.generate.writers import atomic_write_bytes
 
 __all__ = ["placement", "masking", "dirty_import"]
@@ -134,7 +134,7 @@ def main() -> None:
     parser.add_argument("--data", action="append", type=Path, help="ticket CSV (repeatable)")
     args = parser.parse_args()
     with benchmark_session("local") as (settings, folder, _engine):
-        files = args.data or sorted(p for p in settings.complaints_dir.glob("*.csv*") if p.is_file())
+        files = args.data or ticket_files(settings.complaints_dir)
         frame = pd.concat([read_tickets(f) for f in files], ignore_index=True)
         gaz = load_gazetteer(settings.thailand_dir)
         result = {"files": [str(f) for f in files], "placement": placement(frame, gaz), "masking": masking(frame),

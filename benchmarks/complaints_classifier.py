@@ -23,10 +23,9 @@ import pandas as pd
 from benchmarks.real_data import benchmark_session
 from commands.progress import console
 from models.complaints.classifier import CharTfidf, KeywordRules, MostFrequent, TypeClassifier
-from models.complaints.evaluation import f1_table, holdout_mask, summary
-from models.complaints.labels import indicator, taxonomy
-from models.complaints.train import HOLDOUT_SHARE, _classify_chunk, labelled_tickets
-from pipelines.complaints.traffy import read_tickets
+from models.complaints.evaluation import f1_table, summary
+from models.complaints.train import _classify_chunk, split_labelled
+from pipelines.complaints.traffy import read_tickets, ticket_files
 from pipelines.generate.writers import atomic_write_bytes
 
 __all__ = ["run", "markdown"]
@@ -36,14 +35,9 @@ def run(files: list[Path], engine, limit: int | None = None) -> dict:
     frame = pd.concat([read_tickets(f, required=("text", "type")) for f in files], ignore_index=True)
     if limit:
         frame = frame.sample(n=min(limit, len(frame)), random_state=2568).reset_index(drop=True)
-    texts, labels, unlabelled = labelled_tickets(frame)
-    types = taxonomy(labels)
-    Y = indicator(labels, types)
-    keep = Y.any(axis=1)
-    texts, Y = [t for t, k in zip(texts, keep, strict=True) if k], Y[keep]
-    held = holdout_mask(texts, HOLDOUT_SHARE)
-    train = [t for t, h in zip(texts, held, strict=True) if not h]
-    test = [t for t, h in zip(texts, held, strict=True) if h]
+    split = split_labelled(frame)  # what `khlang complaints train` fits and scores
+    types, Y, held, unlabelled = split.types, split.Y, split.held, split.unlabelled
+    train, test = split.train_texts, split.test_texts
     rows, per_type = [], {}
     for classifier in (MostFrequent(), KeywordRules(), CharTfidf(), TypeClassifier()):
         start = time.perf_counter()
@@ -95,7 +89,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="a seeded sample of this many tickets")
     args = parser.parse_args()
     with benchmark_session(args.cluster) as (settings, folder, engine):
-        files = args.data or sorted(p for p in settings.complaints_dir.glob("*.csv*") if p.is_file())
+        files = args.data or ticket_files(settings.complaints_dir)
         result = run(files, engine, args.limit)
         atomic_write_bytes(folder / "complaints.json", json.dumps(result, ensure_ascii=False, indent=1).encode())
         text = markdown(result)

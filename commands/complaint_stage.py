@@ -35,13 +35,15 @@ class ComplaintsOutcome:
 
 
 def _raw_files(context: PipelineContext) -> list[Path]:
-    folder = context.catalog.raw / "complaints"
-    return sorted(p for p in folder.glob("*.csv*") if p.is_file()) if folder.is_dir() else []
+    from pipelines.complaints.traffy import ticket_files
+
+    return ticket_files(context.catalog.raw / "complaints")
 
 
 def _real_files(context: PipelineContext) -> list[Path]:
-    folder = context.settings.complaints_dir
-    return sorted(p for p in folder.glob("*.csv*") if p.is_file()) if folder.is_dir() else []
+    from pipelines.complaints.traffy import ticket_files
+
+    return ticket_files(context.settings.complaints_dir)
 
 
 def _digest_of(files: list[Path]) -> str:

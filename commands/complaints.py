@@ -31,10 +31,10 @@ def train(
     MLflow and register it (champion when it beats the current one)."""
     from commands.cli import _engine, _settings
     from models.complaints.train import NotEnoughLabels, train_classifier
-    from pipelines.complaints.traffy import TicketFileError
+    from pipelines.complaints.traffy import TicketFileError, ticket_files
 
     settings, catalog = _settings(cluster)
-    files = list(data or sorted(p for p in settings.complaints_dir.glob("*.csv*") if p.is_file()))
+    files = list(data or ticket_files(settings.complaints_dir))
     if not files:
         _fail(f"no ticket files in {settings.complaints_dir}; name one with --data FILE")
     with _engine(settings, catalog) as engine:

@@ -72,9 +72,9 @@ def served_world(tmp_path_factory: pytest.TempPathFactory, settings: Settings, r
 @pytest.fixture(scope="session")
 def real_tickets(settings: Settings):
     """Every real Traffy Fondue ticket of the shared complaints folder, as text (read once)."""
-    from pipelines.complaints.traffy import read_tickets
+    from pipelines.complaints.traffy import read_tickets, ticket_files
 
-    files = sorted(settings.complaints_dir.glob("*.csv*"))
+    files = ticket_files(settings.complaints_dir)
     assert files, f"no ticket file in {settings.complaints_dir}"
     return read_tickets(files[0])
 

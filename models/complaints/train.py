@@ -28,7 +28,7 @@ from models.tracking.runs import training_cycle
 from pipelines.complaints.traffy import read_tickets
 
 __all__ = ["TrainReport", "labelled_tickets", "train_classifier", "classify_tickets", "ClassifyReport",
-           "NotEnoughLabels", "publish_volumes", "officer_labels"]
+           "NotEnoughLabels", "publish_volumes", "officer_labels", "LabelledSplit", "split_labelled"]
 
 HOLDOUT_SHARE = 0.2
 
@@ -44,6 +44,40 @@ def labelled_tickets(frame: pd.DataFrame) -> tuple[list[str], list[list[str]], i
     keep = np.array([bool(ls) for ls in labels]) & (frame["text"].astype(str).str.strip() != "").to_numpy()
     texts = clean_texts(frame.loc[keep, "text"].tolist())
     return texts, [ls for ls, k in zip(labels, keep, strict=True) if k], int((~keep).sum())
+
+
+@dataclass(frozen=True)
+class LabelledSplit:
+    """The labelled tickets of a frame (normalised texts, their types within the taxonomy learnt) and the
+    held-out side of each (by text hash): what `train_classifier` fits and scores, and the benchmark too."""
+
+    texts: list[str]
+    labels: list[list[str]]
+    Y: np.ndarray  # bool [tickets, types]
+    types: tuple[str, ...]
+    held: np.ndarray  # bool [tickets]: held out
+    unlabelled: int  # rows left out: no problem type
+
+    @property
+    def train_texts(self) -> list[str]:
+        return [t for t, h in zip(self.texts, self.held, strict=True) if not h]
+
+    @property
+    def test_texts(self) -> list[str]:
+        return [t for t, h in zip(self.texts, self.held, strict=True) if h]
+
+
+def split_labelled(frame: pd.DataFrame, min_support: int = MIN_SUPPORT,
+                   holdout_share: float = HOLDOUT_SHARE) -> LabelledSplit:
+    """The types with at least `min_support` tickets (fewer on a small file: a fiftieth of its labelled
+    tickets, at least 2), the tickets having one of them, and a held-out `holdout_share` by text hash."""
+    texts, labels, unlabelled = labelled_tickets(frame)
+    types = taxonomy(labels, min_support=min(min_support, max(2, len(labels) // 50)))
+    Y = indicator(labels, types)
+    keep = Y.any(axis=1)
+    texts = [t for t, k in zip(texts, keep, strict=True) if k]
+    labels = [ls for ls, k in zip(labels, keep, strict=True) if k]
+    return LabelledSplit(texts, labels, Y[keep], types, holdout_mask(texts, holdout_share), unlabelled)
 
 
 @dataclass(frozen=True)
@@ -91,26 +125,19 @@ def train_classifier(files: Sequence[Path], catalog: Catalog, engine: Engine = I
         frame = pd.concat([frame[~frame["ticket_id"].isin(corrections["ticket_id"])],
                            corrections.reindex(columns=frame.columns, fill_value="")], ignore_index=True)
     say(f"read {len(frame):,} tickets ({len(corrections):,} labelled by officers); masking and normalising the texts")
-    texts, labels, unlabelled = labelled_tickets(frame)
-    types = taxonomy(labels, min_support=min(min_support, max(2, len(labels) // 50)))
-    Y = indicator(labels, types)
-    labelled = Y.any(axis=1)
-    if len(types) < 2 or labelled.sum() < 50:
-        raise NotEnoughLabels(f"{int(labelled.sum())} labelled tickets in {len(types)} types: a classifier needs "
+    split = split_labelled(frame, min_support)
+    types, Y, held, unlabelled = split.types, split.Y, split.held, split.unlabelled
+    if len(types) < 2 or len(split.texts) < 50:
+        raise NotEnoughLabels(f"{len(split.texts)} labelled tickets in {len(types)} types: a classifier needs "
                               "at least 50 tickets and 2 types with enough examples each")
-    texts = [t for t, keep in zip(texts, labelled, strict=True) if keep]
-    labels = [ls for ls, keep in zip(labels, labelled, strict=True) if keep]
-    Y = Y[labelled]
-    held = holdout_mask(texts, HOLDOUT_SHARE)
-    train_texts = [t for t, h in zip(texts, held, strict=True) if not h]
-    test_texts = [t for t, h in zip(texts, held, strict=True) if h]
+    train_texts, test_texts = split.train_texts, split.test_texts
     say(f"fitting {len(types)} types on {len(train_texts):,} tickets ({engine.describe()})")
     classifier = TypeClassifier().fit(train_texts, Y[~held], types, engine)
     predicted = classifier.predict(test_texts)
     scores = summary(Y[held], predicted)
     per_type = f1_table(Y[held], predicted, types)
     seconds = time.perf_counter() - start
-    key = data_key(texts, labels, HOLDOUT_SHARE)
+    key = data_key(split.texts, split.labels, HOLDOUT_SHARE)
     params = {"files": ",".join(Path(f).name for f in files), "types": ",".join(types), "C": classifier.C,
               "train_tickets": len(train_texts), "holdout_tickets": len(test_texts), "min_support": min_support}
     with training_cycle(FAMILY, "classifier", catalog, params=params) as run:

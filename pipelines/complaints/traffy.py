@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["TRAFFY_COLUMNS", "read_tickets", "split_coords", "TicketFileError"]
+__all__ = ["TRAFFY_COLUMNS", "read_tickets", "split_coords", "ticket_files", "TicketFileError"]
 
 TRAFFY_COLUMNS = ("ticket_id", "type", "text", "organization", "coords", "district", "subdistrict", "province",
                   "timestamp", "state", "last_activity")
@@ -15,6 +15,12 @@ TRAFFY_COLUMNS = ("ticket_id", "type", "text", "organization", "coords", "distri
 
 class TicketFileError(ValueError):
     """A ticket file that cannot be read as a table of tickets."""
+
+
+def ticket_files(folder: Path) -> list[Path]:
+    """The ticket files of a folder (CSV, gzipped or not), in name order; none when it does not exist."""
+    folder = Path(folder)
+    return sorted(p for p in folder.glob("*.csv*") if p.is_file()) if folder.is_dir() else []
 
 
 def read_tickets(path: Path, required: tuple[str, ...] = ("ticket_id", "text")) -> pd.DataFrame:
