@@ -76,8 +76,11 @@ class KhlangClient:
     def complaint_summary(self, by: str = "district", code: str | None = None) -> list[dict]:
         return self.get("/v1/complaints/summary", by=by, code=code)["rows"]
 
-    def complaint_trend(self, province_code: str | None = None, weeks: int = 52) -> list[dict]:
-        return self.get("/v1/complaints/trend", province_code=province_code, weeks=weeks)["rows"]
+    def complaint_peers(self, province_code: str | None = None) -> list[dict]:
+        return self.get("/v1/complaints/peers", province_code=province_code)["rows"]
+
+    def complaint_trend(self, province_code: str | None = None, weeks: int = 52) -> dict:
+        return self.get("/v1/complaints/trend", province_code=province_code, weeks=weeks)
 
     def complaint(self, case_id: str) -> dict:
         return self.get(f"/v1/complaints/{case_id}")

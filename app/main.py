@@ -33,7 +33,8 @@ PAGES = (
 # Widgets whose option labels depend on the language. A browser keeps a widget's choice as its label, so
 # when the language changes each is set again from the script, which sends the choice with its new label.
 _RELABELLED = re.compile(r"^(pref_era|\w+_step\d|ov_family|ov_map_metric|ov_map_mode|ov_drill_province|drill_metric"
-                         r"|welfare_fy|tracker_metric|tracker_fy|tracker_cutoff|waste_fy|models_\w+_metric)$")
+                         r"|welfare_fy|tracker_metric|tracker_fy|tracker_cutoff|waste_fy|models_\w+_metric"
+                         r"|cx_province|cx_fc_district|cx_fc_type|report_province|report_category|rv_state_[\w-]+)$")
 
 
 def _relabel() -> None:

@@ -3,7 +3,8 @@
 1. import the Traffy-style files of work/raw/complaints (what `khlang generate` writes; a user's exports put
    there are taken the same way) into the complaints store (pipelines.complaints.store);
 2. train the type classifier on the real tickets of <data_dir>/complaints (`khlang complaints train`'s
-   default) and register it;
+   default) and register it, unless the champion was trained here from the same real tickets, officers'
+   labels and model code (work/complaints/classifier.key): new raw complaints alone do not retrain it;
 3. forecast weekly complaint volumes per district and type (models.complaints.volume) and publish them to
    work/complaints/forecast.parquet.
 
@@ -52,15 +53,27 @@ def _digest_of(files: list[Path]) -> str:
     return digest(*(files_digest(f.parent, [f.name]) for f in files))
 
 
+def _has_champion(context: PipelineContext) -> bool:
+    from commands.stages import _champions
+
+    return _champions(context, ("complaints",))["complaints"] is not None
+
+
+def _training_key(context: PipelineContext, real: list[Path]) -> str:
+    """What the classifier is trained from: the real ticket files, the officers' labels, the model code."""
+    from models.complaints.train import officer_labels
+
+    labels = officer_labels(context.catalog)
+    return digest(_digest_of(real), labels.to_csv(index=False), source_digest("models.complaints"))
+
+
 def complaints_stage() -> Stage:
     def fingerprint(context: PipelineContext, upstream: Mapping[str, str]) -> str:
         return digest(_digest_of(_raw_files(context)), _digest_of(_real_files(context)), context.catalog.tracking_uri,
                       source_digest(*_CODE))
 
     def outputs_exist(context: PipelineContext) -> bool:
-        from commands.stages import _champions
-
-        has_model = _champions(context, ("complaints",))["complaints"] is not None or not _real_files(context)
+        has_model = _has_champion(context) or not _real_files(context)
         imported = not _raw_files(context) or (context.catalog.complaints_store.exists()
                                                and (context.catalog.complaints / "forecast.parquet").is_file())
         return has_model and imported
@@ -69,6 +82,7 @@ def complaints_stage() -> Stage:
         from models.complaints.train import publish_volumes, train_classifier
         from pipelines.complaints.routing import load_gazetteer
         from pipelines.complaints.store import import_files
+        from pipelines.generate.writers import atomic_write_bytes
 
         say = context.say or (lambda _message: None)
         imported = trained = forecast = ""
@@ -78,8 +92,13 @@ def complaints_stage() -> Stage:
             imported = import_files(raw, context.catalog, load_gazetteer(context.settings.thailand_dir)).summary()
         real = _real_files(context)
         if real:
-            say(f"training the complaint classifier on {', '.join(p.name for p in real)}")
-            trained = train_classifier(real, context.catalog, context.engine, say=say).summary()
+            key, stamp = _training_key(context, real), context.catalog.complaints / "classifier.key"
+            if _has_champion(context) and stamp.is_file() and stamp.read_text(encoding="utf-8") == key:
+                trained = "classifier unchanged: the same real tickets, officers' labels and code as its champion"
+            else:
+                say(f"training the complaint classifier on {', '.join(p.name for p in real)}")
+                trained = train_classifier(real, context.catalog, context.engine, say=say).summary()
+                atomic_write_bytes(stamp, key.encode("utf-8"))
         if context.catalog.complaints_store.exists():
             say("forecasting weekly complaint volumes")
             forecast = publish_volumes(context.catalog, context.engine).summary().splitlines()[0]

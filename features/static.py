@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 
 from khlang.domain.reference import LAO_TYPES
+from khlang.domain.size import AREA_BAND_EDGES_KM2
 
 __all__ = ["STATIC_FEATURE_NAMES", "LAO_TYPE_CODES", "AREA_BAND_EDGES_KM2", "static_features"]
 
 STATIC_FEATURE_NAMES = ("lao_type", "province_code", "region_code", "area_km2", "area_band")
 LAO_TYPE_CODES = {lao_type: code for code, lao_type in enumerate(LAO_TYPES)}  # register type -> 0..6
-AREA_BAND_EDGES_KM2 = (10.0, 25.0, 50.0, 100.0, 250.0, 1000.0)  # band 0: < 10 km2 … band 6: >= 1000 km2
 _AREA_MAX_KM2 = 25_000.0
 
 

@@ -319,5 +319,6 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
         return JSONResponse(body, status_code=201 if result.status == "ingested" else 200)
 
     app.include_router(complaints_router(settings, catalog, lambda header: _auth_refusal(header, config.deposit_token),
-                                         config.models_cache_s))
+                                         config.models_cache_s,
+                                         lambda: model.snapshot().latest_per_lao("population_registered")))
     return app

@@ -118,6 +118,9 @@ class TrendRow(BaseModel):
 
 class TrendResponse(BaseModel):
     rows: list[TrendRow]
+    last_week: dt.date | None = Field(default=None, description="the last week of the data's active period")
+    after_end: int = Field(default=0, description="cases of the area reported after that week (a stray tail), "
+                                                   "not in the trend")
 
 
 class VolumePoint(BaseModel):
@@ -141,3 +144,27 @@ class SummaryResponse(BaseModel):
     by: str
     target_days: float
     rows: list[SummaryRow]
+
+
+class PeerRow(BaseModel):
+    lao_code: str
+    lao_type: str | None
+    province_code: str | None
+    size: str = Field(description="the size band the peers share: registered population, else area")
+    peer_group: str = Field(description="LAO type · size band")
+    cases: int
+    open: int
+    median_days_to_resolve: float | None
+    resolved_within_target: float | None
+    reopen_rate: float | None
+    peers: int = Field(description="LAOs with cases in the peer group, this one included")
+    peer_median_days_to_resolve: float | None
+    peer_p25_days_to_resolve: float | None
+    peer_p75_days_to_resolve: float | None
+    peer_resolved_within_target: float | None
+    vs_peers: float | None = Field(description="median days to resolve / the peers' median - 1")
+
+
+class PeerResponse(BaseModel):
+    target_days: float
+    rows: list[PeerRow]

@@ -21,7 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from khlang.catalog import Catalog
 from khlang.config import Settings
-from pipelines.complaints.accountability import TARGET_DAYS, accountability, explode_types
+from pipelines.complaints.accountability import TARGET_DAYS, accountability, explode_types, peer_comparison
 from pipelines.complaints.cases import (
     CaseError,
     Submission,
@@ -41,6 +41,8 @@ from serving.complaint_schemas import (
     ContactOut,
     EventIn,
     EventOut,
+    PeerResponse,
+    PeerRow,
     SummaryResponse,
     TrendResponse,
     VolumeResponse,
@@ -132,8 +134,9 @@ class _Classifier:
 
 
 def complaints_router(settings: Settings, catalog: Catalog, refusal: Callable[[str | None], tuple[int, str] | None],
-                      models_cache_s: float) -> APIRouter:
-    """`refusal(authorization header)`: (status, message) when the caller may not act, else None."""
+                      models_cache_s: float, populations: Callable[[], dict[str, float]] = dict) -> APIRouter:
+    """`refusal(authorization header)`: (status, message) when the caller may not act, else None;
+    `populations()`: each LAO's latest registered population in the store (code -> persons), for its size."""
     from khlang.domain.reference import load_reference
     from pipelines.complaints.routing import load_gazetteer
     from pipelines.complaints.units import DEFAULT_UNITS_FILE, load_units, responsible_unit
@@ -143,8 +146,12 @@ def complaints_router(settings: Settings, catalog: Catalog, refusal: Callable[[s
     units_file = Path(settings.complaints.units_file) if settings.complaints.units_file else DEFAULT_UNITS_FILE
 
     @functools.cache
+    def register() -> pd.DataFrame:
+        return load_reference(settings.thailand_dir).laos[["lao_code", "lao_type", "province_code", "area_km2"]]
+
+    @functools.cache
     def lao_types() -> dict[str, str]:
-        laos = load_reference(settings.thailand_dir).laos
+        laos = register()
         return dict(zip(laos["lao_code"], laos["lao_type"], strict=True))
 
     def _case(row: pd.Series) -> dict:
@@ -215,23 +222,44 @@ def complaints_router(settings: Settings, catalog: Catalog, refusal: Callable[[s
             "resolved_within_target", "reopen_rate", "oldest_open_days")}} for _, r in table.iterrows()]
         return {"by": by, "target_days": target_days, "rows": rows}
 
+    @router.get("/peers", response_model=PeerResponse, responses=_ERRORS)
+    def peers(province_code: Annotated[str | None, Query(pattern=r"^\d{2}$", description="only its LAOs")] = None,
+              target_days: Annotated[float, Query(gt=0, le=3650)] = TARGET_DAYS) -> dict:
+        """Each LAO's resolution times beside its peers: LAOs with cases of the same type and size (registered
+        population band where the store has it, else area band), compared across the country."""
+        frame = cases.get().reset_index(drop=True)
+        if frame.empty:
+            return {"target_days": target_days, "rows": []}
+        laos = register().assign(population=lambda t: t["lao_code"].map(populations()))
+        table = peer_comparison(frame, laos, target_days=target_days)
+        if province_code:
+            table = table[table["province_code"] == province_code]
+        return {"target_days": target_days, "rows": [{k: _clean(v) for k, v in row.items() if k in PeerRow.model_fields}
+                                                     for row in table.to_dict("records")]}
+
     @router.get("/trend", response_model=TrendResponse, responses=_ERRORS)
     def trend(province_code: str | None = None, district_code: str | None = None,
               weeks: Annotated[int, Query(ge=1, le=520)] = 52) -> dict:
-        """Cases reported per week (Monday) and problem type over the last `weeks` weeks of the data."""
+        """Cases reported per week (Monday, Bangkok time) and problem type over the last `weeks` weeks of the
+        data's active period (models.complaints.volume.active_end, over every case): a few stray cases long
+        after it do not stretch the trend; they are counted in `after_end`."""
+        from models.complaints.volume import active_end, local_monday
+
         frame = cases.get().reset_index(drop=True)
+        frame = frame[frame["reported_at"].notna()]
+        if frame.empty:
+            return {"rows": [], "last_week": None, "after_end": 0}
+        last = active_end(local_monday(frame["reported_at"]))
         for column, value in (("province_code", province_code), ("district_code", district_code)):
             if value:
                 frame = frame[frame[column] == value]
-        frame = frame[frame["reported_at"].notna()]
-        if frame.empty:
-            return {"rows": []}
         exploded = explode_types(frame)
-        exploded["week"] = exploded["reported_at"].dt.tz_convert(None).dt.to_period("W-SUN").dt.start_time
-        last = exploded["week"].max()
-        recent = exploded[exploded["week"] > last - pd.Timedelta(weeks=weeks)]
+        exploded["week"] = local_monday(exploded["reported_at"])
+        recent = exploded[(exploded["week"] > last - pd.Timedelta(weeks=weeks)) & (exploded["week"] <= last)]
+        after = int((local_monday(frame["reported_at"]) > last).sum())
         counts = recent.groupby(["week", "type"]).size().rename("cases").reset_index()
-        return {"rows": [{"week": r.week.date(), "type": r.type, "cases": int(r.cases)} for r in counts.itertuples()]}
+        return {"rows": [{"week": r.week.date(), "type": r.type, "cases": int(r.cases)} for r in counts.itertuples()],
+                "last_week": last.date(), "after_end": after}
 
     @router.get("/forecast", response_model=VolumeResponse, responses=_ERRORS)
     def forecast(district_code: Annotated[str, Query(pattern=r"^\d{4}$", description="4-digit district code")],

@@ -11,6 +11,7 @@ on its own cursor, so concurrent requests never share a DuckDB connection."""
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
 import logging
@@ -47,6 +48,19 @@ _FORECAST_COLUMNS = {"key": "bigint", "date": "timestamp", "step": "bigint", "fo
 _WELFARE_COLUMNS = {"level": "varchar", "key": "bigint", "fiscal_year": "bigint", "item": "varchar",
                     "months": "bigint", "recipients": "double", "rate_baht": "double", "baht": "double",
                     "baht_lo95_sum": "double", "baht_hi95_sum": "double"}
+
+
+# The read-ahead threads: told to stop and waited for at exit, so a process never exits while DuckDB builds a
+# table on one of them (a daemon thread inside DuckDB at interpreter shutdown aborts the process).
+_READ_AHEAD_STOP = threading.Event()
+_READ_AHEAD: list[threading.Thread] = []
+
+
+@atexit.register
+def _stop_read_ahead() -> None:
+    _READ_AHEAD_STOP.set()
+    for thread in list(_READ_AHEAD):
+        thread.join(timeout=60)
 
 
 def fiscal_year_sql(column: str) -> str:
@@ -225,11 +239,15 @@ class Snapshot:
         """Read every metric's store table and build its aggregate cubes now (ReadModel starts this in a
         thread for each new snapshot), so no first aggregate waits for them (seconds at thailand scale)."""
         for metric in METRICS:
+            if _READ_AHEAD_STOP.is_set():
+                return
             sources = [s for s, has in (("forecast", metric in self.published_metrics), ("history", metric in self.axes))
                        if has]
             try:
                 for source in sources:
                     for level in LEVELS:
+                        if _READ_AHEAD_STOP.is_set():
+                            return
                         self.cube_table(metric, source, level)
             except duckdb.Error as error:  # a store swapped meanwhile: that one is read on first use
                 _log.warning("tables of %s not read ahead: %s", metric, error)
@@ -242,6 +260,12 @@ class Snapshot:
         first, last = self.axes.get(metric, (None, None))
         rows = self.fetch(store_history_sql(level, self.store_table(metric)), [int(code)])
         return from_store_rows(metric, rows, first, last)
+
+    def latest_per_lao(self, metric: str) -> dict[str, float]:
+        """Each LAO's latest stored value of the metric (7-digit code -> value), e.g. its registered population."""
+        rows = self.fetch(f"select lao, arg_max(value, period) from {self.store_table(metric)} "
+                          "where value is not null group by lao")
+        return {f"{int(lao):07d}": float(value) for lao, value in rows}
 
     # -- aggregate ----------------------------------------------------------------------------------
     def aggregate(self, query: AggregateQuery) -> list[dict[str, Any]]:
@@ -346,7 +370,9 @@ class ReadModel:
                     time.sleep(0.2)
                     stamp = fingerprint(self.catalog)
             self._snapshot = current
-            threading.Thread(target=current.warm, name="khlang-read-ahead", daemon=True).start()
+            thread = threading.Thread(target=current.warm, name="khlang-read-ahead", daemon=True)
+            _READ_AHEAD[:] = [t for t in _READ_AHEAD if t.is_alive()] + [thread]
+            thread.start()
             return current
 
     def models(self, max_age_s: float) -> list[dict]:

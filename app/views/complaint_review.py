@@ -11,12 +11,19 @@ import pandas as pd
 import streamlit as st
 
 from app.client import ApiError, KhlangClient
-from app.context import current_context
+from app.context import Context, current_context
 from app.i18n_complaints import PROBLEM_TYPES
 
 __all__ = ["render"]
 
 _STATES = ("รอรับเรื่อง", "ส่งต่อ", "กำลังดำเนินการ", "เสร็จสิ้น", "ไม่เกี่ยวข้อง")
+_STATE_KEYS = dict(zip(_STATES, ("cx_state_waiting", "cx_state_forwarded", "cx_state_in_progress", "cx_state_done",
+                                 "cx_state_not_ours"), strict=True))
+
+
+def _state(ctx: Context, state: str) -> str:
+    """A workflow state in the page's language (the API's value stays Thai); Traffy's other states as they are."""
+    return ctx.t(_STATE_KEYS[state]) if state in _STATE_KEYS else state
 
 
 def render() -> None:
@@ -35,7 +42,7 @@ def render() -> None:
     except ApiError as error:
         st.error(str(error))
         return
-    st.markdown(f"**{case['case_id']}** · {case['state']} · {ctx.t('cx_lao')} {case['lao_code'] or '–'} · "
+    st.markdown(f"**{case['case_id']}** · {_state(ctx, case['state'])} · {ctx.t('cx_lao')} {case['lao_code'] or '–'} · "
                 f"{case.get('responsible_unit') or '–'}")
     st.write(case["text"])
     if case["group_size"] > 1:
@@ -54,7 +61,7 @@ def render() -> None:
         chosen = st.multiselect(ctx.t("rv_types"), sorted({*PROBLEM_TYPES, *current, *suggestion["scores"]}),
                                 default=current, key=f"rv_types_{case_id}")
         state = st.selectbox(ctx.t("cx_state"), _STATES, index=_STATES.index(case["state"]) if case["state"] in _STATES
-                             else 0, key=f"rv_state_{case_id}")
+                             else 0, format_func=lambda s: _state(ctx, s), key=f"rv_state_{case_id}")
         by = st.text_input(ctx.t("rv_by"), key="rv_by")
         sent = st.form_submit_button(ctx.t("rv_save"), type="primary", disabled=not token)
     if not token:

@@ -1,6 +1,6 @@
 """Complaints for executives: where they are (cases per district and the reported points), what they are
 about week by week with the forecast beside the trend, the oldest unresolved cases of the area, and how
-fast each LAO resolves them against the LAOs of its type. Every table downloads as CSV and Excel."""
+fast each LAO resolves them against its peers (LAOs of its type and size). Every table downloads as CSV and Excel."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import streamlit as st
 
 from app.complaint_maps import district_features, hotspot_map
 from app.context import Context, current_context
+from app.i18n import lao_type_label
 from app.tables import number_column, show_table
 from khlang.config import load_settings
 from khlang.domain.reference import load_reference
@@ -17,6 +18,7 @@ from khlang.domain.reference import load_reference
 __all__ = ["render", "ALL"]
 
 ALL = "ทั้งหมด"  # the API's every-type row
+UNTYPED = "ไม่ระบุ"  # the API's group of the cases without a type
 
 
 @st.cache_resource(show_spinner=False)
@@ -24,11 +26,17 @@ def _reference():
     return load_reference(load_settings().thailand_dir)
 
 
+def _type_label(ctx: Context, kind: str) -> str:
+    """A problem type as shown: the API's every-type row and untyped group in the page's language."""
+    return ctx.t("cx_all_types") if kind == ALL else ctx.t("cx_untyped") if kind == UNTYPED else kind
+
+
 def _area(ctx: Context) -> str | None:
     provinces = _reference().provinces
-    names = {None: ctx.t("cx_all"), **dict(zip(provinces["province_code"],
-                                                provinces["name_th" if ctx.lang == "th" else "name_en"], strict=True))}
-    return st.selectbox(ctx.t("cx_province"), list(names), format_func=names.get, key="cx_province")
+    # "" (not None) for the whole country: a choice of None reads as no choice once relabelled (app.main)
+    names = {"": ctx.t("cx_all"), **dict(zip(provinces["province_code"],
+                                              provinces["name_th" if ctx.lang == "th" else "name_en"], strict=True))}
+    return st.selectbox(ctx.t("cx_province"), list(names), format_func=names.get, key="cx_province") or None
 
 
 def _map(ctx: Context, province: str | None) -> None:
@@ -49,10 +57,14 @@ def _map(ctx: Context, province: str | None) -> None:
 
 
 def _trend(ctx: Context, province: str | None) -> None:
-    rows = pd.DataFrame(ctx.call("complaint_trend", province, 104))
+    answer = ctx.call("complaint_trend", province, 104)
+    rows = pd.DataFrame(answer["rows"])
     if rows.empty:
         return
     st.subheader(ctx.t("cx_trend"))
+    rows["type"] = rows["type"].map(lambda kind: _type_label(ctx, kind))
+    if answer.get("after_end"):
+        st.caption(ctx.t("cx_after_end", n=ctx.num(answer["after_end"]), week=answer["last_week"]))
     top = rows.groupby("type")["cases"].sum().nlargest(6).index
     shown = rows[rows["type"].isin(top)]
     chart = alt.Chart(shown).mark_line(point=True).encode(
@@ -80,7 +92,7 @@ def _forecast(ctx: Context, province: str | None) -> None:
     left, right = st.columns(2)
     district = left.selectbox(ctx.t("cx_district"), codes, format_func=lambda c: str(label.get(c, c)), key="cx_fc_district")
     types = [ALL, *rows[(rows["key"] == district) & (rows["type"] != ALL)].sort_values("cases", ascending=False)["type"]]
-    kind = right.selectbox(ctx.t("cx_type"), types, key="cx_fc_type")
+    kind = right.selectbox(ctx.t("cx_type"), types, format_func=lambda k: _type_label(ctx, k), key="cx_fc_type")
     answer, _ = ctx.try_call("complaint_forecast", district, kind)
     if not answer or not answer["points"]:
         st.info(ctx.t("cx_no_forecast"))
@@ -112,27 +124,40 @@ def _oldest(ctx: Context, province: str | None) -> None:
     show_table(table, "complaints-oldest-open", (ctx.t("download_csv"), ctx.t("download_xlsx")), "cx_oldest_table")
 
 
+def _size_label(size: str, ctx: Context) -> str:
+    """The API's size band ('population 10,000–25,000', 'area 25–50 km²', 'size ?') in the page's language."""
+    for prefix, key in (("population ", "cx_size_population"), ("area ", "cx_size_area")):
+        if size.startswith(prefix):
+            return f"{ctx.t(key)} {size.removeprefix(prefix)}"
+    return ctx.t("cx_size_unknown")
+
+
 def _peers(ctx: Context, province: str | None) -> None:
-    rows = pd.DataFrame(ctx.call("complaint_summary", "lao"))
-    if rows.empty:
-        return
-    laos = _reference().laos[["lao_code", "lao_type", "name_th", "name_en", "province_code"]]
-    rows = rows[(rows["type"] == ALL) & rows["key"].notna()].merge(laos, left_on="key", right_on="lao_code", how="left")
-    rows["peer_median"] = rows.groupby("lao_type")["median_days_to_resolve"].transform("median")
-    if province is not None:
-        rows = rows[rows["province_code"] == province]
+    rows = pd.DataFrame(ctx.call("complaint_peers", province))
     st.subheader(ctx.t("cx_accountability"))
-    table = pd.DataFrame({"lao_code": rows["key"], ctx.t("cx_lao"): rows["name_th" if ctx.lang == "th" else "name_en"],
+    st.caption(ctx.t("cx_peers_caption"))
+    if rows.empty:
+        st.info(ctx.t("no_data"))
+        return
+    names = _reference().laos.set_index("lao_code")["name_th" if ctx.lang == "th" else "name_en"]
+    spread = [f"{lo:.1f}–{hi:.1f}" if pd.notna(lo) and pd.notna(hi) else "" for lo, hi in
+              zip(rows["peer_p25_days_to_resolve"], rows["peer_p75_days_to_resolve"], strict=True)]
+    table = pd.DataFrame({"lao_code": rows["lao_code"], ctx.t("cx_lao"): rows["lao_code"].map(names).fillna(""),
+                          ctx.t("lao_type"): rows["lao_type"].map(lambda t_: lao_type_label(t_, ctx.lang)),
+                          ctx.t("cx_size"): rows["size"].map(lambda s_: _size_label(s_, ctx)),
                           ctx.t("cx_cases"): rows["cases"], ctx.t("cx_open"): rows["open"],
-                          ctx.t("cx_days_first"): rows["median_days_to_first_action"],
                           ctx.t("cx_days_resolve"): rows["median_days_to_resolve"],
-                          ctx.t("cx_peer_median"): rows["peer_median"],
+                          ctx.t("cx_peer_median"): rows["peer_median_days_to_resolve"],
+                          ctx.t("cx_peer_spread"): spread, ctx.t("cx_peers"): rows["peers"],
+                          ctx.t("cx_vs_peers"): rows["vs_peers"],
                           ctx.t("cx_within"): rows["resolved_within_target"],
+                          ctx.t("cx_peer_within"): rows["peer_resolved_within_target"],
                           ctx.t("cx_reopen"): rows["reopen_rate"]}).sort_values(ctx.t("cx_open"), ascending=False)
     show_table(table, "complaints-accountability", (ctx.t("download_csv"), ctx.t("download_xlsx")), "cx_peers_table",
-               column_config={ctx.t(k): number_column(ctx.t(k), 1) for k in ("cx_days_first", "cx_days_resolve",
-                                                                             "cx_peer_median")}
-               | {ctx.t(k): st.column_config.NumberColumn(ctx.t(k), format="percent") for k in ("cx_within", "cx_reopen")})
+               column_config={ctx.t(k): number_column(ctx.t(k), 1) for k in ("cx_days_resolve", "cx_peer_median")}
+               | {ctx.t("cx_vs_peers"): st.column_config.NumberColumn(ctx.t("cx_vs_peers"), format="percent")}
+               | {ctx.t(k): st.column_config.NumberColumn(ctx.t(k), format="percent")
+                  for k in ("cx_within", "cx_peer_within", "cx_reopen")})
 
 
 def render() -> None:

@@ -35,7 +35,7 @@ from models.forecasters.baselines import Forecaster, Naive, SeasonalNaive, check
 from models.forecasters.statistical import StatisticalForecaster, fit_predict_batch
 
 __all__ = ["TOTAL", "LOCAL_TZ", "CANDIDATES", "SPARSE_WEEKS", "SCALE_WEEKS", "WeeklyCounts", "RecentMean",
-           "VolumeForecast", "weekly_counts", "recent_scale", "forecast_volume"]
+           "VolumeForecast", "active_end", "local_monday", "weekly_counts", "recent_scale", "forecast_volume"]
 
 TOTAL = "ทั้งหมด"  # the per-district series of all types
 LOCAL_TZ = "Asia/Bangkok"  # weeks are local weeks
@@ -65,7 +65,13 @@ def _last_complete_monday(end: pd.Timestamp) -> pd.Timestamp:
     return sunday - pd.Timedelta(days=6)
 
 
-def _active_end(mondays: pd.Series, share: float = 0.05, run: int = 4) -> pd.Timestamp:
+def local_monday(reported_at: pd.Series) -> pd.Series:
+    """The Monday (Bangkok time, naive) of each report's week; NaT where the time is missing."""
+    day = pd.to_datetime(reported_at, utc=True).dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).dt.normalize()
+    return day - pd.to_timedelta(day.dt.dayofweek, unit="D")
+
+
+def active_end(mondays: pd.Series, share: float = 0.05, run: int = 4) -> pd.Timestamp:
     """The last Monday of the data's active period: the end of the last run of `run` consecutive weeks that
     each hold at least `share` of a busy week (the 90th percentile of the weekly counts). A tail of stray tickets long after that
     period (test posts, a late re-import: single busy weeks between empty months) does not stretch the
@@ -92,7 +98,7 @@ def weekly_counts(store: pd.DataFrame, level: str = "district", end: object = No
     Guarantees: a ticket with k distinct types counts once in each of its k type series and once in its
     place's TOTAL (a ticket without a type only there); weeks run from the week of the first counted ticket
     to the last complete week (its Sunday on or before `end`; by default the end of the week of the data's
-    active period: `_active_end`), every
+    active period: `active_end`), every
     week in between present, 0 where nothing was reported; tickets without a time, without a place at
     `level` ("district" or "province": column `<level>_code`) or after the last complete week are left out
     and counted in `left_out`, so sum(TOTAL rows) + sum(left_out) = len(store). Series are ordered by place,
@@ -104,12 +110,11 @@ def weekly_counts(store: pd.DataFrame, level: str = "district", end: object = No
     place = store[column].astype(object)
     timed = times.notna().to_numpy()
     placed = (place.notna() & (place.astype(str).str.strip() != "")).to_numpy()
-    day = times.dt.normalize()
-    monday = day - pd.to_timedelta(day.dt.dayofweek, unit="D")
+    monday = local_monday(store["reported_at"])
     if end is None:
         last = pd.NaT
         if timed.any():
-            last = min(_active_end(monday[timed]), _last_complete_monday(times.max()))
+            last = min(active_end(monday[timed]), _last_complete_monday(times.max()))
     else:
         last = _last_complete_monday(pd.Timestamp(end).tz_localize(None) if pd.Timestamp(end).tzinfo is None
                                      else pd.Timestamp(end).tz_convert(LOCAL_TZ).tz_localize(None))

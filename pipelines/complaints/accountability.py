@@ -1,6 +1,6 @@
 """Accountability per LAO (or district, province) and problem type: open cases, time to first action, time
 to resolve, the share resolved within a target, the reopen rate; and each LAO's resolution time beside
-the peers of its type (city municipalities with city municipalities, SAOs with SAOs).
+its peers: the LAOs of its type and size (city municipalities of 25,000–50,000 residents with each other).
 
 A case with several types counts once under each. Times are in days. Time to resolve is taken from the
 report to the resolution (an officer's `done` event, else an imported ticket's last activity when it is
@@ -11,6 +11,8 @@ judged (reported at least `target_days` ago, or already resolved) that were reso
 from __future__ import annotations
 
 import pandas as pd
+
+from khlang.domain.size import size_group
 
 __all__ = ["accountability", "explode_types", "OPEN_STAGES", "TARGET_DAYS", "peer_comparison"]
 
@@ -59,14 +61,26 @@ def accountability(cases: pd.DataFrame, by: tuple[str, ...] = ("lao_code", "type
     return table
 
 
-def peer_comparison(cases: pd.DataFrame, laos: pd.DataFrame, target_days: float = TARGET_DAYS) -> pd.DataFrame:
-    """Per LAO: its median days to resolve, cases, and the median and 25th/75th percentiles of the LAOs of
-    its type (`laos`: lao_code, lao_type)."""
-    table = accountability(cases, by=("lao_code",), target_days=target_days, with_total=False)
-    table = table.merge(laos[["lao_code", "lao_type"]], on="lao_code", how="left")
-    peers = table.groupby("lao_type")["median_days_to_resolve"]
-    table["peer_median"] = peers.transform("median")
-    table["peer_p25"] = peers.transform(lambda s: s.quantile(0.25))
-    table["peer_p75"] = peers.transform(lambda s: s.quantile(0.75))
-    table["peers"] = peers.transform("count")
+def peer_comparison(cases: pd.DataFrame, laos: pd.DataFrame, target_days: float = TARGET_DAYS,
+                    now: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Per LAO with cases: its measures (over all types) beside its peers, the LAOs with cases of the same
+    type and size (khlang.domain.size: population band when `laos` has a known `population`, else the
+    register's area band). `laos`: lao_code, lao_type, area_km2 and optionally population. Adds size,
+    peer_group, peers (LAOs in the group, itself included), the group's median and 25th/75th percentiles of
+    median days to resolve, its median share resolved within target, and `vs_peers` = the LAO's median days
+    to resolve / the group's median - 1 (NaN where either is unknown or the median is 0)."""
+    table = accountability(cases, by=("lao_code",), target_days=target_days, now=now, with_total=False)
+    table = table[table["lao_code"].notna()].merge(laos, on="lao_code", how="left")
+    population = table["population"] if "population" in table else None
+    sizes = size_group(table["lao_type"].fillna("?"), population, table.get("area_km2", pd.Series(index=table.index)))
+    table["size"], table["peer_group"] = sizes["size"], sizes["peer_group"]
+    peers = table.groupby("peer_group")
+    days = peers["median_days_to_resolve"]
+    table["peers"] = peers["lao_code"].transform("size")
+    table["peer_median_days_to_resolve"] = days.transform("median")
+    table["peer_p25_days_to_resolve"] = days.transform(lambda s: s.quantile(0.25))
+    table["peer_p75_days_to_resolve"] = days.transform(lambda s: s.quantile(0.75))
+    table["peer_resolved_within_target"] = peers["resolved_within_target"].transform("median")
+    median = table["peer_median_days_to_resolve"]
+    table["vs_peers"] = table["median_days_to_resolve"] / median.where(median > 0) - 1.0
     return table

@@ -3,8 +3,14 @@ failing those, from the Thai address written on the ticket; the method is record
 cannot be placed is kept and flagged `unplaced`, never dropped.
 
 - By coordinates: the real district polygons of the reference data (point in polygon through shapely's
-  STRtree, all points at once); in that district, the nearest sub-district centre and the nearest LAO
-  centre of the register (municipalities and SAOs; Bangkok's 50 khet all answer to the BMA).
+  STRtree, all points at once); in that district, the nearest sub-district centre.
+- The LAO (the register has no LAO boundaries): a point within a municipality's registered area around its
+  registered centre (a disc of that area: municipalities are compact towns) goes to that municipality
+  (the nearest, where discs overlap); else the LAO of the district named after the ticket's sub-district (94 % of LAOs are: อบต./เทศบาลตำบล X governs ตำบล X); where several share that name (a
+  municipality and an SAO of one tambon), the one whose registered centre is nearest the point, else the
+  municipality (complaints come mostly from the built-up area it governs); where none does, the nearest
+  registered LAO centre in the district (centres the register lacks sit at the district's centroid and
+  are used only when no LAO of the district has one). Bangkok's 50 khet all answer to the BMA.
 - By address: province, district (เขต/อำเภอ) and sub-district (แขวง/ตำบล) names with their prefixes and
   abbreviations stripped, matched exactly, else by rapidfuzz's similarity (≥ 85) within the level above,
   so spelling variants still place; a district name matched in no province or in several is left unplaced.
@@ -31,6 +37,10 @@ _PREFIXES = re.compile(r"^(?:จังหวัด|จ\.|กิ่งอำเ�
 _PROVINCE_ALIASES = {"กทม": "กรุงเทพมหานคร", "กทม.": "กรุงเทพมหานคร", "กรุงเทพ": "กรุงเทพมหานคร",
                      "กรุงเทพฯ": "กรุงเทพมหานคร", "bangkok": "กรุงเทพมหานคร"}
 _SIMILAR = 85
+_MUNICIPALITIES = ("city_municipality", "town_municipality", "subdistrict_municipality")
+# of the LAOs named after one tambon, the one taken when no registered centre tells them apart
+_PREFERENCE = {"city_municipality": 0, "town_municipality": 1, "subdistrict_municipality": 2,
+               "subdistrict_admin_org": 3}
 
 
 def clean_name(name: object) -> str:
@@ -49,7 +59,9 @@ class Gazetteer:
     provinces: pd.DataFrame  # province_code, name_th, name_en
     districts: pd.DataFrame  # district_code, province_code, name_th, name_en, polygon row
     subdistricts: pd.DataFrame  # subdistrict_code, district_code, name_th, lat, lon
-    laos: pd.DataFrame  # lao_code, lao_type, district_code, province_code, lat, lon
+    laos: pd.DataFrame  # lao_code, lao_type, district_code, province_code, lat, lon, registered (centre known),
+    # radius_km (of a disc of the registered area; municipalities with a registered centre, else NaN)
+    subdistrict_laos: pd.DataFrame  # subdistrict_code, lao_code, lat, lon (NaN: not registered), preference
     polygons: list
     polygon_district: np.ndarray  # district_code of each polygon
     tree: object
@@ -92,9 +104,25 @@ def load_gazetteer(thailand_dir: Path) -> Gazetteer:
     subdistricts["district_code"] = subdistricts["subdistrict_code"].str[:4]
     laos = reference.laos[~reference.laos["lao_type"].isin(PROVINCE_WIDE_TYPES)][
         ["lao_code", "lao_type", "district_code", "province_code", "lat", "lon"]].reset_index(drop=True)
+    laos["registered"] = (reference.laos.set_index("lao_code")["coord_source"] == "register").reindex(
+        laos["lao_code"]).to_numpy()
+    area = reference.laos.set_index("lao_code")["area_km2"].reindex(laos["lao_code"]).to_numpy()
+    laos["radius_km"] = np.sqrt(area / np.pi)
+    laos.loc[~(laos["registered"] & laos["lao_type"].isin(_MUNICIPALITIES) & (area > 0) & (area < 1000)),
+             "radius_km"] = np.nan
+    named = laos.assign(key=reference.laos.set_index("lao_code")["name_th"].reindex(laos["lao_code"]).map(
+        clean_name).to_numpy())
+    by_name = subdistricts.assign(key=subdistricts["name_th"].map(clean_name))[["subdistrict_code", "district_code",
+                                                                                "key"]]
+    subdistrict_laos = by_name.merge(named, on=["district_code", "key"])
+    subdistrict_laos = subdistrict_laos.assign(
+        lat=subdistrict_laos["lat"].where(subdistrict_laos["registered"]),
+        lon=subdistrict_laos["lon"].where(subdistrict_laos["registered"]),
+        preference=subdistrict_laos["lao_type"].map(_PREFERENCE).fillna(len(_PREFERENCE)).astype(int))[
+        ["subdistrict_code", "lao_code", "lat", "lon", "preference"]]
     return Gazetteer(provinces=reference.provinces[["province_code", "name_th", "name_en"]],
                      districts=reference.districts[["district_code", "province_code", "name_th", "name_en"]],
-                     subdistricts=subdistricts, laos=laos, polygons=polygons,
+                     subdistricts=subdistricts, laos=laos, subdistrict_laos=subdistrict_laos, polygons=polygons,
                      polygon_district=np.array([c for _, c in kept], dtype=object), tree=STRtree(polygons))
 
 
@@ -106,10 +134,40 @@ def _nearest(points: pd.DataFrame, candidates: pd.DataFrame, code: str) -> pd.Se
         if district not in groups.groups:
             continue
         inside = groups.get_group(district)
+        if "registered" in inside and inside["registered"].any():  # an imputed centre is no real position
+            inside = inside[inside["registered"]]
         d2 = ((rows["lon"].to_numpy()[:, None] - inside["lon"].to_numpy()[None, :]) ** 2
               + (rows["lat"].to_numpy()[:, None] - inside["lat"].to_numpy()[None, :]) ** 2)
         out.loc[rows.index] = inside[code].to_numpy()[d2.argmin(axis=1)]
     return out
+
+
+def _by_subdistrict_name(sub: pd.Series, lon: pd.Series, lat: pd.Series, gaz: Gazetteer) -> pd.Series:
+    """For each ticket with a sub-district, the LAO of its district named after it (see the module docstring);
+    None where no LAO is."""
+    rows = pd.DataFrame({"ticket": sub.index, "subdistrict_code": sub.to_numpy(),
+                         "x": pd.to_numeric(lon.reindex(sub.index), errors="coerce").to_numpy(dtype=float),
+                         "y": pd.to_numeric(lat.reindex(sub.index), errors="coerce").to_numpy(dtype=float)}
+                        ).dropna(subset=["subdistrict_code"])
+    pairs = rows.merge(gaz.subdistrict_laos, on="subdistrict_code")
+    if pairs.empty:
+        return pd.Series(None, index=sub.index, dtype=object)
+    pairs["d2"] = ((pairs["x"] - pairs["lon"]) ** 2 + (pairs["y"] - pairs["lat"]) ** 2).fillna(np.inf)
+    best = pairs.sort_values(["ticket", "d2", "preference", "lao_code"]).drop_duplicates("ticket")
+    return pd.Series(best["lao_code"].to_numpy(), index=best["ticket"].to_numpy(), dtype=object).reindex(sub.index)
+
+
+def _in_municipality(points: pd.DataFrame, gaz: Gazetteer) -> pd.Series:
+    """For each point (lon, lat, district_code), the nearest municipality of its district whose disc of
+    registered area around its registered centre holds it; None where none does."""
+    towns = gaz.laos.dropna(subset=["radius_km"])
+    pairs = points.reset_index(names="ticket").merge(towns[["district_code", "lao_code", "lon", "lat", "radius_km"]],
+                                                     on="district_code", suffixes=("", "_lao"))
+    km = np.hypot((pairs["lon"] - pairs["lon_lao"]) * 111.32 * np.cos(np.radians(pairs["lat"])),
+                  (pairs["lat"] - pairs["lat_lao"]) * 110.57)
+    inside = pairs.assign(km=km)[km <= pairs["radius_km"]].sort_values(["ticket", "km"]).drop_duplicates("ticket")
+    return pd.Series(inside["lao_code"].to_numpy(), index=inside["ticket"].to_numpy(), dtype=object
+                     ).reindex(points.index)
 
 
 def _by_coordinates(lon: pd.Series, lat: pd.Series, gaz: Gazetteer) -> pd.Series:
@@ -172,9 +230,15 @@ def place(tickets: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
         sub.at[i] = _match(clean_name(tickets.at[i, "subdistrict"]),
                            dict(zip(inside["name_th"].map(clean_name), inside["subdistrict_code"], strict=True)))
     out["subdistrict_code"] = sub
-    lao = _nearest(by_point, gaz.laos, "lao_code").reindex(tickets.index)
+    lao = _by_subdistrict_name(sub, tickets["lon"].where(method == "coords"), tickets["lat"].where(method == "coords"),
+                               gaz)
+    town = _in_municipality(by_point, gaz)
+    lao.loc[town.dropna().index] = town.dropna()
+    nearest = _nearest(by_point[lao.reindex(by_point.index).isna()], gaz.laos, "lao_code")
+    lao.loc[nearest.index] = nearest
     centre = gaz.subdistricts.groupby("district_code")[["lon", "lat"]].mean()
-    by_address = points[method == "address"].drop(columns=["lon", "lat"]).join(centre, on="district_code")
+    unnamed = points[(method == "address") & lao.isna()]
+    by_address = unnamed.drop(columns=["lon", "lat"]).join(centre, on="district_code")
     if len(by_address):
         lao.loc[by_address.index] = _nearest(by_address, gaz.laos, "lao_code")
     lao[out["province_code"] == "10"] = BANGKOK_CODE

@@ -64,6 +64,7 @@ class ImportReport:
     placed: dict[str, int]
     masked: int
     stored_total: int
+    already_imported: int = 0  # files imported before with this very content: their rows are taken as unchanged
 
     @property
     def stored(self) -> int:
@@ -71,11 +72,13 @@ class ImportReport:
 
     def summary(self) -> str:
         reasons = ", ".join(f"{k} {v:,}" for k, v in self.reasons.items()) or "none"
-        places = ", ".join(f"{k} {v:,}" for k, v in self.placed.items())
+        places = ", ".join(f"{k} {v:,}" for k, v in self.placed.items()) or "none anew"
         return (f"{self.rows:,} rows from {self.files} file(s) = {self.stored:,} stored (new {self.new:,}, updated "
                 f"{self.updated:,}, unchanged {self.unchanged:,}) + {self.quarantined:,} quarantined ({reasons}); "
                 f"placed by {places}; {self.masked:,} texts had personal data masked; store holds "
-                f"{self.stored_total:,} tickets")
+                f"{self.stored_total:,} tickets"
+                + (f"; {self.already_imported} file(s) were imported before with the same content: their rows "
+                   "are unchanged, not masked and placed again" if self.already_imported else ""))
 
 
 def _decode(path: Path) -> tuple[str, str]:
@@ -160,11 +163,22 @@ def _content(frame: pd.DataFrame) -> pd.Series:
     return pd.util.hash_pandas_object(values.where(values.notna(), "").astype(str), index=False)
 
 
+def _same_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """The time columns in one dtype (UTC, microseconds, as the store holds them): the store reads them back
+    with pytz's UTC, fresh rows carry datetime.timezone.utc in nanoseconds, and pandas concatenates two such
+    columns into objects."""
+    return frame.assign(**{c: pd.to_datetime(frame[c], utc=True).dt.tz_convert("UTC").dt.as_unit("us")
+                           for c in ("reported_at", "last_activity") if c in frame})
+
+
 def _merge(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, int, int, int]:
     """The store after taking `new` in: (store, new, updated, unchanged). A stored ticket is replaced only
     by a version with a later (or first-known) last activity that says something else."""
+    old, new = _same_times(old), _same_times(new)
     if old.empty:
         return new.reset_index(drop=True), len(new), 0, 0
+    if new.empty:
+        return old, 0, 0, 0
     known = new["ticket_id"].isin(old["ticket_id"])
     previous = old.set_index("ticket_id").loc[new.loc[known, "ticket_id"]]
     same = _content(new[known]).to_numpy() == _content(previous.reset_index()).to_numpy()
@@ -220,8 +234,12 @@ def import_files(files: list[Path], catalog: Catalog, gaz: Gazetteer) -> ImportR
             buffer = io.BytesIO()
             quarantine.to_parquet(buffer, index=False)
             atomic_write_bytes(catalog.complaints_quarantine / f"import-{build_id}.parquet", buffer.getvalue())
-        canonical = _canonical(good, gaz) if len(good) else pd.DataFrame(columns=list(STORE_COLUMNS))
+        imported = _imported_checksums(catalog)
+        seen = good["file_sha256"].isin(imported)
+        fresh = good[~seen]
+        canonical = _canonical(fresh, gaz) if len(fresh) else pd.DataFrame(columns=list(STORE_COLUMNS))
         store, new, updated, unchanged = _merge(read_store(catalog), canonical)
+        unchanged += int(seen.sum())
         if new or updated or not catalog.complaints_store.exists():
             groups = group_duplicates(store)  # re-reports of one problem: over the whole store
             store = store.assign(group_id=groups["group_id"], group_size=groups["group_size"].astype("int32"))
@@ -230,9 +248,21 @@ def import_files(files: list[Path], catalog: Catalog, gaz: Gazetteer) -> ImportR
             files=len(files), rows=len(rows), new=new, updated=updated, unchanged=unchanged, quarantined=len(bad),
             reasons={k: int(v) for k, v in reason[reason != ""].value_counts().items()},
             placed={k: int(v) for k, v in canonical["place_method"].value_counts().items()},
-            masked=int((canonical["masked"] != "").sum()), stored_total=len(store))
+            masked=int((canonical["masked"] != "").sum()), stored_total=len(store),
+            already_imported=len({b["file_sha256"].iloc[0] for b in batches if len(b)} & imported))
         _record(catalog, files, batches, report)
     return report
+
+
+def _imported_checksums(catalog: Catalog) -> set[str]:
+    """The sha256 of every file an earlier import stored (imports.parquet), while the store exists: such a
+    file's rows are already in the store at their version or a later one, so merging them again changes
+    nothing (a ticket is replaced only by a later last activity) and masking and placing them is skipped."""
+    path = catalog.complaints_imports
+    if not path.exists() or not catalog.complaints_store.exists():
+        return set()
+    column = pd.read_parquet(path, columns=["file_sha256"])["file_sha256"].fillna("")
+    return {sha for joined in column for sha in joined.split(",") if sha}
 
 
 def _record(catalog: Catalog, files: list[Path], batches: list[pd.DataFrame], report: ImportReport) -> None:

@@ -3,45 +3,24 @@ under uvicorn in a thread on a free port of 127.0.0.1, and a way to open the app
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from streamlit.testing.v1 import AppTest
 
-from serving.api import create_app
 from serving.config import ServeConfig
+from tests.app.api_thread import api_in_thread
 
 MAIN = Path(__file__).resolve().parents[2] / "app" / "main.py"
-_START_S = 120.0
 
 
 @pytest.fixture(scope="session")
 def api_url(served_world) -> Iterator[str]:
     """http://127.0.0.1:PORT of the real API over the served world (read-only; deposits disabled)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(served_world.settings, ServeConfig(deposit_token=None)),
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="khlang-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + _START_S
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the API did not start under uvicorn")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
+    with api_in_thread(served_world.settings, ServeConfig(deposit_token=None)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,18 +2,21 @@
 real Traffy tickets imported and a classifier trained; a citizen clicks a point on the map of the report
 page, types a complaint and submits it, gets a case number; the case is then found in the API at that
 point and on the executives' page: the hotspot map draws it (its point's tooltip names the case) and the
-oldest-unresolved and accountability tables are there. Screenshots in work/artifacts/screenshots/."""
+oldest-unresolved and accountability tables are there, in Thai and, after the sidebar's switch, in English.
+Screenshots in work/artifacts/screenshots/."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from app.i18n import t
 from khlang.catalog import Catalog
 from khlang.runtime import runtime_environment
 from models.complaints.train import publish_volumes, train_classifier
@@ -21,7 +24,7 @@ from pipelines.complaints.routing import load_gazetteer
 from pipelines.complaints.store import import_files
 from serving.service import serve_command, wait_healthy
 from tests.app.browser import Browser, chromium_path, free_port, launch_chromium
-from tests.app.test_e2e_browser import _START_S, _process, _settle, _wait_streamlit
+from tests.app.test_e2e_browser import _START_S, _click, _process, _settle, _wait_streamlit
 
 pytestmark = pytest.mark.slow
 
@@ -98,10 +101,18 @@ def test_a_citizen_reports_through_the_page_and_the_case_is_on_the_map(servers, 
 
     browser.navigate(f"{app_url}/complaints")
     _settle(browser, "เรื่องร้องเรียน", "จุดที่มีเรื่องร้องเรียนมาก", "เรื่องค้างนานที่สุดในพื้นที่",
-            "ผลการแก้ไขปัญหาเทียบกับ อปท. ประเภทเดียวกัน", "แบบจำลองที่เลือกจากการทดสอบย้อนหลัง", shot="complaints")
+            t("cx_accountability", "th"), "แบบจำลองที่เลือกจากการทดสอบย้อนหลัง", shot="complaints")
     drawn = ("[...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] svg [aria-label]')]"
              f".some(e => (e.getAttribute('aria-label') || '').includes({json.dumps(case_id)}))")
     browser.wait_for(drawn, 60, f"the case {case_id} drawn on the hotspot map")
+    # the same page in English, from the sidebar's switch (the session keeps it until the next navigation)
+    _click(browser, '[data-testid="stSidebar"] label', "English")
+    headings = ("cx_map", "cx_trend", "cx_forecast", "cx_oldest", "cx_accountability")
+    text = _settle(browser, t("page_complaints", "en"), *(t(k, "en") for k in headings), shot="complaints_en")
+    assert not [t(k, "th") for k in headings if t(k, "th") in text]
+    # the choices shown in the select boxes, relabelled on the switch ('All provinces', not 'ทุกจังหวัด'),
+    # checked at the end so that the officer's part runs whatever they say
+    chosen = browser.evaluate("[...document.querySelectorAll('[data-testid=\"stSelectbox\"] input')].map(i => i.value)")
 
     # an officer reviews the case: the suggestion is shown, the types confirmed and the case taken on
     browser.navigate(f"{app_url}/complaint_review")
@@ -116,3 +127,4 @@ def test_a_citizen_reports_through_the_page_and_the_case_is_on_the_map(servers, 
         detail = api.get(f"/v1/complaints/{case_id}").json()
     assert detail["corrected"] and detail["events"][0]["kind"] == "type" and detail["events"][0]["by"] == "กองช่าง"
     assert detail["types"] == case["types"]  # confirmed as suggested
+    assert chosen and not [c for c in chosen if re.search("[\u0e00-\u0e7f]", c)], chosen

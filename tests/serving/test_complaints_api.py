@@ -5,11 +5,14 @@ the summary counts the cases; bad input gets a 422 that says why."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from khlang.catalog import Catalog
 from models.complaints.train import officer_labels, train_classifier
 from pipelines.complaints.cases import read_cases
+from pipelines.complaints.routing import load_gazetteer
+from pipelines.complaints.store import import_files
 from serving.config import ServeConfig
 
 TOKEN = "officer-token"
@@ -92,3 +95,38 @@ def test_the_served_classifier_suggests_types(api) -> None:
     assert answer.status_code == 200
     body = answer.json()
     assert body["types"] and set(body["types"]) <= set(body["scores"]) and body["model_version"] == "1"
+
+
+def test_peers_compare_laos_of_the_same_type_and_size(api) -> None:
+    for text in ("ขยะล้นถังหน้าตลาด ส่งกลิ่นเหม็น", "ท่อระบายน้ำอุดตัน น้ำขังหน้าบ้าน"):
+        assert api.post("/v1/complaints", json={"text": text, **CHATUCHAK}).status_code == 201
+    rows = api.get("/v1/complaints/peers", params={"province_code": "10"}).json()["rows"]
+    bangkok = next(r for r in rows if r["lao_code"] == "1100000")
+    # no population in this store: Bangkok's size is its registered area, and no other LAO is its peer
+    assert bangkok["lao_type"] == "bangkok" and bangkok["size"] == "area ≥ 1,000 km²"
+    assert bangkok["peer_group"] == "bangkok · area 6" and bangkok["peers"] == 1 and bangkok["cases"] >= 2
+    assert {r["province_code"] for r in rows} == {"10"}
+    assert "1100000" not in [r["lao_code"] for r in api.get("/v1/complaints/peers",
+                                                             params={"province_code": "12"}).json()["rows"]]
+    assert api.get("/v1/complaints/peers", params={"province_code": "x"}).status_code == 422
+
+
+
+def test_trend_ends_at_the_data_s_active_period(settings, ticket_sample, tmp_path, make_client) -> None:
+    world = settings.with_work_dir(tmp_path / "work")
+    catalog = Catalog.from_settings(world).ensure()
+    import_files([ticket_sample], catalog, load_gazetteer(world.thailand_dir))
+    stored = read_cases(catalog)
+    with make_client(world, ServeConfig(deposit_token=TOKEN)) as client:
+        before = client.get("/v1/complaints/trend", params={"weeks": 520}).json()
+        assert client.post("/v1/complaints", json={"text": "ไฟทางดับ", **CHATUCHAK}).status_code == 201  # today
+        after = client.get("/v1/complaints/trend", params={"weeks": 520}).json()
+        assert client.get("/v1/complaints/trend", params={"province_code": "50"}).json()["rows"] == []
+    last = pd.Timestamp(before["last_week"])
+    assert after["last_week"] == before["last_week"] and last < pd.Timestamp.now() - pd.Timedelta(days=365)
+    # the case of today is a stray tail years after the sample: counted apart, the trend does not move
+    assert after["after_end"] == before["after_end"] + 1 and after["rows"] == before["rows"]
+    weeks = pd.to_datetime([r["week"] for r in after["rows"]])
+    assert (weeks.dayofweek == 0).all() and weeks.max() == last
+    in_trend = stored[stored["reported_at"].notna()]
+    assert sum(r["cases"] for r in after["rows"]) >= len(in_trend) - before["after_end"]  # several types: more

@@ -103,3 +103,12 @@ def test_aggregates_from_the_cube_equal_the_direct_query(snapshot, source, shape
         {k: v for k, v in row.items() if k != "value"} for row in direct]
     np.testing.assert_allclose([np.nan if r["value"] is None else r["value"] for r in cubed],
                                [np.nan if r["value"] is None else r["value"] for r in direct], rtol=1e-12)
+
+
+def test_latest_per_lao_is_each_lao_s_newest_stored_value(snapshot):
+    latest = snapshot.latest_per_lao("population_registered")
+    rows = snapshot.fetch(f"select lao, period, value from {snapshot.store_table('population_registered')} "
+                          "where value is not null order by lao, period")
+    assert rows and len(latest) == len({lao for lao, _, _ in rows})
+    newest = {f"{lao:07d}": value for lao, _, value in rows}  # ordered by period: the last one wins
+    assert latest == pytest.approx(newest) and all(len(code) == 7 for code in latest)

@@ -179,11 +179,11 @@ def test_bad_arguments_are_refused() -> None:
 
 
 def test_a_stray_tail_after_the_active_period_does_not_stretch_the_history() -> None:
-    from models.complaints.volume import _active_end
+    from models.complaints.volume import active_end
 
     weeks = pd.date_range("2023-01-02", periods=30, freq="7D")
     counts = [100] * 20 + [2, 0, 3, 0] + [0, 0, 0, 0, 90, 0]  # 20 busy weeks, a trickle, one stray burst
     mondays = pd.Series(np.repeat(weeks, counts))
-    assert _active_end(mondays) == weeks[19]
+    assert active_end(mondays) == weeks[19]
     lull = [100] * 20 + [0, 0, 100, 100]  # a two-week lull inside the period does not end it
-    assert _active_end(pd.Series(np.repeat(weeks[:24], lull))) == weeks[23]
+    assert active_end(pd.Series(np.repeat(weeks[:24], lull))) == weeks[23]

@@ -4,6 +4,7 @@ state updates a ticket, a TIS-620 file is read, a broken one is a clear error, a
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -69,7 +70,9 @@ def test_importing_again_changes_nothing_and_a_later_state_updates(tmp_path, cat
     import_files([path], catalog, gaz)
     before = read_store(catalog).sort_values("ticket_id").reset_index(drop=True)
     again = import_files([path], catalog, gaz)
-    assert (again.new, again.updated, again.unchanged) == (0, 0, 3)
+    assert (again.new, again.updated, again.unchanged, again.quarantined) == (0, 0, 3, 0)
+    assert again.already_imported == 1 and again.placed == {}  # known by its checksum: not placed again
+    assert "imported before with the same content" in again.summary()
     pd.testing.assert_frame_equal(read_store(catalog).sort_values("ticket_id").reset_index(drop=True), before)
     later = [dict(CLEAN[0], state="เสร็จสิ้น", last_activity="2023-03-01 00:00:00+00")]
     update = import_files([_write(tmp_path / "later.csv", later)], catalog, gaz)
@@ -102,6 +105,9 @@ def test_a_swap_cut_short_is_recovered_by_the_next_import(tmp_path, catalog, set
     report = import_files([_write(tmp_path / "t.csv", CLEAN)], catalog, gaz)
     assert report.unchanged == 3 and len(read_store(catalog)) == 3
     assert not list(store.parent.glob("tickets.*-crashed"))
+    shutil.rmtree(store)  # the store lost: the file's checksum in the import log no longer stands for its rows
+    rebuilt = import_files([_write(tmp_path / "t.csv", CLEAN)], catalog, gaz)
+    assert (rebuilt.new, rebuilt.already_imported) == (3, 0) and len(read_store(catalog)) == 3
 
 
 def test_months_read_as_one_table_when_a_column_is_empty_in_the_first(tmp_path, catalog, settings) -> None:

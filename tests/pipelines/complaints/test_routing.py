@@ -76,3 +76,17 @@ def test_most_real_tickets_are_placed_in_the_district_their_address_names(real_t
     got = placed["district_code"].map(gaz.districts.set_index("district_code")["name_th"].map(clean_name))
     checked = (written != "") & placed["district_code"].notna()
     assert (got[checked] == written[checked]).mean() > 0.9
+
+
+def test_the_lao_is_the_town_around_the_point_else_the_one_named_after_the_tambon(gaz) -> None:
+    centres = gaz.laos.set_index("lao_code")
+    town, sao = centres.loc["5110502"], centres.loc["6110506"]  # ทต. and อบต. แหลมฟ้าผ่า, Phra Samut Chedi
+    assert not centres.at["6110112", "registered"]  # อบต. บางโปรง: the register has no centre for it
+    placed = place(_tickets([
+        {"lon": town["lon"], "lat": town["lat"]},         # at the municipality's centre, inside its area
+        {"lon": sao["lon"], "lat": sao["lat"]},           # in tambon แหลมฟ้าผ่า, outside the town
+        {"lon": 100.565, "lat": 13.623},                  # the centre of tambon บางโปรง, Mueang Samut Prakan
+        {"province": "สมุทรปราการ", "district": "อ.เมืองสมุทรปราการ", "subdistrict": "ต.บางโปรง"}]), gaz)
+    assert placed["lao_code"].tolist() == ["5110502", "6110506", "6110112", "6110112"]
+    assert placed["subdistrict_code"].tolist()[2:] == ["110111", "110111"]
+    assert placed["place_method"].tolist() == ["coords", "coords", "coords", "address"]
