@@ -139,7 +139,8 @@ def _peers(ctx: Context, province: str | None) -> None:
     if rows.empty:
         st.info(ctx.t("no_data"))
         return
-    names = _reference().laos.set_index("lao_code")["name_th" if ctx.lang == "th" else "name_en"]
+    laos = _reference().laos.set_index("lao_code")
+    names = laos["name_th"] if ctx.lang == "th" else laos["name_en"].fillna(laos["name_th"])  # few have English
     spread = [f"{lo:.1f}–{hi:.1f}" if pd.notna(lo) and pd.notna(hi) else "" for lo, hi in
               zip(rows["peer_p25_days_to_resolve"], rows["peer_p75_days_to_resolve"], strict=True)]
     table = pd.DataFrame({"lao_code": rows["lao_code"], ctx.t("cx_lao"): rows["lao_code"].map(names).fillna(""),

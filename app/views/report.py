@@ -55,6 +55,8 @@ def render() -> None:
                                 **({} if "report_lat" in st.session_state else {"value": None}))
         lon = right.number_input(ctx.t("report_lon"), min_value=97.0, max_value=106.0, format="%.5f", key="report_lon",
                                  **({} if "report_lon" in st.session_state else {"value": None}))
+        # a row of its own: on a phone the columns stack, the coordinates first, then the written place
+        left, right = st.columns(2)
         district = left.text_input(ctx.t("report_district"), key="report_district")
         subdistrict = right.text_input(ctx.t("report_subdistrict"), key="report_subdistrict")
         with st.expander(ctx.t("report_contact")):

@@ -50,6 +50,7 @@ class Browser:
     def __init__(self, ws: ClientConnection, size: tuple[int, int]) -> None:
         self.ws = ws
         self.size = size  # viewport width, height (CSS pixels)
+        self.mobile = False  # emulating a phone (touch, mobile viewport)
         self._ids = itertools.count(1)
 
     def send(self, method: str, timeout_s: float = 30.0, **params: object) -> dict:
@@ -96,6 +97,21 @@ class Browser:
         for kind in ("mousePressed", "mouseReleased"):
             self.send("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left", clickCount=1)
 
+    @contextlib.contextmanager
+    def phone(self, width: int = 390, height: int = 844) -> Iterator[Browser]:
+        """The page as a phone shows it (a mobile viewport of width x height CSS pixels, touch) until the block
+        ends; then the desktop viewport again."""
+        desktop = self.size
+        self.size, self.mobile = (width, height), True
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=2, mobile=True)
+        self.send("Emulation.setTouchEmulationEnabled", enabled=True)
+        try:
+            yield self
+        finally:
+            self.size, self.mobile = desktop, False
+            self.send("Emulation.setTouchEmulationEnabled", enabled=False)
+            self.send("Emulation.clearDeviceMetricsOverride")
+
     def text(self) -> str:
         return str(self.evaluate("document.body.innerText"))
 
@@ -105,14 +121,14 @@ class Browser:
         width, height = self.size
         tall = int(self.evaluate("Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight))") or height)
         tall = min(max(tall, height), max_height)
-        self.send("Emulation.setDeviceMetricsOverride", width=width, height=tall, deviceScaleFactor=1, mobile=False)
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=tall, deviceScaleFactor=1, mobile=self.mobile)
         try:
             self.wait_for(f"window.innerHeight === {tall}", 10, "the tall viewport")
             self.wait_for(SETTLED, 60, "the app to settle at the tall viewport")
             data = self.send("Page.captureScreenshot", format="png")["data"]
         finally:
             self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
-                      mobile=False)
+                      mobile=self.mobile)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
         return path

@@ -128,3 +128,36 @@ def test_a_citizen_reports_through_the_page_and_the_case_is_on_the_map(servers, 
     assert detail["corrected"] and detail["events"][0]["kind"] == "type" and detail["events"][0]["by"] == "กองช่าง"
     assert detail["types"] == case["types"]  # confirmed as suggested
     assert chosen and not [c for c in chosen if re.search("[\u0e00-\u0e7f]", c)], chosen
+
+
+# what overflows a phone's width: the page itself, or any visible element of the main block wider than it
+_OVERFLOW = """(() => {
+  const width = window.innerWidth;
+  const main = document.querySelector('[data-testid="stMain"]') || document.body;
+  const wide = [...main.querySelectorAll('textarea, input, button, [data-testid="stVegaLiteChart"]')]
+    .filter(e => e.getClientRects().length > 0 && e.getBoundingClientRect().right > width + 1)
+    .map(e => e.tagName + ' ' + Math.round(e.getBoundingClientRect().right));
+  return {width, scroll: document.documentElement.scrollWidth, wide};
+})()"""
+
+
+def test_a_citizen_reports_from_a_phone(servers, browser) -> None:
+    api_url, app_url, _ = servers
+    with browser.phone(390, 844):
+        browser.navigate(f"{app_url}/report")
+        _settle(browser, "แจ้งเรื่องร้องเรียน", "ตำแหน่ง", "ส่งเรื่อง")
+        layout = browser.evaluate(_OVERFLOW)
+        assert layout["width"] == 390 and layout["scroll"] <= 391 and layout["wide"] == [], layout
+        tops = browser.evaluate("['ละติจูด', 'ลองจิจูด', 'อำเภอ/เขต (ถ้าไม่มีพิกัด)'].map(l => document.querySelector("
+                                "`input[aria-label=\"${l}\"]`).getBoundingClientRect().top)")
+        assert tops == sorted(tops), tops  # stacked: the coordinates together, then the written place
+        _type(browser, 'input[aria-label="ละติจูด"]', "18.78830")
+        _type(browser, 'input[aria-label="ลองจิจูด"]', "98.98530")
+        _type(browser, "textarea", "ถนนหน้าวัดเป็นหลุมใหญ่ รถจักรยานยนต์ล้ม")
+        browser.click("[...document.querySelectorAll('button')].find(b => b.innerText.includes('ส่งเรื่อง'))")
+        text = _settle(browser, "แจ้งเรื่องร้องเรียน", "รับเรื่องแล้ว เลขที่เรื่อง", shot="complaint_report_phone")
+        assert browser.evaluate(_OVERFLOW)["wide"] == []
+    case_id = text.split("รับเรื่องแล้ว เลขที่เรื่อง", 1)[1].split()[0]
+    with httpx.Client(base_url=api_url, trust_env=False, timeout=60) as api:
+        case = api.get(f"/v1/complaints/{case_id}").json()
+    assert case["province_code"] == "50" and case["place_method"] == "coords"  # Chiang Mai, from typed coordinates
