@@ -8,7 +8,7 @@ all types, TOTAL ("ทั้งหมด", untyped tickets included). Weeks are 
 - a series is *dense* when it had at least `min_total` tickets in the last SPARSE_WEEKS weeks of the
   history it is fitted on, else *sparse*;
 - dense series get the candidate (CANDIDATES: naive, seasonal naive over 52 weeks, means of the last 4 and
-  13 weeks, AutoETS and AutoTheta without a season) with the lowest mean MASE (scale: the mean absolute
+  13 weeks, AutoETS and AutoTheta without a season, fitted on the last FIT_WEEKS weeks) with the lowest mean MASE (scale: the mean absolute
   one-week change of the history) on a rolling-origin backtest over the last weeks; sparse series always
   get the mean of their last SPARSE_WEEKS weeks (SPARSE_MODEL), too few tickets to tell models apart;
 - intervals are split-conformal (models.evaluation.intervals) from the backtest errors of the model each
@@ -45,6 +45,7 @@ SCALE_WEEKS = 13  # the window of the interval scale
 MIN_HISTORY = 8  # weeks of history at the first backtest origin, at least
 MIN_ORIGINS = 3
 STATISTICAL = ("auto_ets", "auto_theta")
+FIT_WEEKS = 156  # the statistical models see the last three years: a fit's cost grows with its length
 CANDIDATES = ("naive", "seasonal_naive_52", "recent_mean_4", "recent_mean_13", *STATISTICAL)
 
 
@@ -183,10 +184,11 @@ def _dense(history: np.ndarray, min_total: float) -> np.ndarray:
 
 
 def _forecast_all(block: np.ndarray, cuts: np.ndarray, horizon: int, names: tuple[str, ...],
-                  dense: np.ndarray, engine: Engine) -> dict[str, np.ndarray]:
+                  dense: np.ndarray, engine: Engine, fit_weeks: int | None) -> dict[str, np.ndarray]:
     """name -> [origin, series, step] forecasts at each cut (the history block[:, :cut]): baselines on every
-    series here, statistical models on the series dense at that origin (NaN elsewhere), every batch of every
-    origin and model in one map on the engine; all clipped at 0."""
+    series here, statistical models on the series dense at that origin (NaN elsewhere) over the last
+    `fit_weeks` weeks of the history (all of it when None), every batch of every origin and model in one
+    map on the engine; all clipped at 0."""
     out = {name: np.full((len(cuts), block.shape[0], horizon), np.nan) for name in names}
     batches, places = [], []
     for o, cut in enumerate(cuts):
@@ -198,7 +200,7 @@ def _forecast_all(block: np.ndarray, cuts: np.ndarray, horizon: int, names: tupl
                 continue
             rows = np.flatnonzero(dense[o])
             start = 0
-            for batch in _statistical(name).batches(history[rows], horizon, engine.n_workers()):
+            for batch in _statistical(name).batches(_window(history[rows], fit_weeks), horizon, engine.n_workers()):
                 places.append((name, o, rows[start:start + len(batch.rows)]))
                 start += len(batch.rows)
                 batches.append(batch)
@@ -206,6 +208,10 @@ def _forecast_all(block: np.ndarray, cuts: np.ndarray, horizon: int, names: tupl
                                        strict=True):
         out[name][o, rows] = result.forecast
     return {name: np.maximum(f, 0.0) for name, f in out.items()}  # NaN stays NaN
+
+
+def _window(history: np.ndarray, fit_weeks: int | None) -> np.ndarray:
+    return history if fit_weeks is None else history[:, -fit_weeks:]
 
 
 def _quantiles(residuals: np.ndarray, scale: np.ndarray) -> np.ndarray | None:
@@ -304,12 +310,14 @@ class VolumeForecast:
 
 def forecast_volume(store: pd.DataFrame, horizon_weeks: int = 8, engine: Engine = IN_PROCESS,
                     min_total: float = 26, *, level: str = "district", end: object = None, origins: int = 6,
-                    step: int = 4, candidates: tuple[str, ...] = CANDIDATES) -> VolumeForecast:
+                    step: int = 4, candidates: tuple[str, ...] = CANDIDATES,
+                    fit_weeks: int | None = FIT_WEEKS) -> VolumeForecast:
     """Weekly ticket forecasts of every series of weekly_counts(store, level, end), horizon_weeks ahead
     (module docstring), as of `end` (weekly_counts: the last complete week at or before it). A series is
     dense with at least `min_total` tickets in its last SPARSE_WEEKS weeks. Backtest: `origins` rolling
     origins `step` weeks apart, the last ending at the last week (fewer where the weeks are short;
-    ValueError under MIN_ORIGINS); `candidates` a subset of CANDIDATES. Guarantees: every series gets
+    ValueError under MIN_ORIGINS); `candidates` a subset of CANDIDATES; the statistical models are fitted on
+    the last `fit_weeks` weeks of each history (None: all of it). Guarantees: every series gets
     horizon_weeks rows, 0 <= lo95 <= lo80 <= forecast <= hi80 <= hi95, all finite; the same forecasts on
     any engine."""
     if isinstance(horizon_weeks, bool) or not isinstance(horizon_weeks, int | np.integer) or horizon_weeks < 1:
@@ -330,7 +338,7 @@ def forecast_volume(store: pd.DataFrame, horizon_weeks: int = 8, engine: Engine 
     dense = np.stack([_dense(block[:, :c], min_total) for c in cuts])  # [origin, series]
     scale = np.stack([recent_scale(block[:, :c]) for c in cuts])  # [origin, series]
     names = tuple(dict.fromkeys((*candidates, SPARSE_MODEL.name)))
-    backtest = backtest_from_forecasts(block, cuts, _forecast_all(block, cuts, h, names, dense, engine), period=1)
+    backtest = backtest_from_forecasts(block, cuts, _forecast_all(block, cuts, h, names, dense, engine, fit_weeks), period=1)
 
     dense_table = _tier_table("dense", backtest, dense, scale)
     dense_table = dense_table[dense_table["model"].isin(candidates)]
@@ -346,8 +354,10 @@ def forecast_volume(store: pd.DataFrame, horizon_weeks: int = 8, engine: Engine 
     now = _dense(block, min_total) & (chosen is not None)
     final = SPARSE_MODEL.fit_predict(block, h)
     if now.any():
-        model = _statistical(chosen) if chosen in STATISTICAL else _BASELINES[chosen]
-        final[now] = model.fit_predict(block[now], h, engine=engine)
+        if chosen in STATISTICAL:
+            final[now] = _statistical(chosen).fit_predict(_window(block[now], fit_weeks), h, engine=engine)
+        else:
+            final[now] = _BASELINES[chosen].fit_predict(block[now], h, engine=engine)
     final = np.maximum(final, 0.0)
     q_sparse = _quantiles(np.where(~dense[:, :, None], backtest.residuals(SPARSE_MODEL.name), np.nan), scale)
     q_dense = None if chosen is None else _quantiles(np.where(dense[:, :, None], backtest.residuals(chosen), np.nan),

@@ -187,3 +187,19 @@ def test_a_stray_tail_after_the_active_period_does_not_stretch_the_history() -> 
     assert active_end(mondays) == weeks[19]
     lull = [100] * 20 + [0, 0, 100, 100]  # a two-week lull inside the period does not end it
     assert active_end(pd.Series(np.repeat(weeks[:24], lull))) == weeks[23]
+
+
+def test_statistical_models_are_fitted_on_the_last_fit_weeks() -> None:
+    from models.forecasters.statistical import StatisticalForecaster
+
+    store = poisson_store({("1001", "ถนน"): 30.0, ("1002", "ขยะ"): 12.0}, weeks=60, seed=5)
+    counts = weekly_counts(store)
+    windowed = forecast_volume(store, horizon_weeks=4, candidates=("auto_ets",), fit_weeks=20)
+    whole = forecast_volume(store, horizon_weeks=4, candidates=("auto_ets",), fit_weeks=None)
+    assert windowed.chosen == whole.chosen == "auto_ets"
+    dense = (windowed.frame["model"] == "auto_ets").to_numpy().reshape(-1, 4)[:, 0]
+    expected = StatisticalForecaster("auto_ets", seasons=(1,), non_negative=True).fit_predict(
+        counts.counts[dense][:, -20:], 4)
+    got = windowed.frame["forecast"].to_numpy().reshape(-1, 4)[dense]
+    np.testing.assert_allclose(got, np.maximum(expected, 0.0))
+    assert not np.allclose(got, whole.frame["forecast"].to_numpy().reshape(-1, 4)[dense])  # the window matters
