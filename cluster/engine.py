@@ -26,7 +26,18 @@ from cluster.ray_runtime import ray_temp_dir
 from khlang.config import ClusterConfig
 
 __all__ = ["Engine", "EngineError", "InProcessEngine", "IN_PROCESS", "DaskEngine", "RayEngine", "open_engine",
-           "engine_kind", "ray_temp_dir"]
+           "engine_kind", "ray_temp_dir", "TASKS_PER_WORKER", "task_size"]
+
+TASKS_PER_WORKER = 8  # at least this many tasks per worker where the rows allow
+
+
+def task_size(n_rows: int, batch_size: int, workers: int | None) -> int:
+    """Rows per task: `batch_size`, fewer where an engine's `workers` would otherwise get under
+    TASKS_PER_WORKER tasks each, so no worker idles through another's last task; at least 1."""
+    if workers is None:
+        return max(1, batch_size)
+    return max(1, min(batch_size, n_rows // (TASKS_PER_WORKER * max(workers, 1))))
+
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cluster.engine import IN_PROCESS, Engine
+from cluster.engine import IN_PROCESS, Engine, task_size
 from models.forecasters.baselines import check_history
 
 __all__ = ["STATISTICAL_MODELS", "INTERMITTENT_MODELS", "OWN_INTERVAL_MODELS", "StatisticalForecast",
@@ -58,7 +58,6 @@ INTERMITTENT_MODELS = ("croston", "adida", "imapa")
 OWN_INTERVAL_MODELS = ("auto_ets", "auto_theta", "dynamic_theta", "auto_arima", "mstl")
 _OWN_LEVEL = 80  # the interval the spread is read from
 _Z_OWN = 1.2815515655446004  # the standard normal's 0.9 quantile: half of an 80 % interval in standard errors
-TASKS_PER_WORKER = 8  # at least this many batches per worker where the series allow
 _MIN_OBSERVED = 3  # fewer observations than this: naive
 _SEASONS_NEEDED = 2  # full seasons before a seasonal model is fitted (else the same model without a season)
 
@@ -222,9 +221,7 @@ class StatisticalForecaster:
         `workers` would otherwise get under TASKS_PER_WORKER tasks each (one slow batch of a few hard
         series, seasonal ARIMA's, must not leave the other workers idle at the end of the map)."""
         block = check_history(history, horizon)
-        size = self.batch_size
-        if workers is not None:
-            size = max(1, min(size, block.shape[0] // (TASKS_PER_WORKER * max(workers, 1))))
+        size = task_size(block.shape[0], self.batch_size, workers)
         return [StatisticalBatch(self.model, self.seasons, block[start:start + size], int(horizon),
                                  self.non_negative)
                 for start in range(0, block.shape[0], size)]

@@ -159,3 +159,15 @@ def test_ray_gives_the_serial_forecasts() -> None:
     with open_engine(ClusterConfig(address="ray", n_workers=2)) as engine:
         on_ray = ProphetForecaster(batch_size=2).forecast(block, 12, engine)
     assert_same(on_ray, serial)
+
+
+def test_batches_leave_each_worker_enough_tasks() -> None:
+    from cluster.engine import TASKS_PER_WORKER
+
+    block = np.tile(mixed_block(), (8, 1))  # 48 series
+    model = ProphetForecaster(batch_size=16)
+    assert [len(b.history) for b in model.batches(block, 12)] == [16, 16, 16]  # no engine named: batch_size
+    two = model.batches(block, 12, workers=2)  # 48 // (8 * 2) = 3 series a task
+    assert len(two) == 16 >= TASKS_PER_WORKER * 2 and {len(b.history) for b in two} == {3}
+    assert np.array_equal(np.concatenate([b.history for b in two]), block, equal_nan=True)
+    assert [len(b.history) for b in model.batches(block[:5], 12, workers=2)] == [1] * 5

@@ -135,9 +135,8 @@ def test_training_forms_each_distinct_combination_of_what_it_fitted() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("address", ["local", pytest.param("ray", marks=pytest.mark.ray)])
 def test_dask_and_ray_give_the_in_process_forecasts_in_enough_batches(address: str) -> None:
-    from cluster.engine import open_engine
+    from cluster.engine import TASKS_PER_WORKER, open_engine
     from khlang.config import ClusterConfig
-    from models.forecasters.statistical import TASKS_PER_WORKER
 
     block = seasonal_block(n_series=40)
     block[3, :30] = np.nan
