@@ -80,7 +80,8 @@ def hotspot_map(features: list[dict], counts: pd.Series, points: pd.DataFrame, t
 
 def click_map(features: list[dict], picked: tuple[float, float] | None, lang: str = "th", height: int = 460) -> dict:
     """The districts of a province and a grid of invisible points over them; a click selects the nearest
-    grid point (selection `spot`, fields lon and lat). `picked` (lon, lat) is marked with a red dot."""
+    grid point (selection `spot`, fields lon and lat). `picked` (lon, lat) is marked with a red dot when it
+    lies within the province's extent (a point typed in another province would shrink the map to a speck)."""
     lons = [c for f in features for c in _flat(f["geometry"]["coordinates"])[0::2]]
     lats = [c for f in features for c in _flat(f["geometry"]["coordinates"])[1::2]]
     grid_lon, grid_lat = np.meshgrid(np.linspace(min(lons), max(lons), GRID), np.linspace(min(lats), max(lats), GRID))
@@ -98,7 +99,7 @@ def click_map(features: list[dict], picked: tuple[float, float] | None, lang: st
                       "latitude": {"field": "lat", "type": "quantitative"}}},
     ]
     datasets = {"districts": shapes, "grid": grid}
-    if picked is not None:
+    if picked is not None and min(lons) <= picked[0] <= max(lons) and min(lats) <= picked[1] <= max(lats):
         datasets["picked"] = [{"lon": picked[0], "lat": picked[1]}]
         layers.append({"data": {"name": "picked"}, "mark": {"type": "circle", "size": 160, "color": "#c62828"},
                        "encoding": {"longitude": {"field": "lon", "type": "quantitative"},
