@@ -23,10 +23,9 @@ quantile does not mix the fiscal calendar's quiet and busy months. Their coverag
 one origin out at a time (models.evaluation.intervals.cross_origin_coverage) and, separately, on the last origin
 alone.
 
-Heavy fits go to the cluster engine in one map: one task per (level, origin) XGBoost fit (each fit
-single-threaded and seeded, so Dask, Ray and in-process give the same trees) and Prophet's batches
-(models.forecasters.prophet) and the statistical family's of every origin.
-The result is a `FittedMetric` (models.training.fitted), which recomputes the published forecasts from what it
+Heavy fits go to the cluster engine in one map per metric (models.training.fits.fit_metric: XGBoost per
+level and origin, Prophet's and the statistical family's batches); the rest is `assemble_metric`, in the
+client. `train_metric` is the two in a row. The result is a `FittedMetric` (models.training.fitted), which recomputes the published forecasts from what it
 holds; the MLflow model wraps it."""
 
 from __future__ import annotations
@@ -35,23 +34,18 @@ import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cluster.engine import IN_PROCESS, Engine
 from khlang.config import TrainConfig
-from khlang.domain.calendar import fiscal_month, month_from_index
-from models.evaluation.backtest import Backtest, backtest_from_forecasts, origin_cuts
+from models.evaluation.backtest import Backtest, backtest_from_forecasts
 from models.evaluation.interval_scale import interval_scale
 from models.evaluation.intervals import LEVELS, calibrate, cross_origin_coverage, holdout_coverage
 from models.forecasters.candidates import training_baselines, training_combinations
 from models.forecasters.combination import Combination
-from models.forecasters.prophet import ProphetBatch, ProphetForecast, ProphetForecaster, fit_predict_batch
-from models.forecasters.statistical import StatisticalBatch, StatisticalForecast, StatisticalForecaster
-from models.forecasters.statistical import fit_predict_batch as statistical_batch
-from models.forecasters.xgb_global import XGBGlobalForecaster
+from models.training.fits import MetricFits, fit_metric, forecast_horizon, xgb_spec
 from models.training.fitted import (
     ENSEMBLE,
     ENSEMBLE_MEMBERS,
@@ -62,29 +56,14 @@ from models.training.fitted import (
 )
 from models.training.history import MetricHistory
 
-__all__ = ["BASELINE_MODELS", "XGB", "PROPHET", "MetricTraining", "forecast_horizon", "train_metric", "xgb_spec"]
+__all__ = ["BASELINE_MODELS", "XGB", "PROPHET", "MetricTraining", "assemble_metric", "check_config",
+           "forecast_horizon", "train_metric", "xgb_spec"]
 
 BASELINE_MODELS = training_baselines()  # from the one registry (models.forecasters.candidates)
 XGB, PROPHET = "xgb_global", "prophet"
-SEASON = 12  # the families are monthly
 RECONCILIATION_CANDIDATES = ("bottom_up", "wls_struct", "wls_var", "ols")  # TrainConfig.reconciliation "auto"
 MIN_CALIBRATION = 60  # residuals per step: a finite 95 % conformal bound needs at least 19
 INTERVAL_SCALE = "mase_month"  # models.evaluation.interval_scale: MASE scale x the level's month profile
-
-
-def forecast_horizon(last_period: int, horizon: int = 0) -> int:
-    """Months to forecast after the month index `last_period`: `horizon` if given, else the rest of the
-    fiscal year of the next month and all of the fiscal year after it (13 to 24 months)."""
-    if horizon:
-        return int(horizon)
-    first = month_from_index(int(last_period) + 1)
-    return 12 - fiscal_month(first.month) + 1 + 12
-
-
-def xgb_spec(config: TrainConfig, periods: np.ndarray) -> XGBGlobalForecaster:
-    return XGBGlobalForecaster(periods=periods, n_estimators=config.xgb_estimators, seed=config.seed,
-                               max_origins=config.xgb_max_origins, max_rows=config.xgb_max_rows,
-                               target=config.xgb_target)
 
 
 @dataclass(frozen=True)
@@ -119,104 +98,32 @@ class MetricTraining:
         return pd.DataFrame(rows)
 
 
-# --- tasks on the engine -----------------------------------------------------------------------------
+def check_config(config: TrainConfig) -> None:
+    """Refuse, before any fit, what the client's part would refuse after them."""
+    if config.reconciliation not in ("auto", *RECONCILIATION_CANDIDATES):
+        raise ValueError(f"train.reconciliation must be auto or one of {RECONCILIATION_CANDIDATES}; "
+                         f"got {config.reconciliation!r}")
 
-@dataclass(frozen=True)
-class _XgbTask:
-    level: str
-    origin: int  # position of the cut, -1 for the final fit
-    cut: int  # months of the level's block the fit sees
-    horizon: int
-    spec: XGBGlobalForecaster  # settings only: the fit runs inside the task, in its process
-
-
-def _cluster_task(task: _XgbTask | ProphetBatch | StatisticalBatch, blocks: dict[str, np.ndarray]) -> Any:
-    """The partition function of training: an XGBoost fit (level, origin, forecast, booster, gain), a
-    Prophet batch (models.forecasters.prophet.fit_predict_batch) or a batch of the statistical family
-    (models.forecasters.statistical.fit_predict_batch)."""
-    if isinstance(task, ProphetBatch):
-        return fit_predict_batch(task)
-    if isinstance(task, StatisticalBatch):
-        return statistical_batch(task)
-    fit = task.spec.fit(blocks[task.level][:, :task.cut], task.horizon)
-    return task.level, task.origin, fit.forecast, fit.booster, fit.importance
-
-
-def _run_tasks(engine: Engine, tasks: list, blocks: dict[str, np.ndarray]) -> list:
-    """Every task, in one map: the blocks travel to the cluster once, not once per (level, origin) task,
-    and Prophet's batches fill the workers while the last XGBoost fits run."""
-    return engine.map(_cluster_task, tasks, blocks=blocks)
-
-
-# --- training ---------------------------------------------------------------------------------------------
 
 def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine = IN_PROCESS,
                  progress: Callable[[str], None] | None = None) -> MetricTraining:
     """Backtest, choose, reconcile, calibrate and fit one metric (see the module docstring)."""
     say = progress or (lambda message: None)
-    if config.reconciliation not in ("auto", *RECONCILIATION_CANDIDATES):
-        raise ValueError(f"train.reconciliation must be auto or one of {RECONCILIATION_CANDIDATES}; "
-                         f"got {config.reconciliation!r}")
-    horizon = forecast_horizon(int(history.periods[-1]), config.horizon)
-    cuts = origin_cuts(history.n_months, horizon, config.n_origins, config.step)
-    spec = xgb_spec(config, history.periods)
+    check_config(config)
+    return assemble_metric(fit_metric(history, config, engine, progress=say), progress=say)
+
+
+def assemble_metric(fits: MetricFits, progress: Callable[[str], None] | None = None) -> MetricTraining:
+    """The client's part of training one metric, from the cluster's fits: baselines, combinations and the
+    backtest of every candidate per level, champions, reconciliation, intervals and the fitted model."""
+    say = progress or (lambda message: None)
+    check_config(fits.config)
+    history, config, cuts, horizon = fits.history, fits.config, fits.cuts, fits.horizon
+    xgb_backtest, xgb_final, prophet_backtest, prophet_final = (fits.xgb_backtest, fits.xgb_final,
+                                                                fits.prophet_backtest, fits.prophet_final)
+    statistical_backtest, statistical_final = fits.statistical_backtest, fits.statistical_final
+    boosters, importance, spec = fits.boosters, fits.importance, fits.spec
     started = time.perf_counter()
-
-    # the cluster's work in one map: every (level, origin) XGBoost fit and the final fits, then Prophet's
-    # batches for every origin and the final history of the Prophet levels
-    blocks = {level: history.blocks[level].astype(np.float32) for level in history.levels}
-    tasks: list[_XgbTask | ProphetBatch | StatisticalBatch] = [_XgbTask(level, o, int(cut), horizon, spec)
-                                            for level in history.levels for o, cut in enumerate(cuts)]
-    tasks += [_XgbTask(level, -1, history.n_months, horizon, spec) for level in history.levels]
-    n_xgb = len(tasks)
-    prophet = ProphetForecaster(periods=history.periods, non_negative=True, seed=config.seed)
-    prophet_jobs = []  # (level, origin or -1 for the final fit, how many batches)
-    for level in (level for level in history.levels if level in config.prophet_levels):
-        for o, cut in enumerate([*cuts, history.n_months]):
-            batches = prophet.batches(history.blocks[level][:, :cut], horizon)
-            prophet_jobs.append((level, o if o < len(cuts) else -1, len(batches)))
-            tasks += batches
-    n_prophet = len(tasks)
-    statistical_jobs = []  # (level, model, origin or -1, how many batches)
-    for level in (level for level in history.levels if level in config.statistical_levels):
-        for model in config.statistical_models:
-            forecaster = StatisticalForecaster(model, SEASON, non_negative=True)
-            for o, cut in enumerate([*cuts, history.n_months]):
-                batches = forecaster.batches(history.blocks[level][:, :cut], horizon)
-                statistical_jobs.append((level, model, o if o < len(cuts) else -1, len(batches)))
-                tasks += batches
-    fitted = ["XGBoost", *(["Prophet"] if prophet_jobs else []), *(["statistical"] if statistical_jobs else [])]
-    say(f"{history.metric}: fits of {', '.join(fitted)}")
-    results = _run_tasks(engine, tasks, blocks)
-
-    xgb_backtest = {level: np.empty((len(cuts), len(history.keys(level)), horizon)) for level in history.levels}
-    xgb_final, boosters, importance = {}, {}, {}
-    for level, origin, forecast, booster, gain in results[:n_xgb]:
-        if origin < 0:
-            xgb_final[level], boosters[level], importance[level] = forecast, booster, gain
-        else:
-            xgb_backtest[level][origin] = forecast
-    prophet_backtest = {level: np.empty((len(cuts), len(history.keys(level)), horizon))
-                        for level, _, _ in prophet_jobs}
-    prophet_final, start = {}, n_xgb
-    for level, origin, n_batches in prophet_jobs:
-        forecast = ProphetForecast.concat(results[start:start + n_batches], horizon).forecast
-        start += n_batches
-        if origin < 0:
-            prophet_final[level] = forecast
-        else:
-            prophet_backtest[level][origin] = forecast
-    statistical_backtest = {(level, model): np.empty((len(cuts), len(history.keys(level)), horizon))
-                            for level, model, _, _ in statistical_jobs}
-    statistical_final, start = {}, n_prophet
-    for level, model, origin, n_batches in statistical_jobs:
-        forecast = StatisticalForecast.concat(results[start:start + n_batches], horizon).forecast
-        start += n_batches
-        if origin < 0:
-            statistical_final[level, model] = forecast
-        else:
-            statistical_backtest[level, model][origin] = forecast
-
     backtests, finals = {}, {}
     combinations: dict[tuple[str, str], Combination] = {}  # (level, name) -> the combination formed there
     for level in history.levels:
@@ -239,7 +146,7 @@ def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine = I
             combinations[level, combination.name] = combination
         backtests[level] = backtest_from_forecasts(block, cuts, forecasts, history.keys(level))
         finals[level] = final
-    backtest_seconds = time.perf_counter() - started
+    backtest_seconds = fits.seconds + time.perf_counter() - started
 
     champions = {level: _champion(bt) for level, bt in backtests.items()}
     say(f"{history.metric}: reconcile backtest ({config.reconciliation})")

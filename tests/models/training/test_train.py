@@ -23,7 +23,7 @@ from models.training.family import train_family
 from models.training.family_model import family_request
 from models.training.forecast_store import publish_forecasts, read_forecasts, read_runs
 from models.training.history import load_history
-from models.training.train import _level_fit, forecast_horizon, train_metric
+from models.training.train import _level_fit, check_config, forecast_horizon, train_metric
 from tests.models.training.tiny_world import FAST, tiny_world
 
 METRIC = "waste_generated"
@@ -257,3 +257,12 @@ def test_the_same_forecasts_on_dask_and_on_ray(world, reference) -> None:
         on_ray = train_metric(history, FAST, ray_engine)
     assert on_dask.champions == on_ray.champions
     pd.testing.assert_frame_equal(on_dask.forecasts, on_ray.forecasts)
+
+
+def test_a_bad_reconciliation_is_refused_before_any_fit() -> None:
+    bad = dataclasses.replace(FAST, reconciliation="middle_out")
+    with pytest.raises(ValueError, match="train.reconciliation must be auto or one of"):
+        check_config(bad)
+    # train_metric refuses it before the cluster fits: no history is even looked at
+    with pytest.raises(ValueError, match="train.reconciliation"):
+        train_metric(None, bad, IN_PROCESS)  # type: ignore[arg-type]
