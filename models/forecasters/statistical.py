@@ -18,6 +18,13 @@ sigma_1 sqrt(h) with sigma_1 the root mean square of the first differences, as s
 other models (CES, whose interval is simulated at many times its fit, and the intermittent ones) give NaN. The conformal layer may divide residuals by it instead of the MASE scale
 (models.evaluation.own_scale).
 
+AutoARIMA follows the rule of R's forecast::auto.arima (Hyndman & Khandakar 2008), which statsforecast
+ports but leaves off: a series longer than 150 periods, or with a season over 12, searches its orders on
+the conditional-sum-of-squares approximation and fits the chosen one by maximum likelihood. On 120 real
+tourism series (a seeded sample, 187-333 months, h 24) that took 93 s of fits instead of 687 s, at a
+holdout MASE of 1.499 instead of 1.517; on series of 150 periods or fewer with a season up to 12 nothing
+changes.
+
     >>> import numpy as np
     >>> block = np.tile(np.r_[1.0, 2.0, 3.0, 2.0], (2, 6)) + np.arange(24)[None, :] * 0.1
     >>> StatisticalForecaster("auto_ets", seasons=4).fit_predict(block, 4).shape
@@ -37,7 +44,8 @@ from models.forecasters.baselines import check_history
 
 __all__ = ["STATISTICAL_MODELS", "INTERMITTENT_MODELS", "OWN_INTERVAL_MODELS", "StatisticalForecast",
            "StatisticalBatch",
-           "StatisticalForecaster", "fit_predict_batch", "statsforecast_model", "naive_spread"]
+           "StatisticalForecaster", "arima_approximation", "fit_predict_batch", "statsforecast_model",
+           "naive_spread"]
 
 # Khlang's name -> (statsforecast class name, whether it takes a season, least observations with a season)
 _MODELS: dict[str, tuple[str, bool]] = {
@@ -60,11 +68,19 @@ _OWN_LEVEL = 80  # the interval the spread is read from
 _Z_OWN = 1.2815515655446004  # the standard normal's 0.9 quantile: half of an 80 % interval in standard errors
 _MIN_OBSERVED = 3  # fewer observations than this: naive
 _SEASONS_NEEDED = 2  # full seasons before a seasonal model is fitted (else the same model without a season)
+APPROXIMATE_LONGER_THAN, APPROXIMATE_SEASONS_OVER = 150, 12  # auto.arima's approximation rule (docstring)
 
 
-def statsforecast_model(name: str, seasons: Sequence[int]) -> object:
+def arima_approximation(n_observations: int, seasons: Sequence[int]) -> bool:
+    """Whether AutoARIMA searches on the CSS approximation: R auto.arima's default rule (its season is the
+    first of `seasons`, as statsforecast_model gives it)."""
+    season = int(seasons[0]) if len(seasons) else 1
+    return n_observations > APPROXIMATE_LONGER_THAN or season > APPROXIMATE_SEASONS_OVER
+
+
+def statsforecast_model(name: str, seasons: Sequence[int], approximation: bool = False) -> object:
     """The statsforecast model object for Khlang's model name and the season lengths to use ([] = none;
-    MSTL takes every season, the others the first)."""
+    MSTL takes every season, the others the first); `approximation` is AutoARIMA's (arima_approximation)."""
     from statsforecast import models as sf
 
     if name not in _MODELS:
@@ -77,6 +93,8 @@ def statsforecast_model(name: str, seasons: Sequence[int]) -> object:
         if not seasons:
             return sf.AutoETS(season_length=1)  # MSTL without a season is its trend model alone
         return cls(season_length=list(seasons), trend_forecaster=sf.AutoETS(model="ZZN"))
+    if name == "auto_arima":
+        return cls(season_length=int(seasons[0]) if seasons else 1, approximation=bool(approximation))
     return cls(season_length=int(seasons[0]) if seasons else 1)
 
 
@@ -161,8 +179,16 @@ def fit_predict_batch(batch: StatisticalBatch) -> StatisticalForecast:
     nonseasonal = np.zeros(n_series, dtype=bool)
     spread = np.full((n_series, horizon), np.nan)
     own = batch.model in OWN_INTERVAL_MODELS
-    seasonal_model = statsforecast_model(batch.model, batch.seasons)
-    plain_model: object | None = None
+    models: dict[tuple[tuple[int, ...], bool], object] = {}  # (seasons used, approximation) -> model object
+
+    def model_for(seasons: list[int], n_observations: int) -> object:
+        approximate = batch.model == "auto_arima" and arima_approximation(n_observations, seasons)
+        key = (tuple(seasons), approximate)
+        if key not in models:
+            models[key] = statsforecast_model(batch.model, seasons, approximation=approximate)
+        return models[key]
+
+    every = [s for s in batch.seasons if s > 1]
     for i in range(n_series):
         y, gap = _prepared(batch.rows[i])
         if y.size == 0:
@@ -172,13 +198,11 @@ def fit_predict_batch(batch: StatisticalBatch) -> StatisticalForecast:
         try:
             if y.size < _MIN_OBSERVED or np.ptp(y) == 0:
                 raise ValueError("too short or flat")  # a flat series' forecast is itself: naive
-            if list(usable) == [s for s in batch.seasons if s > 1]:
-                mean, sigma = _fit_one(seasonal_model, y, steps, own)
+            if usable == every:
+                mean, sigma = _fit_one(model_for(list(batch.seasons), y.size), y, steps, own)
             else:
                 nonseasonal[i] = True
-                if plain_model is None or usable:
-                    plain_model = statsforecast_model(batch.model, usable)
-                mean, sigma = _fit_one(plain_model, y, steps, own)
+                mean, sigma = _fit_one(model_for(usable, y.size), y, steps, own)
         except Exception:  # noqa: BLE001 - one series' failure must not end the batch: it is counted instead
             fallback[i] = True
             mean = np.full(steps, y[-1])

@@ -14,7 +14,7 @@ from models.forecasters.candidates import (
     training_combinations,
 )
 from models.forecasters.combination import Combination
-from models.forecasters.statistical import StatisticalForecaster, fit_predict_batch
+from models.forecasters.statistical import StatisticalForecaster, arima_approximation, fit_predict_batch
 
 
 def seasonal_block(n_series: int = 6, n_periods: int = 48, season: int = 12, seed: int = 1) -> np.ndarray:
@@ -151,3 +151,27 @@ def test_dask_and_ray_give_the_in_process_forecasts_in_enough_batches(address: s
     np.testing.assert_array_equal(there.fallback, here.fallback)
     np.testing.assert_array_equal(there.nonseasonal, here.nonseasonal)
     np.testing.assert_array_equal(there.spread, here.spread)
+
+
+def test_auto_arimas_approximation_rule_is_r_auto_arimas() -> None:
+    assert not arima_approximation(150, [12]) and arima_approximation(151, [12])
+    assert arima_approximation(60, [24]) and arima_approximation(60, [52, 7])  # a season over 12
+    assert not arima_approximation(60, [12]) and not arima_approximation(60, []) and not arima_approximation(60, [1])
+
+
+def _seasonal_walk(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 100 + np.cumsum(rng.normal(0, 1, n)) + 8 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2, n)
+
+
+@pytest.mark.parametrize(("n", "approximated"), [(200, True), (120, False)])
+def test_auto_arima_searches_long_series_on_the_approximation(n: int, approximated: bool) -> None:
+    from statsforecast.models import AutoARIMA
+
+    y = _seasonal_walk(n, seed=5)
+    exact = AutoARIMA(season_length=12, approximation=False).forecast(y=y, h=12)["mean"]
+    approx = AutoARIMA(season_length=12, approximation=True).forecast(y=y, h=12)["mean"]
+    assert not np.allclose(exact, approx)  # the two differ on this series, so the test tells them apart
+    mine = StatisticalForecaster("auto_arima", seasons=12).fit_predict(y[None, :], 12)[0]
+    np.testing.assert_allclose(mine, approx if approximated else exact, rtol=1e-10)
