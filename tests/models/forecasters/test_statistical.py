@@ -165,6 +165,7 @@ def _seasonal_walk(n: int, seed: int) -> np.ndarray:
     return 100 + np.cumsum(rng.normal(0, 1, n)) + 8 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2, n)
 
 
+@pytest.mark.filterwarnings("ignore:possible convergence problem")  # statsforecast's own, on the exact search
 @pytest.mark.parametrize(("n", "approximated"), [(200, True), (120, False)])
 def test_auto_arima_searches_long_series_on_the_approximation(n: int, approximated: bool) -> None:
     from statsforecast.models import AutoARIMA
