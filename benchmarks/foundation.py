@@ -91,7 +91,8 @@ def run(scale: str, cluster: str | None, work_dir: Path | None = None) -> dict:
 
     with open_engine(settings.cluster, local_directory=str(catalog.tmp / "dask")) as engine:
         with measure() as m:
-            report = ingest(catalog.raw, catalog, reference, engine, settings.ingest.as_of_date())
+            report = ingest(catalog.raw, catalog, reference, engine, settings.ingest.as_of_date(),
+                            first_fiscal_year=settings.ingest.first_fiscal_year)
         totals = report.totals
         results["ingest"] = {"seconds": m.seconds, "peak_gib": m.peak_rss_gib, **totals,
                              "records_per_s": totals["records_in"] / m.seconds, "balanced": report.balanced,

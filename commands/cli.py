@@ -200,9 +200,7 @@ def _families(metric: str) -> list[str]:
 def info() -> None:
     """Show the settings and where each data set lives."""
     settings, catalog = _settings()
-    console.print(f"config: {settings.config_file}")
-    console.print(f"reference data: {settings.thailand_dir}")
-    console.print(f"cluster: {settings.cluster}")
+    console.print(f"config: {settings.config_file}\nreference data: {settings.thailand_dir}\ncluster: {settings.cluster}")
     for name in ("raw", "truth", "store", "quarantine", "manifest", "panel", "features", "forecasts", "mlflow",
                  "cache", "tmp", "run"):
         console.print(f"  {name:<11} {getattr(catalog, name)}")
@@ -217,10 +215,12 @@ def generate(
         min=0.0, max=1.0,
         help="scenario: share of new elderly entrants the Aug 2023 income test removes (default 0: as on record, "
              "no income line was set)")] = None,
+    first_fy: Annotated[int | None, typer.Option(help="first fiscal year (BE) of the months, to FY2568 (default "
+                                                      "2557; see [ingest] first_fiscal_year)")] = None,
 ) -> None:
     """Generate realistic agency files for every LAO of the chosen scale into the raw folder."""
-    _run(_stages("generate", scale, seed=seed, dirty_share=dirty_share, income_test_cut=income_test_cut),
-         only="generate", engine=False, bars=True)
+    _run(_stages("generate", scale, seed=seed, dirty_share=dirty_share, income_test_cut=income_test_cut,
+                 first_fy=first_fy), only="generate", engine=False, bars=True)
 
 
 @app.command()

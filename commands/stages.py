@@ -55,20 +55,25 @@ _DOMAIN = "khlang.domain"
 
 
 def generate_stage(scale: str, seed: int | None = None, dirty_share: float | None = None,
-                   income_test_cut: float | None = None) -> Stage:
-    """Generate the agency files of `scale` into work/raw (seed, dirty_share, the income-test scenario:
-    default from the settings). Fingerprint: scale, seed, dirty share, income-test cut, the generator's
-    code and the reference data."""
+                   income_test_cut: float | None = None, first_fy: int | None = None) -> Stage:
+    """Generate the agency files of `scale` into work/raw (seed, dirty_share, the income-test scenario, the
+    first fiscal year: default from the settings). Fingerprint: those options, the generator's code and
+    the reference data."""
     from pipelines.generate import SCALES
 
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; scales: {sorted(SCALES)}")
+    if first_fy is not None:
+        from pipelines.generate.scales import month_axis
+
+        month_axis(first_fy)  # ValueError: outside the years the generator can make
 
     def options(context: PipelineContext) -> dict[str, Any]:
         gen = context.settings.generate
         return {"scale": scale, "seed": gen.seed if seed is None else seed,
                 "dirty_share": gen.dirty_share if dirty_share is None else dirty_share,
-                "income_test_cut": gen.income_test_cut if income_test_cut is None else income_test_cut}
+                "income_test_cut": gen.income_test_cut if income_test_cut is None else income_test_cut,
+                "first_fy": gen.first_fy if first_fy is None else first_fy}
 
     def fingerprint(context: PipelineContext, upstream: Mapping[str, str]) -> str:
         return digest(options(context), source_digest("pipelines.generate", "pipelines.headers", _DOMAIN),
@@ -108,7 +113,8 @@ def _ingest_summary(report: Any) -> str:
 
 def ingest_stage(raw_dir: Path | None = None, as_of: dt.date | None = None) -> Stage:
     """Ingest the agency files of `raw_dir` (default work/raw) as of `as_of` (default from the settings).
-    Fingerprint: name, size and content sha256 of every file ingest would read, and as_of."""
+    Fingerprint: name, size and content sha256 of every file ingest would read, as_of and the first fiscal
+    year a record may name (settings.ingest.first_fiscal_year)."""
 
     def folder(context: PipelineContext) -> Path:
         return Path(raw_dir or context.catalog.raw).resolve()
@@ -122,13 +128,14 @@ def ingest_stage(raw_dir: Path | None = None, as_of: dt.date | None = None) -> S
         if not folder(context).is_dir():
             raise FileNotFoundError(f"no folder of agency files at {folder(context)}")
         files = files_digest(folder(context), discover(folder(context)))
-        return digest(files, as_of_date(context).isoformat())
+        return digest(files, as_of_date(context).isoformat(), context.settings.ingest.first_fiscal_year)
 
     def run(context: PipelineContext) -> object:
         from pipelines.ingest import ingest
 
         report = ingest(folder(context), context.catalog, context.reference, context.engine,
-                        as_of_date(context), progress=context.progress)
+                        as_of_date(context), progress=context.progress,
+                        first_fiscal_year=context.settings.ingest.first_fiscal_year)
         report.check_balanced()  # IngestBalanceError, holding the report, when a record was lost or doubled
         return report
 
@@ -181,7 +188,7 @@ def features_stage() -> Stage:
 
 def default_stages(source: str = "generate", scale: str = "small", *, seed: int | None = None,
                    dirty_share: float | None = None, income_test_cut: float | None = None,
-                   raw_dir: Path | None = None, as_of: dt.date | None = None,
+                   first_fy: int | None = None, raw_dir: Path | None = None, as_of: dt.date | None = None,
                    extra: Sequence[Stage] = ()) -> tuple[Stage, ...]:
     """generate (source="generate": at `scale` into work/raw) or not (source="ingest": the agency files
     of `raw_dir`, default work/raw), then ingest, panel, features, then the `extra` stages in order."""
@@ -189,7 +196,7 @@ def default_stages(source: str = "generate", scale: str = "small", *, seed: int 
         raise ValueError(f"unknown source {source!r}; sources: {SOURCES}")
     if source == "generate" and raw_dir is not None:
         raise ValueError("source='generate' writes work/raw; raw_dir is for source='ingest'")
-    head = (generate_stage(scale, seed, dirty_share, income_test_cut),) if source == "generate" else ()
+    head = (generate_stage(scale, seed, dirty_share, income_test_cut, first_fy),) if source == "generate" else ()
     return (*head, ingest_stage(raw_dir, as_of), panel_stage(), features_stage(), *extra)
 
 

@@ -51,6 +51,11 @@ class Catalog:
     tracking_uri = property(lambda self: self.tracking_server or self.local_tracking_uri)  # where runs are logged
     # the work folder's own store, however it was named (its artifacts then live in `artifacts`)
     tracking_is_local = property(lambda self: self.tracking_uri == self.local_tracking_uri)
+    # A tracking server (http, https, databricks) keeps its runs' artifacts where it was told to. A database
+    # named by URI (sqlite:, postgresql:, ...) keeps none: its new experiments put theirs in `artifacts`,
+    # never in MLflow's default ./mlruns of whatever folder the command ran in.
+    tracking_server_keeps_artifacts = property(
+        lambda self: self.tracking_uri.split(":", 1)[0].lower() in ("http", "https", "databricks"))
     complaints = property(lambda self: self.root / "complaints")  # citizens' complaints (below)
     complaints_store = property(lambda self: self.complaints / "tickets")  # masked, placed; hive month=YYYY-MM
     complaints_quarantine = property(lambda self: self.complaints / "quarantine")  # rejected rows with reasons

@@ -40,11 +40,14 @@ class GenerateConfig:
     seed: int = 2568
     dirty_share: float = 0.002
     income_test_cut: float = 0.0  # share of new elderly entrants the Aug 2023 income test removes (scenario)
+    first_fy: int = 2557  # first fiscal year (BE) of the generated months; they end with FY2568
 
     def __post_init__(self) -> None:
         for name in ("dirty_share", "income_test_cut"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"[generate] {name} is a share in [0, 1]; got {getattr(self, name)}")
+        if not 2500 <= self.first_fy <= 2563:  # pipelines.generate.scales.MonthAxis: FY2565 and 2020-2023 inside
+            raise ValueError(f"[generate] first_fy is a BE fiscal year from 2500 to 2563; got {self.first_fy}")
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,11 @@ class MlflowConfig:
 @dataclass(frozen=True)
 class IngestConfig:
     as_of: dt.date | None = field(default=None, metadata={"parse": dt.date.fromisoformat})  # None: today
+    first_fiscal_year: int = 2550  # records of earlier fiscal years (BE) are year_out_of_range
+
+    def __post_init__(self) -> None:
+        if not 2500 <= self.first_fiscal_year <= 2600:
+            raise ValueError(f"[ingest] first_fiscal_year is a BE fiscal year (2500-2600); got {self.first_fiscal_year}")
 
     def as_of_date(self) -> dt.date:
         return self.as_of or dt.date.today()

@@ -307,7 +307,8 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
                 raise DepositError(422, "the file is empty")
             with deposit_lock:
                 result = deposit_file(content, file.filename or "", catalog, reference(),
-                                      settings.ingest.as_of_date())
+                                      settings.ingest.as_of_date(),
+                                      first_fiscal_year=settings.ingest.first_fiscal_year)
         except DepositError as error:
             raise HTTPException(error.status, error.message) from None
         except BusyError as error:

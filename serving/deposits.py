@@ -101,7 +101,7 @@ def _reasons(catalog: Catalog, batch_id: str | None, source_file: str) -> dict[s
 
 
 def deposit_file(content: bytes, original_name: str, catalog: Catalog, reference: ReferenceData,
-                 as_of: dt.date, engine: Engine = IN_PROCESS) -> DepositResult:
+                 as_of: dt.date, engine: Engine = IN_PROCESS, first_fiscal_year: int | None = None) -> DepositResult:
     """Keep the uploaded bytes under raw/deposits/ and ingest them (see the module docstring)."""
     from pipelines.ingest import ingest
 
@@ -123,7 +123,8 @@ def deposit_file(content: bytes, original_name: str, catalog: Catalog, reference
             os.link(target, linked)
         except OSError:
             shutil.copyfile(target, linked)
-        report = ingest(staging, catalog, reference, engine, as_of)
+        report = ingest(staging, catalog, reference, engine, as_of,
+                        **({} if first_fiscal_year is None else {"first_fiscal_year": first_fiscal_year}))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     mine = next(f for f in report.files if f.source_file == source_file)

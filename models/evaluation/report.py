@@ -84,9 +84,9 @@ class EvaluateReport:
         """One parent run in experiment khlang-evaluate (params, `metric__model` metrics, the table as
         evaluate.parquet), a child run per model, in the catalogue's tracking store (the work folder's SQLite
         store unless a server is named). Returns the parent run id."""
-        local, uri = catalog.tracking_is_local, catalog.tracking_uri
+        uri = catalog.tracking_uri
         location = None
-        if local:  # a team server decides where its artifacts live
+        if not catalog.tracking_server_keeps_artifacts:  # a team server decides where its artifacts live
             location = catalog.artifacts / EXPERIMENT
             location.mkdir(parents=True, exist_ok=True)
         code = code_version()

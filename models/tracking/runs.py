@@ -203,16 +203,16 @@ def training_cycle(family: str, cycle: str, catalog: Catalog, level: str | None 
                    params: Mapping[str, Any] | None = None) -> Iterator[CycleRun]:
     """The parent run of (family, cycle) in experiment khlang-<family>, tagged with the data snapshot and
     code version, in the catalogue's tracking store (the work folder's SQLite store unless a server is named)."""
-    local, uri = catalog.tracking_is_local, catalog.tracking_uri
-    if local:
+    uri = catalog.tracking_uri
+    if not catalog.tracking_server_keeps_artifacts:
         catalog.artifacts.mkdir(parents=True, exist_ok=True)
     snapshot = data_snapshot(catalog)
     tags = {TAG.FAMILY: family, TAG.CYCLE: cycle, TAG.SNAPSHOT: snapshot, TAG.CODE: code_version(),
             **({TAG.LEVEL: level} if level else {})}
     with using_tracking_uri(uri) as client:
         name = experiment_name(family)
-        # A team server decides where its artifacts live; the local store keeps them beside the db.
-        location = catalog.artifacts / name if local else None
+        # A team server decides where its artifacts live; any other store keeps them in the work folder.
+        location = None if catalog.tracking_server_keeps_artifacts else catalog.artifacts / name
         experiment_id = _experiment_id(client, name, location)
         with mlflow.start_run(experiment_id=experiment_id, run_name=f"{family}/{cycle}", tags=tags) as run:
             parent = CycleRun(client=client, run_id=run.info.run_id, tmp=catalog.tmp / "mlflow", family=family,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from khlang.domain.metrics import BUDGET_TYPES, PAO_BUDGET_FY2565_BN
-from pipelines.generate.scales import FIRST_FY, MonthAxis
+from pipelines.generate.scales import MonthAxis
 
 __all__ = ["BudgetTruth", "DISBURSEMENT_CURVES", "budget_series"]
 
@@ -43,8 +43,8 @@ class BudgetTruth:
     disbursement: dict[str, np.ndarray]  # budget type -> [unit, month] baht
 
 
-def _year_path(n_fy: int) -> np.ndarray:
-    fys = np.arange(FIRST_FY, FIRST_FY + n_fy)
+def _year_path(first_fy: int, n_fy: int) -> np.ndarray:
+    fys = np.arange(first_fy, first_fy + n_fy)
     adj = np.array([_YEAR_ADJ.get(int(fy), 1.0) for fy in fys])
     return (1 + _GROWTH) ** (fys - 2565) * adj / _YEAR_ADJ[2565]
 
@@ -68,8 +68,8 @@ def budget_series(lao: pd.DataFrame, national_pop_ex_bangkok: float, axis: Month
     if is_pao.any():  # the PAOs' FY2565 totals by type in DOMAIN.md's proportions, scaled to coverage
         target = np.array([PAO_BUDGET_FY2565_BN[t] for t in BUDGET_TYPES]) * 1e9 * pop[is_pao].sum() / national_pop_ex_bangkok
         by_type[is_pao] *= target / by_type[is_pao].sum(axis=0)
-    path = _year_path(n_fy)[None, :] * rng.lognormal(0, 0.05, (n, n_fy))
-    path[:, 2565 - FIRST_FY] = 1.0  # FY2565 is the calibrated year
+    path = _year_path(axis.first_fy, n_fy)[None, :] * rng.lognormal(0, 0.05, (n, n_fy))
+    path[:, 2565 - axis.first_fy] = 1.0  # FY2565 is the calibrated year
     approp_by_type = by_type[:, None, :] * path[:, :, None]  # [unit, FY, type]
     appropriation = np.round(approp_by_type.sum(axis=2), 2)
     disbursement: dict[str, np.ndarray] = {}
@@ -77,7 +77,7 @@ def budget_series(lao: pd.DataFrame, national_pop_ex_bangkok: float, axis: Month
         curve = np.array(DISBURSEMENT_CURVES[btype])
         weights = curve[None, None, :] * rng.lognormal(0, _CURVE_NOISE[btype], (n, n_fy, 12))
         if btype in ("investment", "other"):  # FY2563's budget act passed only in Feb 2020
-            weights[:, 2563 - FIRST_FY, :4] *= 0.3
+            weights[:, 2563 - axis.first_fy, :4] *= 0.3
         weights /= weights.sum(axis=2, keepdims=True)
         rate = rng.uniform(0.86, 0.97, (n, n_fy))
         monthly = approp_by_type[:, :, k, None] * rate[:, :, None] * weights  # [unit, FY, fiscal month]

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from khlang.domain.metrics import BUDGET_TYPES, ELDERLY_TIERS, PAO_BUDGET_FY2565_BN
-from pipelines.generate.scales import FIRST_FY, MonthAxis
+from pipelines.generate.scales import MonthAxis
 from pipelines.generate.waste import REAL_YEARS
 
 __all__ = ["waste_errors", "calibration_figures"]
@@ -33,7 +33,7 @@ def calibration_figures(units: pd.DataFrame, monthly: dict[str, np.ndarray], app
     errors = waste_errors(units, monthly["waste_generated"], real_waste, axis)
     elderly = np.nansum(sum(monthly[f"elderly_{t}"] for t in ELDERLY_TIERS), axis=0)
     n_fy = axis.n // 12
-    elderly_fy = {int(FIRST_FY + k): float(elderly[k * 12:(k + 1) * 12].mean()) for k in range(n_fy)}
+    elderly_fy = {int(axis.first_fy + k): float(elderly[k * 12:(k + 1) * 12].mean()) for k in range(n_fy)}
     tiers_last = {t: float(np.nansum(monthly[f"elderly_{t}"][:, -1])) for t in ELDERLY_TIERS}
     pao = (units["lao_type"] == "provincial_admin_org").to_numpy()
     fy2565 = axis.fy_be == 2565
@@ -43,7 +43,7 @@ def calibration_figures(units: pd.DataFrame, monthly: dict[str, np.ndarray], app
     by_fy = disbursed.reshape(len(units), n_fy, 12)
     ratio = by_fy.sum(axis=2) / appropriation
     month_share = by_fy.sum(axis=(0, 1)) / by_fy.sum()
-    pao_approp = float(appropriation[pao, 2565 - FIRST_FY].sum())
+    pao_approp = float(appropriation[pao, 2565 - axis.first_fy].sum())
     return {
         "waste_max_rel_error": float(errors["rel_error"].max()),
         "waste_mean_rel_error": float(errors["rel_error"].mean()),

@@ -94,7 +94,7 @@ def _simulate(units: pd.DataFrame, waste_yearly: pd.DataFrame, provinces: list[s
               rngs: list[np.random.Generator], income_test_cut: float = 0.0
               ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     pop = province_population(waste_yearly)
-    targets = province_targets(waste_yearly, provinces)
+    targets = province_targets(waste_yearly, provinces, int(axis.year_ce[0]) + 543)
     monthly = {"waste_generated": waste_series(units, targets, axis, rngs[0])}
     budget = budget_series(units, float(pop.drop("10").sum()), axis, rngs[1])
     monthly.update({f"budget_{t}": v for t, v in budget.disbursement.items()})
@@ -211,19 +211,21 @@ def _clear_previous(raw_dir: Path, truth_dir: Path) -> None:
 
 def generate_dataset(reference: ReferenceData, thailand_dir: Path, scale: str, seed: int, raw_dir: Path,
                      truth_dir: Path, dirty_share: float = 0.002, progress: Progress | None = None,
-                     income_test_cut: float = 0.0, complaints: bool = False) -> GenerateReport:
+                     income_test_cut: float = 0.0, complaints: bool = False, first_fy: int = FIRST_FY
+                     ) -> GenerateReport:
     """Write raw agency files to raw_dir and the clean truth to truth_dir; same seed, same bytes.
     income_test_cut: share of new elderly entrants the August 2023 income test removes (0 = none, the
     record; a positive share is a policy scenario, pipelines.generate.welfare). complaints: also write the
     units' citizens' complaints over the same months (raw_dir/complaints/tickets.csv.gz, a Traffy-style
-    file for `khlang complaints import`; pipelines.generate.complaints)."""
+    file for `khlang complaints import`; pipelines.generate.complaints). first_fy: the first fiscal year of the
+    generated period, which always ends with FY2568 (2545: twice the default's twelve years, same units)."""
     started = time.perf_counter()
     say = progress or (lambda stage, done, total: None)
     raw_dir, truth_dir = Path(raw_dir), Path(truth_dir)
     provinces = provinces_of_scale(scale, list(reference.provinces["province_code"]))
     ref = reference if SCALES[scale] is None else reference.subset(provinces)
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9)]  # spawn(9)[:8] == spawn(8)
-    axis = month_axis()
+    axis = month_axis(first_fy)
     waste_yearly = _read_real_waste(thailand_dir)
     say("simulate", 0, 3)
     units = lao_table(ref.laos, province_population(waste_yearly), rngs[0])
@@ -233,10 +235,10 @@ def generate_dataset(reference: ReferenceData, thailand_dir: Path, scale: str, s
                 "waste": plan_delivery(units, np.isfinite(monthly["waste_generated"]), rngs[4]),
                 "welfare": plan_delivery(units, np.isfinite(monthly["elderly_60_69"]), rngs[4])}
     say("simulate", 3, 3)
-    population = population_by_fy(units, appropriation.shape[1], 2565 - FIRST_FY, rngs[8])
+    population = population_by_fy(units, appropriation.shape[1], 2565 - axis.first_fy, rngs[8])
     tables, late_of = _build_tables(units, monthly, appropriation, population, delivery, rngs[5])
     for table, style in zip(tables, draw_styles(len(tables), rngs[6]), strict=True):
-        table.style = style
+        table.style, table.axis = style, axis
         if style.is_xlsx and table.n_cells() > XLSX_MAX_CELLS:
             table.style = style.as_csv()
         table.path += ".xlsx" if table.style.is_xlsx else ".csv"

@@ -12,7 +12,6 @@ import pandas as pd
 from khlang.domain.metrics import METRIC_NAMES, METRICS
 from pipelines.generate.layouts import DECIMALS, RawTable, long_table, row_text, time_cells
 from pipelines.generate.render import display_year, format_codes, format_values
-from pipelines.generate.scales import month_axis
 
 __all__ = ["DIRT_KINDS", "EXPECTED_REASON", "DirtEntry", "inject_dirt"]
 
@@ -32,7 +31,6 @@ EXPECTED_REASON = {
 DIRT_KINDS = tuple(EXPECTED_REASON)
 _NON_NUMERIC = ("n/a", "abc", "#VALUE!", "x", "N/A")
 _FUTURE_BE = 2572
-_AXIS = month_axis()
 
 
 @dataclass(frozen=True)
@@ -99,10 +97,10 @@ class _Injector:
             return self._row_entries(ti, row, kind, text)
         if kind in ("be_ce_mixup", "future_period"):
             if table.layout == "wide_months":
-                fy_be = 2557 + int(table.row_fy[row])
+                fy_be = table.months.first_fy + int(table.row_fy[row])
                 shown = fy_be if table.style.year_system == "BE" else fy_be - 543
             else:
-                shown = int(display_year(int(_AXIS.year_ce[table.row_t[row]]), table.style))
+                shown = int(display_year(int(table.months.year_ce[table.row_t[row]]), table.style))
             if kind == "be_ce_mixup":
                 shown = shown + 543 if table.style.year_system == "BE" else shown - 543
             else:
@@ -129,7 +127,7 @@ class _Injector:
             late = self.tables[li]
             one = long_table(late.path, late.family, np.array([lao]), np.array([metric]), np.array([t]),
                              np.array([value]))
-            one.style = late.style
+            one.style, one.axis = late.style, late.axis
             late.extra_rows.append((late.n_rows + len(late.extra_rows), row_text(one, self.units, 0)))
             text = row_text(one, self.units, 0)["value"]
             self.entries.append(DirtEntry(li, -len(late.extra_rows), "value", kind, lao, metric, t, text))

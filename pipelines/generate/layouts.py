@@ -10,7 +10,7 @@ import pandas as pd
 
 from khlang.domain.metrics import METRIC_NAMES
 from pipelines.generate.render import display_year, format_codes, format_values, time_text
-from pipelines.generate.scales import month_axis
+from pipelines.generate.scales import MonthAxis
 from pipelines.generate.styles import FileStyle
 from pipelines.headers import MONTH_COLUMN_ALIASES, headers_for
 
@@ -19,8 +19,6 @@ __all__ = ["RawTable", "DECIMALS", "long_table", "wide_metrics_table", "wide_mon
 
 DECIMALS = {"budget": 2, "waste": 3, "welfare": 0}
 FISCAL_MONTHS = (10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9)
-_AXIS = month_axis()
-
 
 @dataclass
 class RawTable:
@@ -41,6 +39,13 @@ class RawTable:
     style: FileStyle | None = None
     overrides: dict[tuple[int, str], str] = field(default_factory=dict)  # (row, role) -> text
     extra_rows: list[tuple[float, dict[str, str]]] = field(default_factory=list)  # (sort key, role -> text)
+    axis: MonthAxis | None = None  # the generated period the month and fiscal-year indexes count on (set with style)
+
+    @property
+    def months(self) -> MonthAxis:
+        if self.axis is None:
+            raise ValueError(f"{self.path}: the table's month axis was never set")
+        return self.axis
 
     @property
     def n_rows(self) -> int:
@@ -115,10 +120,10 @@ def time_cells(table: RawTable, rows: np.ndarray, shown_year: np.ndarray | None 
     """Time column text for rows; `shown_year` replaces the displayed (calendar or fiscal) year."""
     style = table.style
     if table.layout == "wide_months":
-        fy_be = 2557 + table.row_fy[rows]
+        fy_be = table.months.first_fy + table.row_fy[rows]
         shown = (fy_be if style.year_system == "BE" else fy_be - 543) if shown_year is None else shown_year
         return {"fiscal_year": format_codes(np.asarray(shown).astype(int), style)}
-    axis = _AXIS
+    axis = table.months
     t = table.row_t[rows]
     shown = display_year(axis.year_ce[t].astype(int), style) if shown_year is None else shown_year
     return time_text(shown, axis.month[t], style)

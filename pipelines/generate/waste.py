@@ -19,9 +19,10 @@ _SEASON = np.array([1.04, 0.99, 1.00, 1.06, 1.00, 0.98, 0.97, 0.97, 0.97, 0.99, 
 _TOURIST_SEASON = np.array([0.22, 0.15, 0.05, 0.04, -0.08, -0.12, -0.10, -0.08, -0.12, -0.02, 0.12, 0.20])
 
 
-def province_targets(waste_yearly: pd.DataFrame, provinces: list[str]) -> pd.DataFrame:
-    """Tonnes/day per province (rows) and BE year 2556..2568 (columns): real to 2565, then the
-    province's pre-COVID trend plus a tourism rebound."""
+def province_targets(waste_yearly: pd.DataFrame, provinces: list[str], first_year: int = REAL_YEARS[0]) -> pd.DataFrame:
+    """Tonnes/day per province (rows) and BE year first_year..2568 (columns): real 2556..2565, then the
+    province's pre-COVID trend plus a tourism rebound; years before 2556 (a longer generated history) go
+    back along the pre-COVID trend alone."""
     real = waste_yearly.pivot(index="province_code", columns="year_be", values="generated_ton_day")
     real = real.loc[provinces, list(REAL_YEARS)].astype(float)
     cagr = (real[2562] / real[2556]) ** (1 / 6) - 1
@@ -29,7 +30,9 @@ def province_targets(waste_yearly: pd.DataFrame, provinces: list[str]) -> pd.Dat
     growth = cagr.clip(-0.01, 0.03) + rebound
     for k, year in enumerate(range(2566, _LAST_YEAR + 1), start=1):
         real[year] = real[2565] * (1 + growth) ** k
-    return real
+    earlier = {year: real[REAL_YEARS[0]] * (1 + cagr.clip(-0.01, 0.03)) ** (year - REAL_YEARS[0])
+               for year in range(first_year, REAL_YEARS[0])}
+    return pd.concat([pd.DataFrame(earlier), real], axis=1) if earlier else real
 
 
 def covid_profile(axis: MonthAxis) -> np.ndarray:

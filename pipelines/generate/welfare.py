@@ -31,8 +31,9 @@ _DISABILITY_SHARE = 0.032  # recipients per resident in FY2565 (about 2.1 millio
 # Per month: moving up one tier (ageing) and dying, by tier 60-69, 70-79, 80-89, 90+.
 _AGEING = np.array([0.0075, 0.0068, 0.0055, 0.0])
 _DEATHS = np.array([0.0012, 0.0032, 0.0085, 0.022])
-_START_MIX = np.array([0.575, 0.295, 0.113, 0.017])  # tier shares in October 2013
-# Elderly recipients per resident in Oct 2013 by unit type (cities: more pensioners, younger).
+_START_MIX = np.array([0.575, 0.295, 0.113, 0.017])  # tier shares in the first month (October 2013 by default)
+# Elderly recipients per resident in the first month by unit type (cities: more pensioners, younger);
+# the stock is rescaled to FY2566's national count, so an earlier start changes the path, not that level.
 _ELDERLY_RATE = {"city_municipality": 0.085, "town_municipality": 0.095, "subdistrict_municipality": 0.115,
                  "subdistrict_admin_org": 0.135, "special_admin_area": 0.05, "bangkok": 0.075}
 _INCOME_TEST = (2023, 8)
@@ -84,7 +85,7 @@ def welfare_series(lao: pd.DataFrame, national_pop: float, axis: MonthAxis,
     tiers *= rng.lognormal(0, 0.004, tiers.shape)  # registration corrections
     elderly = {tier: np.where(reports[:, None], np.rint(tiers[k]), np.nan) for k, tier in enumerate(ELDERLY_TIERS)}
     # Disability: grows about 4 %/year; the higher rate jumps from Oct 2020 (welfare-card holders).
-    years = (np.arange(axis.n) - 96) / 12  # 0 at October 2021 (FY2565)
+    years = (np.arange(axis.n) - axis.index_of(2021, 10)) / 12  # 0 at October 2021 (FY2565)
     total = (pop * _DISABILITY_SHARE * rng.lognormal(0, 0.2, n))[:, None] * (1.04 ** years)[None, :]
     total *= np.exp(rng.normal(0, 0.01, n)[:, None] * years[None, :]) * rng.lognormal(0, 0.006, (n, axis.n))
     card = (axis.year_ce.astype(int) * 12 + axis.month) >= 2020 * 12 + 10

@@ -52,7 +52,7 @@ def _detail(reason: str, code: str, value_text: str, metric: str | None, value: 
     if reason == "invalid_period":
         return f"period {period_text!r} cannot be read as a year and month"
     if reason == "year_out_of_range":
-        return (f"year in {period_text!r} is outside fiscal years {2550}-{register.last_fiscal_year} "
+        return (f"year in {period_text!r} is outside fiscal years {register.first_fiscal_year}-{register.last_fiscal_year} "
                 f"(BE/CE mix-up?)")
     if reason == "future_period":
         return f"period {period_text!r} is after the as-of month {register.as_of:%Y-%m}"

@@ -32,7 +32,7 @@ from pipelines.ingest.merge import counts_by_file, merge_partition, read_partiti
 from pipelines.ingest.parse import STAGED_QUARANTINE_SCHEMA, parse_file
 from pipelines.ingest.read import SUFFIXES
 from pipelines.ingest.report import FileReport, IngestReport, store_bytes
-from pipelines.ingest.validate import Register
+from pipelines.ingest.validate import FIRST_FISCAL_YEAR, Register
 from pipelines.schema import MANIFEST_SCHEMA, QUARANTINE_SCHEMA
 
 __all__ = ["ingest", "discover", "parse_task", "merge_task"]
@@ -149,16 +149,17 @@ def _manifest_rows(reports: list[FileReport], batch_id: str | None, now: dt.date
 
 
 def ingest(raw_dir: Path, catalog: Catalog, reference: ReferenceData, engine: Engine, as_of: dt.date,
-           progress: Progress | None = None) -> IngestReport:
+           progress: Progress | None = None, first_fiscal_year: int = FIRST_FISCAL_YEAR) -> IngestReport:
     """Ingest every new agency file under raw_dir into catalog.store (valid records) and
     catalog.quarantine (rejected ones, with reasons); one manifest row per file. Safe to rerun;
-    a second ingest on the same work folder while one runs is refused (BusyError)."""
+    a second ingest on the same work folder while one runs is refused (BusyError). Records of fiscal
+    years before first_fiscal_year or long after as_of are year_out_of_range."""
     with exclusive_lock(catalog.run / "ingest.lock", "ingest"):
-        return _ingest(raw_dir, catalog, reference, engine, as_of, progress)
+        return _ingest(raw_dir, catalog, reference, engine, as_of, progress, first_fiscal_year)
 
 
 def _ingest(raw_dir: Path, catalog: Catalog, reference: ReferenceData, engine: Engine, as_of: dt.date,
-            progress: Progress | None) -> IngestReport:
+            progress: Progress | None, first_fiscal_year: int) -> IngestReport:
     started = time.perf_counter()
     raw_dir = Path(raw_dir).resolve()
     catalog.ensure()
@@ -203,7 +204,7 @@ def _ingest(raw_dir: Path, catalog: Catalog, reference: ReferenceData, engine: E
     batch = catalog.staging / batch_id
     batch.mkdir(parents=True)
     register_file = batch / "register.pkl"
-    register_file.write_bytes(pickle.dumps(Register.from_reference(reference, as_of)))
+    register_file.write_bytes(pickle.dumps(Register.from_reference(reference, as_of, first_fiscal_year)))
 
     # 1. Files -> staged records per partition (workers).
     items = [{"file_index": i, "path": str(raw_dir / f.source_file), "source_file": f.source_file,

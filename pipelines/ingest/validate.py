@@ -12,13 +12,14 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from khlang.config import IngestConfig
 from khlang.domain.calendar import ce_to_be
 from khlang.domain.metrics import FAMILIES, METRICS, reports_metric, unit_ceiling
 from khlang.domain.reference import ReferenceData
 
 __all__ = ["Register", "REASON_ORDER", "record_schema", "assign_reasons", "ceilings", "FIRST_FISCAL_YEAR"]
 
-FIRST_FISCAL_YEAR = 2550
+FIRST_FISCAL_YEAR = IngestConfig.first_fiscal_year  # the default; a Register carries its own
 # A plausible year up to this many years past the as-of date is a date in the future (a typo of a
 # month or year); beyond it the year itself is wrong: a BE/CE mix-up (2599 = 2056 CE written as BE).
 FUTURE_YEARS_WINDOW = 5
@@ -38,15 +39,18 @@ class Register:
     provinces: frozenset[str]
     as_of: dt.date
     types: dict[str, str] = field(default_factory=dict)  # code -> lao_type (the ceiling of its values)
+    first_fiscal_year: int = FIRST_FISCAL_YEAR  # earlier fiscal years are year_out_of_range
 
     @classmethod
-    def from_reference(cls, reference: ReferenceData, as_of: dt.date) -> Register:
+    def from_reference(cls, reference: ReferenceData, as_of: dt.date,
+                       first_fiscal_year: int = FIRST_FISCAL_YEAR) -> Register:
         laos = reference.laos
         return cls(codes=frozenset(laos["lao_code"]),
                    silent={family: frozenset(laos.loc[~laos["lao_type"].map(
                        lambda t, f=family: reports_metric(t, f)), "lao_code"]) for family in FAMILIES},
                    provinces=frozenset(reference.provinces["province_code"]), as_of=as_of,
-                   types=dict(zip(laos["lao_code"], laos["lao_type"], strict=True)))
+                   types=dict(zip(laos["lao_code"], laos["lao_type"], strict=True)),
+                   first_fiscal_year=first_fiscal_year)
 
     @property
     def last_fiscal_year(self) -> int:
@@ -81,7 +85,7 @@ def ceilings(df: pd.DataFrame, types: dict[str, str]) -> pd.Series:
 def record_schema(register: Register) -> pa.DataFrameSchema:
     """The canonical record table: lao_code, metric, fiscal_year (BE), period (first of month), value."""
     provinces, codes, silent, types = list(register.provinces), list(register.codes), register.silent, register.types
-    last_fy, as_of_month = register.last_fiscal_year, register.as_of_month
+    first_fy, last_fy, as_of_month = register.first_fiscal_year, register.last_fiscal_year, register.as_of_month
     return pa.DataFrameSchema(
         columns={
             "lao_code": pa.Column(None, nullable=True, checks=[
@@ -90,7 +94,7 @@ def record_schema(register: Register) -> pa.DataFrameSchema:
                 pa.Check(lambda s: s.isin(codes), name="unknown_lao_code", ignore_na=False)]),
             "metric": pa.Column(None, nullable=True),
             "fiscal_year": pa.Column(None, checks=[
-                pa.Check(lambda s: s.between(FIRST_FISCAL_YEAR, last_fy), name="year_out_of_range")]),
+                pa.Check(lambda s: s.between(first_fy, last_fy), name="year_out_of_range")]),
             "period": pa.Column(None, nullable=True, checks=[
                 pa.Check(lambda s: s <= as_of_month, name="future_period")]),
             "value": pa.Column(None, nullable=True, checks=[

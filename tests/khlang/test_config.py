@@ -78,6 +78,26 @@ def test_a_share_outside_0_1_is_refused_where_it_is_set(tmp_path, monkeypatch):
         assert not (tmp_path / "work" / "raw").exists() or not any((tmp_path / "work" / "raw").iterdir())
 
 
+def test_the_generated_and_ingested_years_are_settings_checked_where_set(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    s = load_settings(None, environ={"KHLANG_FIRST_FY": "2545", "KHLANG_FIRST_FISCAL_YEAR": "2545"})
+    assert (s.generate.first_fy, s.ingest.first_fiscal_year) == (2545, 2545)
+    assert (load_settings(None, environ={}).generate.first_fy, load_settings(None, environ={}).ingest.first_fiscal_year) \
+        == (2557, 2550)
+    with pytest.raises(ValueError, match="first_fy is a BE fiscal year from 2500 to 2563; got 2564"):
+        load_settings(None, environ={"KHLANG_FIRST_FY": "2564"})
+    with pytest.raises(ValueError, match="first_fiscal_year is a BE fiscal year"):
+        load_settings(None, environ={"KHLANG_FIRST_FISCAL_YEAR": "1990"})
+    khlang = [sys.executable, "-m", "commands.cli", "--work-dir", str(tmp_path / "work"), "generate", "--scale", "tiny",
+              "--first-fy", "2566"]
+    result = subprocess.run(khlang, capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}, timeout=120)
+    assert result.returncode == 2 and "FY2563" in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert not (tmp_path / "work" / "raw").exists() or not any((tmp_path / "work" / "raw").iterdir())
+
+
 def _documented_keys(text: str) -> list[tuple[str, str, str, str]]:
     """(section, key, value, variable) of every `# key = value  # KHLANG_…` line of a khlang.toml."""
     import re

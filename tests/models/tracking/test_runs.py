@@ -201,3 +201,22 @@ def test_logging_a_model_repeats_no_mlflow_warning(tmp_path: Path) -> None:
     assert uri.startswith("models:/")
     assert not [r.getMessage() for r in records if "CloudPickle" in r.getMessage()]
     assert not [str(w.message) for w in seen if "integer column" in str(w.message)]
+
+
+def test_a_store_named_by_uri_keeps_its_artifacts_in_the_work_folder(tmp_path: Path, monkeypatch) -> None:
+    """A database named by KHLANG_MLFLOW_TRACKING_URI keeps no artifacts itself: MLflow's default was
+    ./mlruns in whatever folder the command ran in, outside the work folder."""
+    from dataclasses import replace
+
+    elsewhere = tmp_path / "the user's shell"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    catalog = replace(Catalog(tmp_path / "work").ensure(), tracking_server=f"sqlite:///{tmp_path / 'team.db'}")
+    assert not catalog.tracking_is_local and not catalog.tracking_server_keeps_artifacts
+    with training_cycle("waste", "2568-12", catalog) as cycle:
+        cycle.client.log_text(cycle.run_id, "kept", "note.txt")
+        artifact_uri = cycle.client.get_run(cycle.run_id).info.artifact_uri
+    assert artifact_uri.startswith((catalog.artifacts / "khlang-waste").resolve().as_uri())
+    assert [p.name for p in catalog.artifacts.rglob("note.txt")] == ["note.txt"]
+    assert not list(elsewhere.iterdir())  # no mlruns/ where the command ran
+    assert replace(catalog, tracking_server="http://127.0.0.1:5000").tracking_server_keeps_artifacts

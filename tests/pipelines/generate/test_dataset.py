@@ -91,3 +91,32 @@ def test_rerun_clears_previous_files(reference, thailand_dir, tiny, tmp_path):
 def test_unknown_scale_is_refused(reference, thailand_dir, tmp_path):
     with pytest.raises(ValueError, match="unknown scale"):
         generate_dataset(reference, thailand_dir, "huge", 1, tmp_path / "raw", tmp_path / "truth")
+
+
+def test_an_earlier_first_fiscal_year_makes_a_longer_history_of_the_same_units(reference, thailand_dir, tiny,
+                                                                                tmp_path):
+    """FY2545..2568: twice the months of the same units, every figure the simulation is calibrated on kept."""
+    longer = generate_dataset(reference, thailand_dir, "tiny", 2568, tmp_path / "raw", tmp_path / "truth",
+                              first_fy=2545)
+    records = pd.read_parquet(tmp_path / "truth" / "records.parquet")
+    assert pd.read_parquet(tmp_path / "truth" / "laos.parquet").equals(tiny.table("laos"))
+    monthly = records[~records["metric"].isin(["budget_appropriation", "population_registered"])]
+    assert (monthly.groupby(["lao_code", "metric"]).size() == 288).all()
+    periods = pd.to_datetime(records["period"])
+    assert periods.min() == pd.Timestamp("2001-10-01") and periods.max() == pd.Timestamp("2025-09-01")
+    assert records["value"].notna().all() and (records["value"] >= 0).all()
+    short, long_ = tiny.report.calibration, longer.calibration
+    assert long_["pao_appropriation_fy2565_bn"] == short["pao_appropriation_fy2565_bn"]  # the calibrated year
+    assert long_["waste_max_rel_error"] < 1e-5 and short["waste_max_rel_error"] < 1e-5  # real waste, 2556-2565
+    elderly_short, elderly_long = short["elderly_recipients_by_fy"], long_["elderly_recipients_by_fy"]
+    assert set(elderly_long) == set(range(2545, 2569)) and set(elderly_short) < set(elderly_long)
+    assert abs(elderly_long[2566] / elderly_short[2566] - 1) < 0.01  # both scaled to FY2566's national count
+    assert elderly_long[2545] < elderly_long[2557] < elderly_long[2566]  # an ageing country, further back
+    assert longer.n_truth_records == len(records) > 1.9 * tiny.report.n_truth_records
+
+
+@pytest.mark.parametrize("first_fy", [2499, 2564])
+def test_a_first_fiscal_year_outside_the_simulation_is_refused(reference, thailand_dir, tmp_path, first_fy):
+    with pytest.raises(ValueError, match="must start between FY2500 and FY2563"):
+        generate_dataset(reference, thailand_dir, "tiny", 1, tmp_path / "raw", tmp_path / "truth", first_fy=first_fy)
+    assert not (tmp_path / "raw").exists()

@@ -125,3 +125,15 @@ def test_every_units_population_fits_the_ingest_bound(reference, thailand_dir):
     bound = METRICS["population_registered"].max_per_lao
     assert np.nanmax(people) > 5e6  # Bangkok is in the register and reports waste
     assert np.nanmax(people) < 0.8 * bound
+
+
+def test_the_month_axis_starts_at_its_first_fiscal_year_and_ends_with_fy2568():
+    default, longer = month_axis(), month_axis(2545)
+    assert (default.n, int(default.year_ce[0]), int(default.month[0])) == (144, 2013, 10)
+    assert (longer.n, int(longer.year_ce[0]), int(longer.month[0])) == (288, 2001, 10)
+    for axis in (default, longer):
+        assert (int(axis.fy_be[-1]), int(axis.year_ce[-1]), int(axis.month[-1])) == (2568, 2025, 9)
+        october_2021 = axis.index_of(2021, 10)
+        assert (int(axis.year_ce[october_2021]), int(axis.month[october_2021])) == (2021, 10)
+        assert int(axis.fy_be[october_2021]) == 2565 and axis.fiscal_years()[0] == axis.first_fy
+    assert default.index_of(2021, 10) == 96 and longer.index_of(2021, 10) == 240

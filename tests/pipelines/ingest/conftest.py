@@ -128,7 +128,7 @@ def ingest_files(tmp_path, engine, reference):
     """Write {relative name: bytes or text} into a raw folder, ingest it, return (report, store, quarantine)."""
     from pipelines.ingest import ingest
 
-    def run(files: dict[str, bytes | str], encoding: str = "utf-8", work: Path | None = None):
+    def run(files: dict[str, bytes | str], encoding: str = "utf-8", work: Path | None = None, **options):
         work = work or tmp_path / "work"
         raw = work / "raw"
         for name, content in files.items():
@@ -136,7 +136,7 @@ def ingest_files(tmp_path, engine, reference):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content.encode(encoding) if isinstance(content, str) else content)
         catalog = Catalog(work)
-        report = ingest(raw, catalog, reference, engine, AS_OF)
+        report = ingest(raw, catalog, reference, engine, AS_OF, **options)
         assert report.balanced, report.frame()
         for f in report.files:
             assert f.records_in == f.records_stored + f.records_quarantined, f

@@ -72,6 +72,16 @@ def test_be_ce_mix_up(ingest_files, lao, year):
     assert year in q["detail"].iat[0]
 
 
+def test_the_first_fiscal_year_is_the_ingests_setting(ingest_files, lao, tmp_path):
+    # ต.ค. 2546 is in FY2547: before the default first fiscal year (2550), stored from an earlier one
+    rows = LONG_TH + f"{lao},งบบุคลากร,2546,ต.ค.,5\n{lao},งบบุคลากร,2549,ก.ย.,6\n{lao},งบบุคลากร,2549,ต.ค.,7\n"
+    report, store, q = ingest_files({"a.csv": rows}, work=tmp_path / "default")
+    assert q["reason"].tolist() == ["year_out_of_range", "year_out_of_range"]
+    assert "fiscal years 2550-" in q["detail"].iat[0] and store["value"].tolist() == [7.0]
+    report, store, q = ingest_files({"a.csv": rows}, work=tmp_path / "earlier", first_fiscal_year=2545)
+    assert q.empty and sorted(store["fiscal_year"].tolist()) == [2547, 2549, 2550]
+
+
 def test_date_in_the_future(ingest_files, lao):
     # as-of 2026-06-15: July 2026 (CE) and ก.ค. 2569 (BE) are in the future, June is not
     report, store, q = ingest_files({"a.csv": LONG_TH + f"{lao},งบบุคลากร,2026,7,5\n{lao},งบบุคลากร,2569,ก.ค.,5\n"
