@@ -41,13 +41,17 @@ class GenerateConfig:
     dirty_share: float = 0.002
     income_test_cut: float = 0.0  # share of new elderly entrants the Aug 2023 income test removes (scenario)
     first_fy: int = 2557  # first fiscal year (BE) of the generated months; they end with FY2568
+    # The earliest and latest first_fy: the period must hold the calibrated FY2565 and the 2020-2023 events
+    # (pipelines.generate.scales.MonthAxis checks the same bounds).
+    FIRST_FY_RANGE = (2500, 2563)
 
     def __post_init__(self) -> None:
         for name in ("dirty_share", "income_test_cut"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"[generate] {name} is a share in [0, 1]; got {getattr(self, name)}")
-        if not 2500 <= self.first_fy <= 2563:  # pipelines.generate.scales.MonthAxis: FY2565 and 2020-2023 inside
-            raise ValueError(f"[generate] first_fy is a BE fiscal year from 2500 to 2563; got {self.first_fy}")
+        if not self.FIRST_FY_RANGE[0] <= self.first_fy <= self.FIRST_FY_RANGE[1]:
+            raise ValueError(f"[generate] first_fy is a BE fiscal year from {self.FIRST_FY_RANGE[0]} to "
+                             f"{self.FIRST_FY_RANGE[1]}; got {self.first_fy}")
 
 
 @dataclass(frozen=True)

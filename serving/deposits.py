@@ -23,6 +23,7 @@ import pandas as pd
 
 from cluster.engine import IN_PROCESS, Engine
 from khlang.catalog import Catalog
+from khlang.config import IngestConfig
 from khlang.domain.reference import ReferenceData
 
 __all__ = ["ACCEPTED_SUFFIXES", "DEPOSITS", "DepositError", "DepositResult", "deposit_file",
@@ -101,7 +102,8 @@ def _reasons(catalog: Catalog, batch_id: str | None, source_file: str) -> dict[s
 
 
 def deposit_file(content: bytes, original_name: str, catalog: Catalog, reference: ReferenceData,
-                 as_of: dt.date, engine: Engine = IN_PROCESS, first_fiscal_year: int | None = None) -> DepositResult:
+                 as_of: dt.date, engine: Engine = IN_PROCESS,
+                 first_fiscal_year: int = IngestConfig.first_fiscal_year) -> DepositResult:
     """Keep the uploaded bytes under raw/deposits/ and ingest them (see the module docstring)."""
     from pipelines.ingest import ingest
 
@@ -123,8 +125,7 @@ def deposit_file(content: bytes, original_name: str, catalog: Catalog, reference
             os.link(target, linked)
         except OSError:
             shutil.copyfile(target, linked)
-        report = ingest(staging, catalog, reference, engine, as_of,
-                        **({} if first_fiscal_year is None else {"first_fiscal_year": first_fiscal_year}))
+        report = ingest(staging, catalog, reference, engine, as_of, first_fiscal_year=first_fiscal_year)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     mine = next(f for f in report.files if f.source_file == source_file)

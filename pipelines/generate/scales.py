@@ -7,7 +7,7 @@ import numpy as np
 
 from khlang.config import GenerateConfig
 
-__all__ = ["SCALES", "FIRST_FY", "LAST_FY", "LATEST_FIRST_FY", "N_MONTHS", "MonthAxis", "month_axis", "provinces_of_scale"]
+__all__ = ["SCALES", "FIRST_FY", "LAST_FY", "EARLIEST_FIRST_FY", "LATEST_FIRST_FY", "N_MONTHS", "MonthAxis", "month_axis", "provinces_of_scale"]
 
 # None = every province. tiny: Phuket (19 units of five types, a tourist province).
 # small: one province per region, with two tourist ones (Phuket, Trat) and no Bangkok.
@@ -20,7 +20,7 @@ FIRST_FY, LAST_FY = GenerateConfig.first_fy, 2568  # by default Oct 2013 .. Sep 
 N_MONTHS = (LAST_FY - FIRST_FY + 1) * 12
 # The simulation is calibrated on FY2565-2566 and holds the FY2563 budget delay and COVID-19 (2020-2023):
 # the generated period must contain them. The ingest refuses fiscal years before its first_fiscal_year.
-LATEST_FIRST_FY = 2563
+EARLIEST_FIRST_FY, LATEST_FIRST_FY = GenerateConfig.FIRST_FY_RANGE
 
 
 class MonthAxis:
@@ -28,8 +28,8 @@ class MonthAxis:
     month of FY first_fy (default FY2557: October 2013); the last month is September of FY2568."""
 
     def __init__(self, first_fy: int = FIRST_FY) -> None:
-        if not 2500 <= first_fy <= LATEST_FIRST_FY:
-            raise ValueError(f"the generated period must start between FY2500 and FY{LATEST_FIRST_FY} (it must hold "
+        if not EARLIEST_FIRST_FY <= first_fy <= LATEST_FIRST_FY:
+            raise ValueError(f"the generated period must start between FY{EARLIEST_FIRST_FY} and FY{LATEST_FIRST_FY} (it must hold "
                              f"the calibrated FY2565 and the 2020-2023 events); got FY{first_fy}")
         self.first_fy = first_fy
         self.n = (LAST_FY - first_fy + 1) * 12
