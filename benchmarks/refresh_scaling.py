@@ -1,7 +1,7 @@
 """How the refresh grows with the data: `khlang pipeline --scale S` (generate → ingest → panel → features →
 train → forecast) from an empty work folder per world, timed with the peak memory of its process tree
-(khlang.measure) and each stage's seconds from the pipeline's record, then time and memory per series
-and per observed value.
+(khlang.measure) and each stage's seconds and peak memory from the pipeline's record, then time and memory
+per series and per observed value, and the stage that held the most.
 
     .venv/bin/python -m benchmarks.refresh_scaling --scales tiny small thailand thailand-2x [--root work/scaling]
 
@@ -24,7 +24,7 @@ from khlang.catalog import Catalog
 from khlang.config import load_settings
 from khlang.measure import measure
 
-__all__ = ["observed", "world_options", "run_scale", "main"]
+__all__ = ["observed", "world_options", "heaviest", "run_scale", "main"]
 
 DOUBLE_YEARS_FIRST_FY = 2545  # FY2545-2568: twice the generator's default FY2557-2568
 
@@ -68,11 +68,23 @@ def run_scale(world: str, root: Path) -> dict:
     if done.returncode != 0:
         raise RuntimeError(f"khlang pipeline --scale {scale} ({world}) failed; see {log}")
     catalog = Catalog.from_settings(load_settings().with_work_dir(work))
-    stages = {name: entry.get("seconds") for name, entry in pipeline_record(catalog).items()}
+    record = pipeline_record(catalog)
+    stages = {name: entry.get("seconds") for name, entry in record.items()}
+    peaks = {name: entry.get("peak_gib") for name, entry in record.items()}
     series, values = observed(catalog.panel)
     return {"scale": world, "seconds": m.seconds, "peak_rss_gib": m.peak_rss_gib, "stages_s": stages,
+            "stages_peak_gib": peaks, "heaviest_stage": heaviest(peaks),
             "series": series, "values": values, "ms_per_series": 1000 * m.seconds / series,
             "us_per_value": 1e6 * m.seconds / values, "mib_per_1k_series": 1024 * m.peak_rss_gib / series * 1000}
+
+
+def heaviest(peaks: dict[str, float | None]) -> str:
+    """'train 6.10' for the stage whose peak memory was the largest ('' where none was measured)."""
+    known = {name: gib for name, gib in peaks.items() if gib is not None}
+    if not known:
+        return ""
+    name = max(known, key=known.__getitem__)
+    return f"{name} {known[name]:.2f}"
 
 
 def main() -> None:
@@ -83,10 +95,11 @@ def main() -> None:
     root = args.root.resolve()
     rows = [run_scale(scale, root) for scale in args.scales]
     (root / "refresh-scaling.json").write_text(json.dumps(rows, indent=1))
-    lines = ["| world | series | observed values | seconds | peak GiB | ms per series | µs per value | "
-             "MiB per 1,000 series |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| world | series | observed values | seconds | peak GiB | stage with the most (GiB) | ms per series | "
+             "µs per value | MiB per 1,000 series |", "|---|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r['scale']} | {r['series']:,} | {r['values']:,} | {r['seconds']:.0f} | {r['peak_rss_gib']:.2f} | "
-              f"{r['ms_per_series']:.1f} | {r['us_per_value']:.2f} | {r['mib_per_1k_series']:.0f} |" for r in rows]
+              f"{r['heaviest_stage']} | {r['ms_per_series']:.1f} | {r['us_per_value']:.2f} | "
+              f"{r['mib_per_1k_series']:.0f} |" for r in rows]
     (root / "refresh-scaling.md").write_text("\n".join(lines) + "\n")
     import matplotlib
 

@@ -20,15 +20,16 @@ _STATUS_STYLES = {"ran": "green", "skipped": "dim", "failed": "bold red", "not r
 
 
 def pipeline_table(report: PipelineReport) -> Table:
-    """One row per stage (status, seconds, fingerprint, summary line)."""
+    """One row per stage (status, seconds, peak memory of the process tree while it ran, fingerprint,
+    summary line)."""
     table = Table(title=Text(report.summary().splitlines()[0]))
-    for name, justify in (("stage", "left"), ("status", "left"), ("seconds", "right"),
+    for name, justify in (("stage", "left"), ("status", "left"), ("seconds", "right"), ("peak GiB", "right"),
                           ("fingerprint", "left"), ("summary", "left")):
         table.add_column(name, justify=justify)
     for s in report.stages:
         # Text, not markup: an error message or a path may hold [brackets]
         table.add_row(s.name, Text(s.label, style=_STATUS_STYLES[s.status]), f"{s.seconds:.1f}",
-                      (s.fingerprint or "")[:12], Text(s.summary))
+                      "" if s.peak_gib is None else f"{s.peak_gib:.2f}", (s.fingerprint or "")[:12], Text(s.summary))
     return table
 
 

@@ -59,6 +59,7 @@ from khlang.catalog import Catalog
 from khlang.config import Settings
 from khlang.domain.reference import ReferenceData
 from khlang.locks import exclusive_lock
+from khlang.measure import measure
 
 __all__ = ["PipelineContext", "ProgressCallback", "Stage", "StageOutcome", "PipelineReport", "run_pipeline",
            "pipeline_record", "record_path", "digest", "file_sha256", "files_digest", "source_digest"]
@@ -77,6 +78,10 @@ class PipelineContext:
     engine: Engine
     progress: ProgressCallback | None = None  # (step, done, total) as a stage's work finishes
     say: Callable[[str], None] | None = None  # what a stage is doing, in words (training a family: its steps)
+
+
+def _gib(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f} GiB"
 
 
 def _first_line(result: object) -> str:
@@ -108,6 +113,7 @@ class StageOutcome:
     seconds: float = 0.0
     fingerprint: str | None = None
     summary: str = ""
+    peak_gib: float | None = None  # the most memory the process tree held while it ran (a stage that ran)
     error: str | None = None  # "Type: message" of a failed stage
     traceback: str | None = field(default=None, repr=False)
     exception: BaseException | None = field(default=None, repr=False, compare=False)  # what a failed stage raised
@@ -139,7 +145,8 @@ class PipelineReport:
     def summary(self) -> str:
         lines = [f"pipeline: {len(self.names('ran'))} ran, {len(self.names('skipped'))} skipped, "
                  f"{len(self.names('failed'))} failed in {self.seconds:.1f} s (record {self.record})"]
-        lines += [f"  {s.name:<10} {s.label:<32} {s.seconds:7.1f} s  {s.summary}" for s in self.stages]
+        lines += [f"  {s.name:<10} {s.label:<32} {s.seconds:7.1f} s {_gib(s.peak_gib):>9}  {s.summary}"
+                  for s in self.stages]
         return "\n".join(lines)
 
 
@@ -186,7 +193,8 @@ def record_path(catalog: Catalog) -> Path:
 
 
 def pipeline_record(catalog: Catalog) -> dict[str, dict[str, Any]]:
-    """Per stage name: fingerprint, output, finished_at, seconds, summary of its last finished run."""
+    """Per stage name: fingerprint, output, finished_at, seconds, peak_gib (the most memory the process tree,
+    cluster workers included, held while it ran) and summary of its last finished run."""
     path = record_path(catalog)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -319,7 +327,8 @@ def _run_stage(stage: Stage, context: PipelineContext, record: dict[str, dict[st
         if recorded is not None:
             del record[stage.name]  # from now on the stage is not done, whatever happens to this process
             _write_record(context.catalog, record)
-        result = stage.run(context)
+        with measure() as used:
+            result = stage.run(context)
         summary = stage.summarize(result)
         finished = dt.datetime.now(dt.UTC)
         output = (stage.output(context) if stage.output is not None
@@ -330,7 +339,9 @@ def _run_stage(stage: Stage, context: PipelineContext, record: dict[str, dict[st
                              exception=error),
                 None)
     seconds = time.perf_counter() - started
+    peak = round(used.peak_rss_gib, 3)
     record[stage.name] = {"fingerprint": fingerprint, "output": output, "summary": summary,
-                          "seconds": round(seconds, 3), "finished_at": finished.isoformat(timespec="seconds")}
+                          "seconds": round(seconds, 3), "peak_gib": peak,
+                          "finished_at": finished.isoformat(timespec="seconds")}
     _write_record(context.catalog, record)
-    return StageOutcome(stage.name, "ran", reason, seconds, fingerprint, summary, result=result), output
+    return StageOutcome(stage.name, "ran", reason, seconds, fingerprint, summary, peak, result=result), output

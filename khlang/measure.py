@@ -54,4 +54,6 @@ class measure:  # noqa: N801 - used as `with measure() as m:`
     def __exit__(self, *exc: object) -> None:
         self.result._stop.set()
         self._thread.join()
+        # and once more at the end: what the measured work still holds (its result) counts however short it ran
+        self.result.peak_rss_bytes = max(self.result.peak_rss_bytes, _tree_rss(psutil.Process()))
         self.result.seconds = time.perf_counter() - self._t0

@@ -47,6 +47,7 @@ __all__ = ["FREQS", "SEASON_LENGTH", "COLUMNS", "EXPERIMENT", "LongData", "Evalu
 
 SEED = 2568
 XGB_ESTIMATORS = 100  # a modest forest: evaluation fits one per origin
+_RATE_MODELS = ("adida", "imapa", "croston", "intermittent_mean", "historic_mean")  # forecast an intermittent mean
 HOLDOUT_ORIGINS = 2  # inner backtest origins that choose auto and calibrate intervals under --holdout
 
 
@@ -238,6 +239,8 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
                      f"chooses than where it is scored, by over {MAX_FALLBACK_GAP:.0%}, on too many rows): "
                      + "; ".join(f"{name}: {why}" for name, why in ineligible.items()))
     table, auto = auto_rows(scored)
+    if note := _median_note(table, auto):
+        notes.append(note)
     cuts = backtest.cuts if holdout else backtest.cuts[:-1]
     return EvaluateReport(
         table=table, skipped=skipped, notes=tuple(notes), backtest=backtest, source=data.source, sha256=data.sha256,
@@ -247,6 +250,20 @@ def evaluate(data: LongData, horizon: int, n_origins: int | None = None, engine:
         scored_on=(f"the held-out last {horizon} periods ({data.periods[-horizon]} … {data.periods[-1]})" if holdout
                    else f"the last origin ({data.periods[int(backtest.cuts[-1])]} …)"),
         output=scored.output if output else None, mase_period=mase_period)
+
+
+def _median_note(table, auto: str) -> str | None:
+    """What a user summing recent_median's forecasts should know, where it ran: its mean error beside that
+    of the best model that forecasts the mean rate (_RATE_MODELS)."""
+    if "recent_median" not in table.index:
+        return None
+    rates = table.loc[[m for m in _RATE_MODELS if m in table.index], "mase"].dropna()
+    other = rates.idxmin() if len(rates) else None
+    beside = f"; {other}'s is {table.at[other, 'bias']:+.4g}" if other is not None else ""
+    chosen = "auto chose it: " if auto == "recent_median" else ""
+    return (f"recent_median: {chosen}the median of the recent values, the point MASE rewards on intermittent series, "
+            f"not their mean; its mean error (actual - forecast) is {table.at['recent_median', 'bias']:+.4g}"
+            f"{beside}: its forecasts sum low, so for totals (stock, budgets) take a model that forecasts the mean")
 
 
 def evaluate_file(path: str | Path, freq: str, horizon: int, n_origins: int | None = None,

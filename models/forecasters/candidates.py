@@ -22,6 +22,7 @@ from models.forecasters.baselines import (
     Forecaster,
     HistoricMean,
     Naive,
+    RecentMedian,
     SeasonalDrift,
     SeasonalMean,
     SeasonalNaive,
@@ -36,6 +37,7 @@ __all__ = ["SEASON_LENGTH", "EXTRA_SEASONS", "INTERMITTENT_ZERO_SHARE", "DataPro
 SEASON_LENGTH = {"M": 12, "Q": 4, "W": 52, "D": 7, "H": 24, "Y": 1}  # periods per season of each frequency
 EXTRA_SEASONS = {"H": 168, "D": 365}  # the second season MSTL adds (a week of hours, a year of days)
 INTERMITTENT_ZERO_SHARE = 0.3  # observed values that are 0: at least this share makes a file intermittent
+RECENT_MEDIAN_MIN_WINDOW = 12  # periods recent_median takes at least (two seasons where longer)
 _ARIMA_MAX_SEASON = 24  # seasonal ARIMA's search over a 52-period season takes minutes per series
 
 
@@ -187,6 +189,9 @@ CANDIDATES: tuple[Candidate, ...] = (
     Candidate("croston", "statistical", _intermittent, build=_statistical("croston")),
     Candidate("adida", "statistical", _intermittent, build=_statistical("adida")),
     Candidate("imapa", "statistical", _intermittent, build=_statistical("imapa")),
+    # the median an absolute-error score rewards on intermittent series: evaluate only, never summed in training
+    Candidate("recent_median", "baseline", _intermittent,
+              build=lambda profile, context: RecentMedian(max(2 * profile.season, RECENT_MEDIAN_MIN_WINDOW))),
     Candidate("xgb_global", "global", build=_xgb),
     Candidate("prophet", "prophet", _monthly, build=_prophet),
     # combinations: formed from whichever of their members run on the data (two at least)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import zarr
 
-from benchmarks.refresh_scaling import observed, world_options
+from benchmarks.refresh_scaling import heaviest, observed, world_options
 from khlang.config import load_settings
 
 
@@ -25,3 +25,8 @@ def test_observed_counts_series_with_a_value_and_their_values(tmp_path):
     panel.create_array("waste/lao/values", data=lao)
     panel.create_array("waste/nation/values", data=np.ones((1, 6), dtype=np.float32))
     assert observed(tmp_path / "panel.zarr") == (3, 10)
+
+
+def test_the_heaviest_stage_is_the_one_that_held_the_most_memory():
+    assert heaviest({"generate": 1.5, "ingest": None, "train": 6.104, "forecast": 2.0}) == "train 6.10"
+    assert heaviest({"generate": None}) == ""

@@ -94,3 +94,16 @@ def test_unknown_modes_and_sections_are_refused(tmp_path):
         run_suite("huge", tmp_path)
     with pytest.raises(ValueError, match="sections"):
         run_suite("smoke", tmp_path, sections=("gpu",))
+
+
+def test_refresh_rows_judge_the_time_and_the_stage_that_held_the_most_memory_at_thailand():
+    from benchmarks.suite import targets
+
+    refresh = {"scale": "thailand", "total_s": 590.0, "stages_s": {"ingest": 90.0, "train": 500.0},
+               "stages_peak_gib": {"ingest": 3.2, "train": 9.1}}
+    rows = {r["what"]: r for r in targets({"mode": "full", "sections": {"refresh": refresh}})}
+    memory = rows["refresh peak memory, last `khlang pipeline` (scale thailand)"]
+    assert (memory["figure"], memory["met"]) == ("9.10 GiB (train)", False)
+    assert rows["refresh, last `khlang pipeline` (scale thailand)"]["met"] is True
+    small = {**refresh, "scale": "small"}  # judged at thailand only
+    assert all(r["met"] is None for r in targets({"mode": "full", "sections": {"refresh": small}}))

@@ -13,6 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 import pytest
@@ -126,6 +127,7 @@ def test_first_run_runs_every_stage_and_records_it(first):
         assert len(outcome.fingerprint) == 64
         assert record[outcome.name]["fingerprint"] == outcome.fingerprint
         assert record[outcome.name]["summary"] == outcome.summary != ""
+        assert record[outcome.name]["peak_gib"] == outcome.peak_gib > 0.05  # this process and the workers
     assert report.outcome("ingest").result.totals["records_stored"] > 30_000
     assert (Catalog(work).features / "zarr.json").is_file()
     assert [p.name for p in record_path(Catalog(work)).parent.iterdir() if ".tmp-" in p.name] == []
@@ -291,6 +293,20 @@ def test_bad_arguments_are_refused(context):
         run_pipeline(context, _stages(EXPORT, EXPORT))
     with pytest.raises(ValueError, match="before"):
         run_pipeline(context, _stages(), force=["ingest"], from_stage="panel")
+
+
+def test_each_stage_records_the_most_memory_the_process_tree_held_while_it_ran(context):
+    # a stage that holds 512 MiB (its result, alive when it ends) beside one that holds nothing
+    light = Stage("light", lambda context, upstream: digest("light"), lambda context: True, lambda context: "")
+    heavy = Stage("heavy", lambda context, upstream: digest("heavy"), lambda context: False,
+                  lambda context: np.ones(2**26))  # float64: 512 MiB, every page written
+    report = run_pipeline(context, (light, heavy))
+    record = pipeline_record(context.catalog)
+    assert record["heavy"]["peak_gib"] - record["light"]["peak_gib"] >= 0.45
+    assert report.outcome("heavy").peak_gib == record["heavy"]["peak_gib"]
+    assert f"{record['heavy']['peak_gib']:.2f} GiB" in report.summary()
+    skipped = run_pipeline(context, (light,)).outcome("light")  # a stage that did not run measured nothing
+    assert skipped.status == "skipped" and skipped.peak_gib is None
 
 
 def test_a_corrupt_record_means_every_stage_runs_again_and_is_replaced(context):

@@ -216,7 +216,7 @@ def test_monthly_file_runs_every_candidate_with_prophet_and_xgb() -> None:
     assert {"naive", "seasonal_naive", "historic_mean", "drift", "seasonal_drift", "seasonal_mean", "auto_ets",
             "auto_theta", "auto_arima", "auto_ces", "xgb_global", "prophet", "stat_median", "stat_mean",
             "ets_theta_arima_median", "stat_global_median", "best3_median", "auto"} == set(report.table.index)
-    assert set(report.skipped) == {"mstl", "croston", "adida", "imapa", "intermittent_mean"}
+    assert set(report.skipped) == {"mstl", "croston", "adida", "imapa", "recent_median", "intermittent_mean"}
     assert report.table.loc[["xgb_global", "prophet", "auto_ets"], "kind"].tolist() == ["global", "prophet",
                                                                                          "statistical"]
     # the trend and season: both models beat naive here
@@ -410,6 +410,24 @@ def test_an_intermittent_file_meets_the_intermittent_peers_too() -> None:
     scale = np.abs(np.diff(fitted, axis=1)).mean(axis=1)
     naive = (np.abs(actual - fitted[:, -1:]).mean(axis=1) / scale).mean()
     assert table.at["statsforecast.Naive", "mase"] == pytest.approx(naive, rel=1e-9)
+
+
+def test_on_intermittent_counts_the_recent_median_wins_mase_and_shows_its_low_bias() -> None:
+    # 70 % zeros: the median of the future values is 0, the mean rate is not; an absolute-error score
+    # rewards the median, and auto, chosen on the inner origins, takes it; its bias column says the
+    # forecasts sum low (error = actual - forecast > 0), where the rate models' do not
+    rng = np.random.default_rng(21)
+    block = np.where(rng.random((40, 60)) < 0.7, 0.0, rng.poisson(3, (40, 60)) + 1.0)
+    data = long_data(long_frame(block, "2015-01", "M"), "M")
+    report = evaluate(data, 12, holdout=True, models=["naive", "historic_mean", "adida", "recent_median"],
+                      mase_period=1)
+    table = report.table
+    assert table.at["recent_median", "mase"] < 0.9 * table.at["adida", "mase"]
+    assert table.at["recent_median", "mase"] < table.at["historic_mean", "mase"]
+    assert report.auto == "recent_median"
+    assert table.at["recent_median", "bias"] > 0.5 > abs(table.at["historic_mean", "bias"])
+    note = next(n for n in report.notes if n.startswith("recent_median"))
+    assert "auto chose it" in note and "adida's is" in note and "sum low" in note
 
 
 def test_backtest_auto_is_scored_on_the_last_origin_and_output_forecasts_the_future() -> None:

@@ -6,7 +6,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from models.forecasters.baselines import BASELINES, Forecaster, HistoricMean, Naive, SeasonalNaive
+from models.forecasters.baselines import (
+    BASELINES,
+    Forecaster,
+    HistoricMean,
+    Naive,
+    RecentMedian,
+    SeasonalNaive,
+)
 
 NAN = np.nan
 VALUES = st.one_of(st.floats(-1e4, 1e4, width=32), st.sampled_from([0.0, 1.0, -2.5]), st.just(np.nan))
@@ -39,6 +46,14 @@ def reference_mean(row: list[float], horizon: int) -> list[float]:
     return [math.fsum(observed) / len(observed) if observed else NAN] * horizon
 
 
+def reference_recent_median(row: list[float], horizon: int, window: int) -> list[float]:
+    recent = sorted(v for v in row[max(0, len(row) - window):] if not math.isnan(v))
+    if not recent:
+        return reference_naive(row, horizon)
+    middle = len(recent) // 2
+    return [recent[middle] if len(recent) % 2 else (recent[middle - 1] + recent[middle]) / 2] * horizon
+
+
 def assert_forecast(actual: np.ndarray, expected: list[list[float]], shape: tuple[int, int]) -> None:
     assert actual.dtype == np.float64 and actual.shape == shape
     np.testing.assert_allclose(actual, np.array(expected, dtype=np.float64).reshape(shape), rtol=1e-12)
@@ -53,6 +68,8 @@ def test_baselines_equal_their_references(history, horizon, period):
     assert_forecast(HistoricMean().fit_predict(history, horizon), [reference_mean(r, horizon) for r in rows], shape)
     assert_forecast(SeasonalNaive(period).fit_predict(history, horizon),
                     [reference_seasonal_naive(r, horizon, period) for r in rows], shape)
+    assert_forecast(RecentMedian(period).fit_predict(history, horizon),
+                    [reference_recent_median(r, horizon, period) for r in rows], shape)
 
 
 def test_seasonal_naive_repeats_the_last_season_and_falls_back_to_naive():
@@ -100,6 +117,8 @@ def test_history_must_be_two_dimensional_and_period_positive():
         Naive().fit_predict(np.zeros(5, dtype=np.float32), 1)
     with pytest.raises(ValueError, match="period"):
         SeasonalNaive(0)
+    with pytest.raises(ValueError, match="window"):
+        RecentMedian(0)
 
 
 def test_baselines_follow_the_protocol_with_distinct_names():

@@ -101,6 +101,7 @@ def test_registry_applies_models_by_frequency_and_intermittency() -> None:
     yearly = DataProfile(freq="Y", season=1, n_series=5, n_periods=30, median_length=30, zero_share=0.0)
     built, skipped = build_candidates(yearly, BuildContext())
     assert "seasonal_naive" in skipped and "prophet" in skipped and "croston" in skipped
+    assert "for intermittent series" in skipped["recent_median"]
     assert {"naive", "drift", "auto_ets", "auto_theta", "auto_arima", "xgb_global", "stat_median"} <= set(built)
     weekly = DataProfile(freq="W", season=52, n_series=5, n_periods=200, median_length=200, zero_share=0.0)
     assert "auto_arima" in build_candidates(weekly, BuildContext())[1]
@@ -109,7 +110,8 @@ def test_registry_applies_models_by_frequency_and_intermittency() -> None:
     profile = profile_block(counts, "M")
     assert profile.intermittent and profile.zero_share == pytest.approx(0.8)
     built, skipped = build_candidates(profile, BuildContext())
-    assert {"croston", "adida", "imapa", "intermittent_mean"} <= set(built)
+    assert {"croston", "adida", "imapa", "recent_median", "intermittent_mean"} <= set(built)
+    assert built["recent_median"][1].window == 24  # two seasons of months
     hourly = DataProfile(freq="H", season=24, n_series=2, n_periods=400, median_length=400, zero_share=0.0)
     built, _ = build_candidates(hourly, BuildContext(), names=["mstl"])
     assert built["mstl"][1].seasons == (24, 168)
