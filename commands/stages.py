@@ -221,7 +221,8 @@ def _champions(context: PipelineContext, families: Sequence[str]) -> dict[str, s
 
 
 def train_stage(families: Sequence[str] = FAMILIES) -> Stage:
-    """Train, log and register each family (models.training.family.train_family) on the context's engine,
+    """Train, log and register each family (models.training.family.train_families: the next metric's fits
+    run while the one before is assembled and logged) on the context's engine,
     in the catalogue's tracking store."""
     families = tuple(families)
 
@@ -233,11 +234,10 @@ def train_stage(families: Sequence[str] = FAMILIES) -> Stage:
         return all(v is not None for v in _champions(context, families).values())
 
     def run(context: PipelineContext) -> object:
-        from models.training.family import train_family
+        from models.training.family import train_families
 
-        return [train_family(family, context.catalog, context.reference, context.settings.train, context.engine,
-                             progress=context.say)
-                for family in families]
+        return train_families(families, context.catalog, context.reference, context.settings.train, context.engine,
+                              progress=context.say)
 
     def summarize(results: Any) -> str:
         return "; ".join(f"{r.family} LAO MASE {r.score:.3f} -> v{r.registration.version} {r.registration.alias}"

@@ -9,6 +9,7 @@ _WHERE = {
     "FamilyTraining": "models.training.family",
     "family_metrics": "models.training.family",
     "train_family": "models.training.family",
+    "train_families": "models.training.family",
     "FamilyForecastModel": "models.training.family_model",
     "family_request": "models.training.family_model",
     "ENSEMBLE": "models.training.fitted",

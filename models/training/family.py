@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,11 +33,15 @@ from models.hierarchy.reconcile import coherence_gap
 from models.tracking.pyfunc import own_code_by_value, pinned_requirements
 from models.tracking.registry import Registration, backtest_key, register_winner
 from models.tracking.runs import data_snapshot, metric_key, model_signature, training_cycle
+from models.training.ahead import ahead
 from models.training.family_model import FamilyForecastModel, family_request
+from models.training.fits import MetricFits, fit_metric
 from models.training.history import load_history
-from models.training.train import MetricTraining, train_metric
+from models.training.train import MetricTraining, assemble_metric, check_config
 
-__all__ = ["FamilyTraining", "family_metrics", "train_family"]
+__all__ = ["FITS_IN_FLIGHT", "FamilyTraining", "family_metrics", "train_family", "train_families"]
+
+FITS_IN_FLIGHT = 2  # metrics whose fits are on the cluster at once: the second's tasks fill the first's tail
 
 
 def family_metrics(catalog: Catalog, family: str) -> list[str]:
@@ -129,17 +133,48 @@ def train_family(family: str, catalog: Catalog, reference: ReferenceData, config
                  engine: Engine = IN_PROCESS, cycle: str | None = None,
                  metrics: list[str] | None = None, progress: Callable[[str], None] | None = None) -> FamilyTraining:
     """Train, log and register one family (see the module docstring)."""
-    say = progress or (lambda message: None)
-    started = time.perf_counter()
-    config = config.for_family(family)  # [train.<family>] keys in place of the shared ones
-    cycle = cycle or dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    names = metrics or family_metrics(catalog, family)
-    if not names:
-        raise ValueError(f"no panel for any monthly {family} metric in {catalog.panel}: run `khlang panel` first")
-    trainings = {}
-    for name in names:
-        trainings[name] = train_metric(load_history(catalog, reference, name), config, engine, progress=say)
+    return train_families([family], catalog, reference, config, engine, cycle,
+                          {family: metrics} if metrics else None, progress)[0]
 
+
+def train_families(families: Sequence[str], catalog: Catalog, reference: ReferenceData, config: TrainConfig,
+                   engine: Engine = IN_PROCESS, cycle: str | None = None,
+                   metrics: Mapping[str, list[str]] | None = None,
+                   progress: Callable[[str], None] | None = None) -> list[FamilyTraining]:
+    """Train, log and register each family in turn, one cycle each (see the module docstring); the cluster
+    fits the next metrics (FITS_IN_FLIGHT), of this family or the next, while the client assembles the one
+    before and logs and registers a family (models.training.ahead). `metrics`: the metrics of a family (default: all of its
+    monthly metrics in the panel)."""
+    say = progress or (lambda message: None)
+    configs = {family: config.for_family(family) for family in families}  # [train.<family>] keys in place
+    for own in configs.values():
+        check_config(own)
+    names = {family: list(dict.fromkeys((metrics or {}).get(family) or family_metrics(catalog, family)))
+             for family in families}
+    for family, found in names.items():
+        if not found:
+            raise ValueError(f"no panel for any monthly {family} metric in {catalog.panel}: run `khlang panel` first")
+    cycle = cycle or dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    def fit(item: tuple[str, str]) -> MetricFits:
+        family, name = item
+        return fit_metric(load_history(catalog, reference, name), configs[family], engine, progress=say)
+
+    done: list[FamilyTraining] = []
+    trainings: dict[str, MetricTraining] = {}
+    started = time.perf_counter()
+    for (family, name), fits in ahead([(f, n) for f in families for n in names[f]], fit, depth=FITS_IN_FLIGHT):
+        trainings[name] = assemble_metric(fits, progress=say)
+        if len(trainings) == len(names[family]):
+            done.append(_log_family(family, cycle, trainings, catalog, configs[family], engine, say, started))
+            trainings, started = {}, time.perf_counter()
+    return done
+
+
+def _log_family(family: str, cycle: str, trainings: dict[str, MetricTraining], catalog: Catalog,
+                config: TrainConfig, engine: Engine, say: Callable[[str], None], started: float) -> FamilyTraining:
+    """Log one family's cycle to MLflow and register its model (see the module docstring)."""
+    names = list(trainings)
     score = _lao_score(trainings)
     interval_score = _lao_interval_score(trainings)
     gap = _coherence(trainings)

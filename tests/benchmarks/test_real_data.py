@@ -28,10 +28,11 @@ def test_targets(auto: float, peer: bool, floor: bool) -> None:
 
 
 def test_the_section_says_whether_each_target_was_met() -> None:
-    table = _table(1.45).assign(smape=10.0, coverage80=0.8, coverage95=None, seconds=1.0, vs_best_peer=None)
+    table = _table(1.45).assign(smape=10.0, wape=0.5, bias=0.25, coverage80=0.8, coverage95=None, seconds=1.0,
+                                vs_best_peer=None)
     result = {"seconds": 12.5, "auto": "auto_ets", "horizon": 6, **targets(table),
               "table": json.loads(table.reset_index().to_json(orient="records"))}
     text = "\n".join(_section("m3_yearly", result))
     assert text.startswith("## m3_yearly (h 6; auto = auto_ets; 12.5 s)")
     assert "gain +3.3% (target >= 3%: met); naive floor 2.000 (met)" in text
-    assert "| auto | auto | 1.450 | 10.000 | 0.800 | - | 1.000 | - |" in text
+    assert "| auto | auto | 1.450 | 10.000 | 0.500 | 0.250 | 0.800 | - | 1.000 | - |" in text  # bias: a median sums low
