@@ -18,6 +18,7 @@ from scipy.sparse.csgraph import connected_components
 __all__ = ["DuplicateRule", "group_duplicates"]
 
 _EARTH_M = 6_371_000.0
+PAIRS_CHUNK = 20_000  # tickets whose neighbours are looked up at once, and pairs whose texts are compared at once
 
 
 @dataclass(frozen=True)
@@ -27,15 +28,27 @@ class DuplicateRule:
     similarity: float = 0.5
 
 
-def _pairs_near(lat: np.ndarray, lon: np.ndarray, radius_m: float) -> tuple[np.ndarray, np.ndarray]:
+def _pairs_near(lat: np.ndarray, lon: np.ndarray, radius_m: float, seconds: np.ndarray | None = None,
+                window_s: float = np.inf, chunk: int = PAIRS_CHUNK) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) within radius_m of each other and, where `seconds` are given, within window_s in time.
+    The points are looked up `chunk` at a time and each chunk's pairs are cut to the close-in-time ones
+    before the next: where tickets crowd (a city's centre, a busy week) the pairs within the radius alone
+    run to hundreds of millions, which all at once held gigabytes."""
     from sklearn.neighbors import BallTree
 
     points = np.radians(np.column_stack([lat, lon]))
-    neighbours = BallTree(points, metric="haversine").query_radius(points, r=radius_m / _EARTH_M)
-    i = np.repeat(np.arange(len(points)), [len(n) for n in neighbours])
-    j = np.concatenate(neighbours) if len(neighbours) else np.zeros(0, int)
-    keep = i < j
-    return i[keep], j[keep]
+    tree = BallTree(points, metric="haversine")
+    found_i, found_j = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for start in range(0, len(points), chunk):
+        neighbours = tree.query_radius(points[start:start + chunk], r=radius_m / _EARTH_M)
+        i = np.repeat(np.arange(start, start + len(neighbours)), [len(n) for n in neighbours])
+        j = np.concatenate(neighbours).astype(np.int64, copy=False)
+        keep = i < j
+        if seconds is not None:
+            keep &= np.abs(seconds[i] - seconds[j]) <= window_s
+        found_i.append(i[keep])
+        found_j.append(j[keep])
+    return np.concatenate(found_i), np.concatenate(found_j)
 
 
 def _share_a_type(types: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -55,10 +68,13 @@ def _similar(texts: list[str], i: np.ndarray, j: np.ndarray, threshold: float) -
     if not len(i):
         return np.zeros(0, dtype=bool)
     involved, position = np.unique(np.concatenate([i, j]), return_inverse=True)  # only texts in a pair
-    vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True).fit_transform(
-        [texts[k] for k in involved])
+    vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True,
+                              dtype=np.float32).fit_transform([texts[k] for k in involved])
     a, b = position[:len(i)], position[len(i):]
-    cosine = np.asarray(vectors[a].multiply(vectors[b]).sum(axis=1)).ravel()
+    cosine = np.empty(len(i), dtype=np.float64)
+    for start in range(0, len(i), PAIRS_CHUNK):  # the two rows of every pair at once held gigabytes
+        part = slice(start, start + PAIRS_CHUNK)
+        cosine[part] = np.asarray(vectors[a[part]].multiply(vectors[b[part]]).sum(axis=1), dtype=np.float64).ravel()
     return cosine >= threshold
 
 
@@ -70,10 +86,9 @@ def group_duplicates(frame: pd.DataFrame, rule: DuplicateRule = DuplicateRule())
     rows = frame[placed]
     if len(rows) < 2:
         return out
-    i, j = _pairs_near(rows["lat"].to_numpy(float), rows["lon"].to_numpy(float), rule.radius_m)
     seconds = rows["reported_at"].astype("int64").to_numpy() / 1e9
-    close = np.abs(seconds[i] - seconds[j]) <= rule.days * 86400
-    i, j = i[close], j[close]
+    i, j = _pairs_near(rows["lat"].to_numpy(float), rows["lon"].to_numpy(float), rule.radius_m, seconds,
+                       rule.days * 86400)
     same = _share_a_type(rows["types"].fillna("").to_numpy(), i, j)
     i, j = i[same], j[same]
     similar = _similar(rows["text"].fillna("").astype(str).tolist(), i, j, rule.similarity)

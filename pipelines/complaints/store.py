@@ -218,39 +218,55 @@ def import_files(files: list[Path], catalog: Catalog, gaz: Gazetteer) -> ImportR
     catalog.complaints.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(catalog.run / "complaints.lock", "complaints import"):
         recover(catalog.complaints_store)
-        batches = []
+        # one table of every file's rows; of each file only its checksum is kept beside it (not its rows
+        # twice), and each intermediate table is let go once the next is made: a thailand-scale import
+        # (710,000 tickets) held six copies of its rows at once
+        batches, shas = [], []
         for path in files:
             frame, sha, _encoding = _read(Path(path))
             batches.append(frame.assign(source_file=str(path), source_record=np.arange(1, len(frame) + 1),
                                         file_sha256=sha))
+            shas.append(sha if len(frame) else None)
+            del frame
         rows = pd.concat(batches, ignore_index=True) if batches else pd.DataFrame(columns=list(TRAFFY_COLUMNS))
+        del batches
+        n_rows, present = len(rows), [sha for sha in shas if sha is not None]
         reason = check_rows(rows)
         bad, good = rows[reason != ""], rows[reason == ""]
-        build_id = hashlib.sha256("".join(sorted(b["file_sha256"].iloc[0] for b in batches if len(b))).encode()
-                                  ).hexdigest()[:16]
+        del rows
+        build_id = hashlib.sha256("".join(sorted(present)).encode()).hexdigest()[:16]
         if len(bad):
             quarantine = bad.assign(reason=reason[reason != ""], text=[mask(t).text for t in bad["text"]],
                                     imported_at=dt.datetime.now(dt.UTC).isoformat())
             buffer = io.BytesIO()
             quarantine.to_parquet(buffer, index=False)
             atomic_write_bytes(catalog.complaints_quarantine / f"import-{build_id}.parquet", buffer.getvalue())
+            del quarantine, buffer
+        n_bad = len(bad)
+        del bad
         imported = _imported_checksums(catalog)
         seen = good["file_sha256"].isin(imported)
         fresh = good[~seen]
+        del good
         canonical = _canonical(fresh, gaz) if len(fresh) else pd.DataFrame(columns=list(STORE_COLUMNS))
+        del fresh
+        placed = {k: int(v) for k, v in canonical["place_method"].value_counts().items()}
+        masked = int((canonical["masked"] != "").sum())
         store, new, updated, unchanged = _merge(read_store(catalog), canonical)
+        del canonical
         unchanged += int(seen.sum())
         if new or updated or not catalog.complaints_store.exists():
             groups = group_duplicates(store)  # re-reports of one problem: over the whole store
             store = store.assign(group_id=groups["group_id"], group_size=groups["group_size"].astype("int32"))
+            del groups
             _write_store(store, catalog.complaints_store, build_id)
         report = ImportReport(
-            files=len(files), rows=len(rows), new=new, updated=updated, unchanged=unchanged, quarantined=len(bad),
+            files=len(files), rows=n_rows, new=new, updated=updated, unchanged=unchanged, quarantined=n_bad,
             reasons={k: int(v) for k, v in reason[reason != ""].value_counts().items()},
-            placed={k: int(v) for k, v in canonical["place_method"].value_counts().items()},
-            masked=int((canonical["masked"] != "").sum()), stored_total=len(store),
-            already_imported=len({b["file_sha256"].iloc[0] for b in batches if len(b)} & imported))
-        _record(catalog, files, batches, report)
+            placed=placed, masked=masked, stored_total=len(store),
+            already_imported=len(set(present) & imported))
+        del store
+        _record(catalog, files, present, report)
     return report
 
 
@@ -265,10 +281,10 @@ def _imported_checksums(catalog: Catalog) -> set[str]:
     return {sha for joined in column for sha in joined.split(",") if sha}
 
 
-def _record(catalog: Catalog, files: list[Path], batches: list[pd.DataFrame], report: ImportReport) -> None:
-    """Append one row per import to imports.parquet (rewritten atomically)."""
+def _record(catalog: Catalog, files: list[Path], shas: list[str], report: ImportReport) -> None:
+    """Append one row per import to imports.parquet (rewritten atomically); `shas`: of the files with rows."""
     row = pd.DataFrame([{"imported_at": dt.datetime.now(dt.UTC).isoformat(), "files": ",".join(map(str, files)),
-                         "file_sha256": ",".join(b["file_sha256"].iloc[0] for b in batches if len(b)),
+                         "file_sha256": ",".join(shas),
                          "rows": report.rows, "new": report.new, "updated": report.updated,
                          "unchanged": report.unchanged, "quarantined": report.quarantined}])
     path = catalog.complaints_imports

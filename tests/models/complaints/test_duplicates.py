@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from models.complaints.duplicates import DuplicateRule, group_duplicates
@@ -35,3 +36,23 @@ def test_the_rule_decides_the_radius_and_the_days() -> None:
     assert group_duplicates(frame)["group_size"].tolist() == [1, 1]
     wide = DuplicateRule(radius_m=300, days=14)
     assert group_duplicates(frame, wide)["group_id"].tolist() == ["a", "a"]
+
+
+def test_pairs_looked_up_a_chunk_at_a_time_are_every_close_pair_once() -> None:
+    from models.complaints.duplicates import _EARTH_M, _pairs_near
+
+    rng = np.random.default_rng(5)
+    n = 600  # crowded: 600 points within about 300 m, over 30 days
+    lat, lon = 13.75 + rng.normal(0, 0.001, n), 100.5 + rng.normal(0, 0.001, n)
+    seconds = rng.uniform(0, 30 * 86400, n)
+    # by hand: every pair within 100 m (haversine) and 7 days
+    a, b = np.radians(lat), np.radians(lon)
+    h = (np.sin((a[:, None] - a[None, :]) / 2) ** 2
+         + np.cos(a[:, None]) * np.cos(a[None, :]) * np.sin((b[:, None] - b[None, :]) / 2) ** 2)
+    near = 2 * _EARTH_M * np.arcsin(np.sqrt(h)) <= 100.0
+    close = np.abs(seconds[:, None] - seconds[None, :]) <= 7 * 86400
+    expected = {(int(i), int(j)) for i, j in zip(*np.nonzero(near & close), strict=True) if i < j}
+    assert len(expected) > 1000
+    for chunk in (7, 100, 10_000):
+        i, j = _pairs_near(lat, lon, 100.0, seconds, 7 * 86400, chunk=chunk)
+        assert len(i) == len(expected) and set(zip(i.tolist(), j.tolist(), strict=True)) == expected
