@@ -218,19 +218,17 @@ def import_files(files: list[Path], catalog: Catalog, gaz: Gazetteer) -> ImportR
     catalog.complaints.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(catalog.run / "complaints.lock", "complaints import"):
         recover(catalog.complaints_store)
-        # one table of every file's rows; of each file only its checksum is kept beside it (not its rows
-        # twice), and each intermediate table is let go once the next is made: a thailand-scale import
-        # (710,000 tickets) held six copies of its rows at once
-        batches, shas = [], []
+        # each intermediate table is let go once the next is made (of each file only its checksum stays)
+        batches, present = [], []
         for path in files:
             frame, sha, _encoding = _read(Path(path))
             batches.append(frame.assign(source_file=str(path), source_record=np.arange(1, len(frame) + 1),
                                         file_sha256=sha))
-            shas.append(sha if len(frame) else None)
-            del frame
+            if len(frame):
+                present.append(sha)
         rows = pd.concat(batches, ignore_index=True) if batches else pd.DataFrame(columns=list(TRAFFY_COLUMNS))
         del batches
-        n_rows, present = len(rows), [sha for sha in shas if sha is not None]
+        n_rows = len(rows)
         reason = check_rows(rows)
         bad, good = rows[reason != ""], rows[reason == ""]
         del rows
@@ -241,7 +239,6 @@ def import_files(files: list[Path], catalog: Catalog, gaz: Gazetteer) -> ImportR
             buffer = io.BytesIO()
             quarantine.to_parquet(buffer, index=False)
             atomic_write_bytes(catalog.complaints_quarantine / f"import-{build_id}.parquet", buffer.getvalue())
-            del quarantine, buffer
         n_bad = len(bad)
         del bad
         imported = _imported_checksums(catalog)
@@ -258,14 +255,12 @@ def import_files(files: list[Path], catalog: Catalog, gaz: Gazetteer) -> ImportR
         if new or updated or not catalog.complaints_store.exists():
             groups = group_duplicates(store)  # re-reports of one problem: over the whole store
             store = store.assign(group_id=groups["group_id"], group_size=groups["group_size"].astype("int32"))
-            del groups
             _write_store(store, catalog.complaints_store, build_id)
         report = ImportReport(
             files=len(files), rows=n_rows, new=new, updated=updated, unchanged=unchanged, quarantined=n_bad,
             reasons={k: int(v) for k, v in reason[reason != ""].value_counts().items()},
             placed=placed, masked=masked, stored_total=len(store),
             already_imported=len(set(present) & imported))
-        del store
         _record(catalog, files, present, report)
     return report
 
