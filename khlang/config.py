@@ -123,6 +123,9 @@ class TrainConfig:
     xgb_estimators: int = 150
     xgb_max_origins: int = 24
     xgb_max_rows: int = 200_000
+    # the backtest refits the global model at every xgb_refit-th origin; between refits the last fit
+    # forecasts from the later origins' data (mlforecast's cross_validation `refit`); the final fit is always new
+    xgb_refit: int = 1
     xgb_target: str = "seasonal_delta"  # level | seasonal_delta
     seed: int = 2568
     # (family, key, value): the [train.<family>] tables of the TOML file, keys a family sets for itself

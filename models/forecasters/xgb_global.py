@@ -111,6 +111,14 @@ class XGBGlobalForecaster:
         return XGBGlobalFit(forecast=forecast, booster=booster, importance=gain_importance(booster, train.names),
                             n_rows=int(train.y.size), train_seconds=seconds)
 
+    def predict(self, booster: xgboost.Booster, history: np.ndarray, horizon: int) -> np.ndarray:
+        """float64 [series, horizon] forecasts after history [series, period] from a booster fitted before:
+        on a shorter history (its first columns), so a backtest can reuse one fit at later origins."""
+        block = check_history(history, horizon).astype(np.float32)
+        periods = history_periods(self.periods if self.calendar else None, block.shape[1], horizon)
+        predict = _predict_direct if self.strategy == "direct" else _predict_recursive
+        return predict(booster, block, horizon, periods, self.features, self.target, self.season, self.calendar)
+
     def booster_params(self) -> dict[str, Any]:
         """xgboost.train parameters: the model's params, hist trees, the seed and a fixed thread count."""
         return {**DEFAULT_PARAMS, **self.params, "tree_method": "hist", "seed": self.seed, "nthread": self.n_threads}

@@ -1,8 +1,9 @@
 """The cluster's part of training one metric: every heavy fit of the backtest and the final fit, in one
 engine map, parsed back into [origin, series, step] forecasts per level and model.
 
-One map per metric: an XGBoost fit per (level, origin) and the final fit of each level (each fit
-single-threaded and seeded, so Dask, Ray and in-process give the same trees), Prophet's batches at the
+One map per metric: an XGBoost fit per level at every `TrainConfig.xgb_refit`-th backtest origin (the
+fit also forecasts from the origins up to the next refit, from their data: it saw none of it) and the
+final fit of each level (each fit single-threaded and seeded, so Dask, Ray and in-process give the same trees), Prophet's batches at the
 levels of `TrainConfig.prophet_levels` (models.forecasters.prophet) and the statistical family's at the
 levels of `TrainConfig.statistical_levels`, for every origin and the final history. The blocks travel to
 the cluster once per map, not once per task. What the client does with the fits (baselines, champions,
@@ -27,7 +28,7 @@ from models.forecasters.statistical import fit_predict_batch as statistical_batc
 from models.forecasters.xgb_global import XGBGlobalForecaster
 from models.training.history import MetricHistory
 
-__all__ = ["SEASON", "MetricFits", "fit_metric", "forecast_horizon", "xgb_spec"]
+__all__ = ["SEASON", "MetricFits", "fit_metric", "forecast_horizon", "xgb_spec", "xgb_tasks"]
 
 SEASON = 12  # the families are monthly
 
@@ -72,10 +73,20 @@ class MetricFits:
 @dataclass(frozen=True)
 class _XgbTask:
     level: str
-    origin: int  # position of the cut, -1 for the final fit
-    cut: int  # months of the level's block the fit sees
+    origins: tuple[int, ...]  # positions of the cuts it forecasts from, earliest first; (-1,) for the final fit
+    cuts: tuple[int, ...]  # months of the level's block at each: the fit sees the first cut's
     horizon: int
     spec: XGBGlobalForecaster  # settings only: the fit runs inside the task, in its process
+
+
+def xgb_tasks(level: str, cuts: np.ndarray, refit: int, horizon: int,
+              spec: XGBGlobalForecaster) -> list[_XgbTask]:
+    """The backtest's XGBoost fits of a level: one at every refit-th cut, forecasting from that cut and
+    the ones after it up to the next fit (mlforecast's `refit`: an older model on newer data, never the
+    reverse)."""
+    return [_XgbTask(level, tuple(range(first, min(first + refit, len(cuts)))),
+                     tuple(int(cut) for cut in cuts[first:first + refit]), horizon, spec)
+            for first in range(0, len(cuts), refit)]
 
 
 def _cluster_task(task: _XgbTask | ProphetBatch | StatisticalBatch, blocks: dict[str, np.ndarray]) -> Any:
@@ -86,8 +97,12 @@ def _cluster_task(task: _XgbTask | ProphetBatch | StatisticalBatch, blocks: dict
         return fit_predict_batch(task)
     if isinstance(task, StatisticalBatch):
         return statistical_batch(task)
-    fit = task.spec.fit(blocks[task.level][:, :task.cut], task.horizon)
-    return task.level, task.origin, fit.forecast, fit.booster, fit.importance
+    block = blocks[task.level]
+    fit = task.spec.fit(block[:, :task.cuts[0]], task.horizon)
+    forecasts = [fit.forecast, *(task.spec.predict(fit.booster, block[:, :cut], task.horizon) for cut in task.cuts[1:])]
+    if task.origins[0] >= 0:  # a backtest fit: its booster is not kept
+        return task.level, task.origins, forecasts, None, None
+    return task.level, task.origins, forecasts, fit.booster, fit.importance
 
 
 def fit_metric(history: MetricHistory, config: TrainConfig, engine: Engine = IN_PROCESS,
@@ -99,9 +114,9 @@ def fit_metric(history: MetricHistory, config: TrainConfig, engine: Engine = IN_
     cuts = origin_cuts(history.n_months, horizon, config.n_origins, config.step)
     spec = xgb_spec(config, history.periods)
     blocks = {level: history.blocks[level].astype(np.float32) for level in history.levels}
-    tasks: list[_XgbTask | ProphetBatch | StatisticalBatch] = [_XgbTask(level, o, int(cut), horizon, spec)
-                                                               for level in history.levels for o, cut in enumerate(cuts)]
-    tasks += [_XgbTask(level, -1, history.n_months, horizon, spec) for level in history.levels]
+    tasks: list[_XgbTask | ProphetBatch | StatisticalBatch] = [
+        task for level in history.levels for task in xgb_tasks(level, cuts, config.xgb_refit, horizon, spec)]
+    tasks += [_XgbTask(level, (-1,), (history.n_months,), horizon, spec) for level in history.levels]
     n_xgb = len(tasks)
     prophet = ProphetForecaster(periods=history.periods, non_negative=True, seed=config.seed)
     prophet_jobs = []  # (level, origin or -1 for the final fit, how many batches)
@@ -125,11 +140,12 @@ def fit_metric(history: MetricHistory, config: TrainConfig, engine: Engine = IN_
 
     xgb_backtest = {level: np.empty((len(cuts), len(history.keys(level)), horizon)) for level in history.levels}
     xgb_final, boosters, importance = {}, {}, {}
-    for level, origin, forecast, booster, gain in results[:n_xgb]:
-        if origin < 0:
-            xgb_final[level], boosters[level], importance[level] = forecast, booster, gain
+    for level, origins, forecasts, booster, gain in results[:n_xgb]:
+        if origins[0] < 0:
+            xgb_final[level], boosters[level], importance[level] = forecasts[0], booster, gain
         else:
-            xgb_backtest[level][origin] = forecast
+            for origin, forecast in zip(origins, forecasts, strict=True):
+                xgb_backtest[level][origin] = forecast
     prophet_backtest = {level: np.empty((len(cuts), len(history.keys(level)), horizon)) for level, _, _ in prophet_jobs}
     prophet_final, start = {}, n_xgb
     for level, origin, n_batches in prophet_jobs:

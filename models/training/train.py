@@ -24,7 +24,8 @@ one origin out at a time (models.evaluation.intervals.cross_origin_coverage) and
 alone.
 
 Heavy fits go to the cluster engine in one map per metric (models.training.fits.fit_metric: XGBoost per
-level and origin, Prophet's and the statistical family's batches); the rest is `assemble_metric`, in the
+level at every `TrainConfig.xgb_refit`-th origin, each fit also forecasting from the origins before the next,
+Prophet's and the statistical family's batches); the rest is `assemble_metric`, in the
 client. `train_metric` is the two in a row. The result is a `FittedMetric` (models.training.fitted), which recomputes the published forecasts from what it
 holds; the MLflow model wraps it."""
 
@@ -103,6 +104,9 @@ def check_config(config: TrainConfig) -> None:
     if config.reconciliation not in ("auto", *RECONCILIATION_CANDIDATES):
         raise ValueError(f"train.reconciliation must be auto or one of {RECONCILIATION_CANDIDATES}; "
                          f"got {config.reconciliation!r}")
+    if isinstance(config.xgb_refit, bool) or not isinstance(config.xgb_refit, int) or config.xgb_refit < 1:
+        raise ValueError(f"train.xgb_refit must be an integer >= 1 (refit every k backtest origins); "
+                         f"got {config.xgb_refit!r}")
 
 
 def train_metric(history: MetricHistory, config: TrainConfig, engine: Engine = IN_PROCESS,

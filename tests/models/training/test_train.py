@@ -21,6 +21,7 @@ from models.hierarchy.reconcile import coherence_gap
 from models.tracking.registry import CHALLENGER, CHAMPION, load_alias
 from models.training.family import train_family
 from models.training.family_model import family_request
+from models.training.fits import fit_metric
 from models.training.forecast_store import publish_forecasts, read_forecasts, read_runs
 from models.training.history import load_history
 from models.training.train import _level_fit, check_config, forecast_horizon, train_metric
@@ -266,3 +267,16 @@ def test_a_bad_reconciliation_is_refused_before_any_fit() -> None:
     # train_metric refuses it before the cluster fits: no history is even looked at
     with pytest.raises(ValueError, match="train.reconciliation"):
         train_metric(None, bad, IN_PROCESS)  # type: ignore[arg-type]
+
+
+def test_a_refit_every_two_origins_keeps_the_final_fit_and_reuses_the_backtest_fits(world, reference) -> None:
+    history = load_history(world.catalog, reference, METRIC)
+    every = fit_metric(history, dataclasses.replace(FAST, prophet_levels=()), IN_PROCESS)
+    two = fit_metric(history, dataclasses.replace(FAST, prophet_levels=(), xgb_refit=2), IN_PROCESS)
+    assert len(every.cuts) == 3
+    for level in history.levels:
+        np.testing.assert_array_equal(two.xgb_final[level], every.xgb_final[level])  # the published model
+        np.testing.assert_array_equal(two.xgb_backtest[level][[0, 2]], every.xgb_backtest[level][[0, 2]])
+    # origin 1 is forecast by origin 0's model: not the model refitted at origin 1
+    assert any(not np.allclose(two.xgb_backtest[level][1], every.xgb_backtest[level][1], equal_nan=True)
+               for level in history.levels)
