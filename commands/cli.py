@@ -101,13 +101,6 @@ def _engine(settings: Settings, catalog: Catalog) -> Iterator:
         _lost_cluster(lost)
 
 
-@contextlib.contextmanager
-def _in_process(settings: Settings, catalog: Catalog) -> Iterator:
-    from cluster.engine import IN_PROCESS
-
-    yield IN_PROCESS
-
-
 def _report_measure(label: str, m) -> None:
     console.print(f"[green]{label}[/]: {m.seconds:.1f} s, peak memory {m.peak_rss_gib:.2f} GiB (process tree)")
 
@@ -142,7 +135,7 @@ def _run(stages: Sequence, *, only: str | None = None, force: Sequence[str] | No
          message: str = "pipeline", exit_on_failure: bool = True) -> tuple[Any, Catalog]:
     """Run `stages` (or `only` one of them) through the pipeline runner on the engine asked for; show the
     single stage's report, or the pipeline's table; exit 1 when a stage failed. (report, catalog)"""
-    from cluster.engine import EngineError
+    from cluster.engine import IN_PROCESS, EngineError
     from commands.render import pipeline_table, show_stage
     from commands.runner import PipelineContext, run_pipeline
     from khlang.domain.reference import load_reference
@@ -151,7 +144,7 @@ def _run(stages: Sequence, *, only: str | None = None, force: Sequence[str] | No
     settings, catalog = _settings(cluster)
     catalog = catalog.with_tracking(mlflow_uri)
     reference = load_reference(settings.thailand_dir)
-    opener = _engine if engine else _in_process
+    opener = _engine if engine else (lambda settings, catalog: contextlib.nullcontext(IN_PROCESS))
     with measure() as m, opener(settings, catalog) as running, _display(bars, message) as (progress, say):
         context = PipelineContext(settings, catalog, reference, running, progress=progress, say=say)
         try:
@@ -280,6 +273,7 @@ def evaluate(
     peers: Annotated[bool, typer.Option("--peers", help="also run statsforecast's Naive, SeasonalNaive, AutoETS, AutoTheta, AutoARIMA (and CrostonOptimized, ADIDA, IMAPA on intermittent files) on the same split")] = False,
     output: Annotated[Path | None, typer.Option("--output", help="write auto's forecasts with 80/95 % intervals (.csv or .parquet)")] = None,
     mase_period: Annotated[int | None, typer.Option("--mase-period", min=1, help="the difference that scales MASE (default the frequency's season: 12 M, 4 Q, 52 W, 7 D, 24 H, 1 Y; 1 is usual for intermittent series)")] = None,
+    models: Annotated[list[str] | None, typer.Option("--models", help="only these candidates, comma-separated or repeated (e.g. naive,auto_ets,auto_theta,stat_median); default every one that applies")] = None,
     cluster: ClusterOpt = None,
     mlflow_uri: MlflowUriOpt = None,
 ) -> None:
@@ -301,6 +295,7 @@ def evaluate(
         try:
             report = evaluate_file(data, freq, horizon, n_origins=origins, engine=engine, holdout=holdout,
                                    peers=peers, output=output is not None, mase_period=mase_period,
+                                   models=[m.strip() for ms in models for m in ms.split(",") if m.strip()] if models else None,
                                    progress=progress)
         except ValueError as error:
             console.print(f"[red]cannot evaluate {data}:[/] {error}")

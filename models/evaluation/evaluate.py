@@ -269,9 +269,9 @@ def _median_note(table, auto: str) -> str | None:
 def evaluate_file(path: str | Path, freq: str, horizon: int, n_origins: int | None = None,
                   engine: Engine = IN_PROCESS, holdout: bool = False, peers: bool = False,
                   output: bool = False, mase_period: int | None = None,
-                  progress: Callable[[str], None] | None = None) -> EvaluateReport:
-    """`khlang evaluate`: read the long file at freq and evaluate every candidate on it."""
-    return evaluate(read_long(path, freq), horizon, n_origins, engine, holdout=holdout, peers=peers, output=output,
-                    mase_period=mase_period, progress=progress)
+                  progress: Callable[[str], None] | None = None, models: Sequence[str] | None = None) -> EvaluateReport:
+    """`khlang evaluate`: read the long file at freq and evaluate every candidate on it (or only `models`)."""
+    return evaluate(read_long(path, freq), horizon, n_origins, engine, models=models, holdout=holdout, peers=peers,
+                    output=output, mase_period=mase_period, progress=progress)
 
 

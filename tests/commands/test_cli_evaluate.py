@@ -48,3 +48,21 @@ def test_holdout_peers_and_output_from_the_command_line(tmp_path: Path) -> None:
 def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     done = _run(tmp_path / "work", "--data", str(tmp_path / "nowhere.csv"), "--freq", "M", "--horizon", "6")
     assert done.returncode == 2 and "no such file" in done.stderr
+
+
+def test_models_keeps_only_the_named_candidates_and_refuses_an_unknown_one(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    months = pd.period_range("2018-01", periods=36, freq="M")
+    rows = [(f"s{i}", str(month), 50 + 5 * i + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1))
+            for i in range(4) for t, month in enumerate(months)]
+    path = tmp_path / "mine.csv"
+    pd.DataFrame(rows, columns=["unique_id", "ds", "y"]).to_csv(path, index=False)
+    done = _run(tmp_path / "work", "--data", str(path), "--freq", "M", "--horizon", "6",
+                "--models", "naive, seasonal_naive", "--models", "drift")
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    table = [line.split("│")[1].strip() for line in done.stdout.splitlines() if line.count("│") > 3]
+    # besides them: auto and the median of the three best (a part of how auto chooses), and the header
+    assert {"naive", "seasonal_naive", "drift"} <= set(table) <= {"naive", "seasonal_naive", "drift", "best3_median",
+                                                                   "auto", "model"}
+    wrong = _run(tmp_path / "work", "--data", str(path), "--freq", "M", "--horizon", "6", "--models", "naive,arima")
+    assert wrong.returncode == 2 and "unknown models ['arima']" in " ".join(wrong.stdout.split())
