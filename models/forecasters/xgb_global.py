@@ -106,14 +106,13 @@ class XGBGlobalForecaster:
         started = time.perf_counter()
         booster = train_booster(train, engine, self.booster_params(), self.n_estimators)
         seconds = time.perf_counter() - started
-        predict = _predict_direct if self.strategy == "direct" else _predict_recursive
-        forecast = predict(booster, block, horizon, periods, self.features, self.target, self.season, self.calendar)
+        forecast = self.predict(booster, block, horizon)
         return XGBGlobalFit(forecast=forecast, booster=booster, importance=gain_importance(booster, train.names),
                             n_rows=int(train.y.size), train_seconds=seconds)
 
     def predict(self, booster: xgboost.Booster, history: np.ndarray, horizon: int) -> np.ndarray:
-        """float64 [series, horizon] forecasts after history [series, period] from a booster fitted before:
-        on a shorter history (its first columns), so a backtest can reuse one fit at later origins."""
+        """float64 [series, horizon] forecasts after history [series, period] from a booster: the fit's own
+        history, or a later one (a longer cut of the same block), so a backtest can reuse one fit."""
         block = check_history(history, horizon).astype(np.float32)
         periods = history_periods(self.periods if self.calendar else None, block.shape[1], horizon)
         predict = _predict_direct if self.strategy == "direct" else _predict_recursive

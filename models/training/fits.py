@@ -90,7 +90,8 @@ def xgb_tasks(level: str, cuts: np.ndarray, refit: int, horizon: int,
 
 
 def _cluster_task(task: _XgbTask | ProphetBatch | StatisticalBatch, blocks: dict[str, np.ndarray]) -> Any:
-    """The partition function of training: an XGBoost fit (level, origin, forecast, booster, gain), a
+    """The partition function of training: an XGBoost fit (level, origins, a forecast per origin, and for
+    the final fit its booster and gain, None for a backtest fit), a
     Prophet batch (models.forecasters.prophet.fit_predict_batch) or a batch of the statistical family
     (models.forecasters.statistical.fit_predict_batch)."""
     if isinstance(task, ProphetBatch):

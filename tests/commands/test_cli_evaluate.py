@@ -21,14 +21,20 @@ def _run(work: Path, *args: str) -> subprocess.CompletedProcess:
                           env=env, timeout=600, check=False)
 
 
+def _seasonal_file(path: Path, n_series: int, months: pd.PeriodIndex, seed: int, level: float, spread: float,
+                   amplitude: float, noise: float) -> Path:
+    """A long file of monthly series: level + spread * i, a yearly sine, Gaussian noise."""
+    rng = np.random.default_rng(seed)
+    rows = [(f"s{i}", str(month), level + spread * i + amplitude * np.sin(2 * np.pi * t / 12) + rng.normal(0, noise))
+            for i in range(n_series) for t, month in enumerate(months)]
+    pd.DataFrame(rows, columns=["unique_id", "ds", "y"]).to_csv(path, index=False)
+    return path
+
+
 @pytest.mark.slow
 def test_holdout_peers_and_output_from_the_command_line(tmp_path: Path) -> None:
-    rng = np.random.default_rng(4)
     months = pd.period_range("2016-01", periods=48, freq="M")
-    rows = [(f"s{i}", str(month), 100 + 10 * i + 20 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2))
-            for i in range(6) for t, month in enumerate(months)]
-    path = tmp_path / "mine.csv"
-    pd.DataFrame(rows, columns=["unique_id", "ds", "y"]).to_csv(path, index=False)
+    path = _seasonal_file(tmp_path / "mine.csv", 6, months, seed=4, level=100, spread=10, amplitude=20, noise=2)
     out = tmp_path / "out.csv"
     done = _run(tmp_path / "work", "--data", str(path), "--freq", "M", "--horizon", "6", "--holdout", "--peers",
                 "--output", str(out), "--mase-period", "1")
@@ -51,12 +57,8 @@ def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_models_keeps_only_the_named_candidates_and_refuses_an_unknown_one(tmp_path: Path) -> None:
-    rng = np.random.default_rng(5)
     months = pd.period_range("2018-01", periods=36, freq="M")
-    rows = [(f"s{i}", str(month), 50 + 5 * i + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1))
-            for i in range(4) for t, month in enumerate(months)]
-    path = tmp_path / "mine.csv"
-    pd.DataFrame(rows, columns=["unique_id", "ds", "y"]).to_csv(path, index=False)
+    path = _seasonal_file(tmp_path / "mine.csv", 4, months, seed=5, level=50, spread=5, amplitude=10, noise=1)
     done = _run(tmp_path / "work", "--data", str(path), "--freq", "M", "--horizon", "6",
                 "--models", "naive, seasonal_naive", "--models", "drift")
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
