@@ -33,7 +33,7 @@ class FuzzSize:
     examples: int  # per operation and phase (Schemathesis --max-examples)
 
 
-SIZES = {"full": FuzzSize(100), "quick": FuzzSize(25), "smoke": FuzzSize(3)}
+SIZES = {"full": FuzzSize(100), "quick": FuzzSize(10), "smoke": FuzzSize(3)}
 
 
 def _schemathesis(url: str, examples: int, out: Path, name: str, extra: list[str]) -> dict:

@@ -2,10 +2,10 @@
 instead and the issue's target, written to JSON, a Markdown table and PNG plots with the machine's
 description and the libraries' versions.
 
-Sections: features (benchmarks.features_peers), the API under open-loop load (benchmarks.api_load, over a
-work folder with published forecasts), the API against its schema (benchmarks.api_fuzz, Schemathesis,
-every check), and the refresh (the stage timings of the last `khlang pipeline`
-in that work folder). Modes: full (the issue's sizes), quick (under 3 minutes), smoke (seconds; what
+Sections: features (benchmarks.features_peers), Prophet many-model on 2 workers, Dask and Ray, against
+serial (benchmarks.prophet_cost), the API under open-loop load (benchmarks.api_load, over a work folder
+with published forecasts), the API against its schema (benchmarks.api_fuzz, Schemathesis, every check),
+and the refresh (the stage timings of the last `khlang pipeline` in that work folder). Modes: full (the issue's sizes), quick (under 3 minutes), smoke (seconds; what
 `make test` runs so the suite cannot silently break: the same code, small sizes, no targets judged)."""
 
 from __future__ import annotations
@@ -15,18 +15,19 @@ import json
 import os
 import platform
 import re
+import time
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import psutil
 
-from benchmarks import api_fuzz, api_load, features_peers
+from benchmarks import api_fuzz, api_load, features_peers, prophet_cost
 
 __all__ = ["MODES", "run_suite", "targets", "markdown", "machine"]
 
 MODES = ("full", "quick", "smoke")
-SECTIONS = ("features", "api", "fuzz", "refresh")
+SECTIONS = ("features", "prophet", "api", "fuzz", "refresh")
 _LIBRARIES = ("khlang", "numpy", "numba", "pandas", "dask", "distributed", "ray", "xgboost-cpu", "statsforecast",
               "coreforecast", "polars", "fastapi", "uvicorn", "duckdb", "mlflow", "schemathesis")
 REFRESH_TARGET_S = 600.0
@@ -92,6 +93,7 @@ def targets(report: dict) -> list[dict]:
                          "figure": f"{khlang['m_rows_per_s'] / floor['m_rows_per_s']:.2f} "
                                    f"(floor {floor['m_rows_per_s']:.0f} M rows/s)", "target": "(the limit)",
                          "met": None})
+    rows += _prophet_rows(report["sections"].get("prophet", {}), report["mode"])
     api = report["sections"].get("api", {})
     if "forecasts" in api:
         f, a = api["forecasts"], api["aggregate"]
@@ -138,6 +140,29 @@ def targets(report: dict) -> list[dict]:
     return rows
 
 
+def _prophet_rows(prophet: dict, mode: str) -> list[dict]:
+    """The efficiency is judged at the issue's size only (the full mode's 200 series, 3 runs): on fewer
+    series the engines' fixed cost per map is a larger share and one run's noise decides. Forecasts that
+    differ from the serial run's fail in quick mode too."""
+    runs = prophet.get("runs", [])
+    serial = next((r for r in runs if r["engine"] == "serial"), None)
+    rows = []
+    for run in runs:
+        if "efficiency" not in run or serial is None:
+            continue
+        low, high = run["efficiency_spread"]
+        rows.append({"what": f"Prophet, {prophet['series']} series, {run['workers']} {run['engine']} workers: parallel "
+                             f"efficiency (serial s / (workers x engine s))",
+                     "figure": f"{run['efficiency']:.1%} ({low:.1%}–{high:.1%}; serial {serial['median_s']:.2f} s, "
+                               f"{run['engine']} {run['median_s']:.2f} s, median of {prophet['repeats']}); same "
+                               f"forecasts: {'yes' if run['same_forecasts'] else 'NO'}",
+                     "target": f">= {prophet_cost.EFFICIENCY_TARGET:.0%}, same forecasts (judged at 200 series, "
+                               f"full mode)",
+                     "met": None if mode == "smoke" else False if not run["same_forecasts"] else
+                     run["efficiency"] >= prophet_cost.EFFICIENCY_TARGET if mode == "full" else None})
+    return rows
+
+
 def markdown(report: dict) -> str:
     m = report["machine"]
     lines = [f"# khlang bench ({report['mode']}), {report['started']}", "",
@@ -160,6 +185,18 @@ def markdown(report: dict) -> str:
             lines.append(f"| {r['name']} | {r['threads']} | {r['m_rows_per_s']:.1f} | "
                          f"{r['spread_m_rows_per_s'][0]:.1f}–{r['spread_m_rows_per_s'][1]:.1f} | "
                          f"{'—' if diff is None else f'{diff:.1e}'} | {r.get('note', '')} |")
+    prophet = report["sections"].get("prophet", {})
+    if prophet.get("runs"):
+        lines += ["", f"## Prophet: {prophet['series']} series x {prophet['months']} months, horizon "
+                      f"{prophet['horizon']}, at most {prophet['batch_size']} series a task, median of "
+                      f"{prophet['repeats']} after a warm-up", "",
+                  "| engine | workers | warm-up s | seconds (median) | spread | s / series | efficiency | same forecasts |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for r in prophet["runs"]:
+            efficiency = f"{r['efficiency']:.1%}" if "efficiency" in r else "—"
+            lines.append(f"| {r['engine']} | {r['workers']} | {r['warmup_s']:.2f} | {r['median_s']:.2f} | "
+                         f"{min(r['seconds']):.2f}–{max(r['seconds']):.2f} | {r['s_per_series']:.4f} | {efficiency} | "
+                         f"{'yes' if r['same_forecasts'] else '**no**'} |")
     for name, section in report["sections"].items():
         if "skipped" in section:
             lines += ["", f"Section {name} skipped: {section['skipped']}."]
@@ -170,7 +207,9 @@ def markdown(report: dict) -> str:
         lines += ["", f"Refresh stages ({refresh['work_dir']}, finished {refresh['finished_at']}): {stages}."
                   + (f" Peak GiB per stage: {peaks}." if peaks else "")]
     versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
-    lines += ["", f"Libraries: {versions}.", ""]
+    walls = ", ".join(f"{name} {section['wall_s']:.0f} s" for name, section in report["sections"].items()
+                      if "wall_s" in section)
+    lines += ["", f"Section times: {walls}." if walls else "", f"Libraries: {versions}.", ""]
     return "\n".join(lines)
 
 
@@ -225,9 +264,18 @@ def run_suite(mode: str, out_dir: Path, work_dir: Path | None = None,
     out_dir.mkdir(parents=True, exist_ok=True)
     report: dict = {"mode": mode, "started": dt.datetime.now().isoformat(timespec="seconds"),
                     "machine": machine(), "sections": {}}
+    sections_run: dict = report["sections"]
+
+    def timed(name: str, work) -> None:
+        start = time.perf_counter()
+        sections_run[name] = work()
+        sections_run[name]["wall_s"] = round(time.perf_counter() - start, 1)  # the section's own time
+
     if "features" in sections:
         echo("features: Khlang, coreforecast, polars, pandas and the copy floor …")
-        report["sections"]["features"] = features_peers.run_features(features_peers.SIZES[mode])
+        timed("features", lambda: features_peers.run_features(features_peers.SIZES[mode]))
+    if "prophet" in sections:
+        timed("prophet", lambda: prophet_cost.run_prophet(prophet_cost.SIZES[mode], echo=echo))
     if "api" in sections:
         from khlang.catalog import Catalog
         from khlang.config import load_settings
@@ -235,19 +283,19 @@ def run_suite(mode: str, out_dir: Path, work_dir: Path | None = None,
         forecasts = (Catalog.from_settings(load_settings().with_work_dir(work_dir)).forecasts
                      if work_dir is not None else None)
         if forecasts is None or not any(forecasts.glob("metric=*/level=*/part.parquet")):
-            report["sections"]["api"] = {"skipped": f"no published forecasts in {work_dir or '(no --work-dir)'}: "
-                                                    "run `khlang pipeline` there first"}
+            sections_run["api"] = {"skipped": f"no published forecasts in {work_dir or '(no --work-dir)'}: "
+                                              "run `khlang pipeline` there first"}
         else:
             echo(f"api: open-loop load on /v1/forecasts and /v1/aggregate over {work_dir} …")
-            report["sections"]["api"] = api_load.run_api(work_dir, api_load.SIZES[mode], out_dir / "load")
+            timed("api", lambda: api_load.run_api(work_dir, api_load.SIZES[mode], out_dir / "load"))
     if "fuzz" in sections:
-        if "skipped" in report["sections"].get("api", {}) or work_dir is None:
-            report["sections"]["fuzz"] = {"skipped": f"no published forecasts in {work_dir or '(no --work-dir)'}"}
+        if "skipped" in sections_run.get("api", {}) or work_dir is None:
+            sections_run["fuzz"] = {"skipped": f"no published forecasts in {work_dir or '(no --work-dir)'}"}
         else:
             echo("fuzz: Schemathesis against /openapi.json, every check …")
-            report["sections"]["fuzz"] = api_fuzz.run_fuzz(work_dir, api_fuzz.SIZES[mode], out_dir / "fuzz")
+            timed("fuzz", lambda: api_fuzz.run_fuzz(work_dir, api_fuzz.SIZES[mode], out_dir / "fuzz"))
     if "refresh" in sections:
-        report["sections"]["refresh"] = _refresh(work_dir)
+        sections_run["refresh"] = _refresh(work_dir)
     report["targets"] = targets(report)
     report["plots"] = _plots(report, out_dir)
     (out_dir / "bench.json").write_text(json.dumps(report, indent=1, default=str))

@@ -15,7 +15,7 @@ __all__ = ["bench"]
 def bench(
     quick: Annotated[bool, typer.Option("--quick", help="small sizes: under 3 minutes")] = False,
     smoke: Annotated[bool, typer.Option("--smoke", help="tiny sizes, no targets judged (what make test runs)")] = False,
-    only: Annotated[list[str] | None, typer.Option("--only", help="a section: features, api, refresh (repeatable)")] = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="a section: features, prophet, api, fuzz, refresh (repeatable)")] = None,
     work_dir: Annotated[Path | None, typer.Option("--work-dir", help="a work folder with published forecasts "
                                                   "(api, refresh); default: the configured one")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="where JSON, Markdown and plots go; default "

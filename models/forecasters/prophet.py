@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cluster.engine import IN_PROCESS, Engine, task_size
+from cluster.engine import IN_PROCESS, Engine, task_bounds
 from khlang.domain.calendar import month_from_index
 from models.forecasters.baselines import SeasonalNaive, check_history
 
@@ -106,16 +106,15 @@ class ProphetForecaster:
         return ProphetForecast.concat(parts, horizon)
 
     def batches(self, history: np.ndarray, horizon: int, workers: int | None = None) -> list[ProphetBatch]:
-        """The history's engine tasks, batch_size series each (fewer where an engine's `workers` would
-        otherwise get under TASKS_PER_WORKER tasks each, so no worker idles through the others' last batch):
-        run them with `fit_predict_batch` (on any engine, beside other tasks) and stack the results in order
-        with `ProphetForecast.concat`."""
+        """The history's engine tasks, at most batch_size series each (fewer where an engine's `workers`
+        would otherwise get under TASKS_PER_WORKER tasks each), shared evenly (cluster.engine.task_bounds)
+        so no worker idles through the others' last batch: run them with `fit_predict_batch` (on any
+        engine, beside other tasks) and stack the results in order with `ProphetForecast.concat`."""
         block = check_history(history, horizon)
         spec = dataclasses.replace(self, periods=None)  # what travels with every batch
         periods = self._history_periods(block.shape[1])
-        size = task_size(block.shape[0], self.batch_size, workers)
-        return [ProphetBatch(block[start:start + size], periods, horizon, spec)
-                for start in range(0, block.shape[0], size)]
+        return [ProphetBatch(block[start:stop], periods, horizon, spec)
+                for start, stop in task_bounds(block.shape[0], self.batch_size, workers)]
 
     def _history_periods(self, n_months: int) -> np.ndarray:
         if self.periods is None:

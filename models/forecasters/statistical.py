@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cluster.engine import IN_PROCESS, Engine, task_size
+from cluster.engine import IN_PROCESS, Engine, task_bounds
 from models.forecasters.baselines import check_history
 
 __all__ = ["STATISTICAL_MODELS", "INTERMITTENT_MODELS", "OWN_INTERVAL_MODELS", "StatisticalForecast",
@@ -241,14 +241,13 @@ class StatisticalForecaster:
         return self.alias or self.model
 
     def batches(self, history: np.ndarray, horizon: int, workers: int | None = None) -> list[StatisticalBatch]:
-        """The engine tasks for a block, in row order: batch_size rows each, fewer where an engine's
-        `workers` would otherwise get under TASKS_PER_WORKER tasks each (one slow batch of a few hard
-        series, seasonal ARIMA's, must not leave the other workers idle at the end of the map)."""
+        """The engine tasks for a block, in row order (cluster.engine.task_bounds): at most batch_size rows
+        each, shared evenly, fewer where an engine's `workers` would otherwise get under TASKS_PER_WORKER
+        tasks each (one slow batch of a few hard series, seasonal ARIMA's, must not leave the other
+        workers idle at the end of the map)."""
         block = check_history(history, horizon)
-        size = task_size(block.shape[0], self.batch_size, workers)
-        return [StatisticalBatch(self.model, self.seasons, block[start:start + size], int(horizon),
-                                 self.non_negative)
-                for start in range(0, block.shape[0], size)]
+        return [StatisticalBatch(self.model, self.seasons, block[start:stop], int(horizon), self.non_negative)
+                for start, stop in task_bounds(block.shape[0], self.batch_size, workers)]
 
     def forecast(self, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> StatisticalForecast:
         """Forecasts and fallbacks of every series of the block, a batch per task of the engine handed in."""

@@ -40,6 +40,41 @@ def test_features_section_times_khlang_and_its_peers_on_the_same_output(smoke):
     assert any(row["what"].startswith("features, 1 thread(s): Khlang / coreforecast") for row in report["targets"])
 
 
+def test_prophet_section_times_serial_dask_and_ray_on_the_same_forecasts(smoke):
+    out, report = smoke
+    prophet = report["sections"]["prophet"]
+    runs = {r["engine"]: r for r in prophet["runs"]}
+    assert set(runs) == {"serial", "dask", "ray"}
+    serial = runs["serial"]
+    for engine in ("dask", "ray"):
+        run = runs[engine]
+        assert run["workers"] == 2 and run["same_forecasts"]
+        # the efficiency is the serial median over workers x the engine's median, from the recorded seconds
+        assert run["efficiency"] == pytest.approx(serial["median_s"] / (2 * float(np.median(run["seconds"]))))
+        low, high = run["efficiency_spread"]
+        assert low <= run["efficiency"] <= high
+    rows = [r for r in report["targets"] if r["what"].startswith("Prophet,")]
+    assert len(rows) == 2 and all(r["met"] is None for r in rows)  # smoke: measured, not judged
+    assert "## Prophet" in (out / "bench.md").read_text()
+
+
+def test_prophet_efficiency_is_judged_against_ninety_percent_and_the_same_forecasts():
+    from benchmarks.suite import targets
+
+    def row(efficiency, same=True, mode="full"):
+        run = {"engine": "dask", "workers": 2, "median_s": 1.0, "seconds": [1.0], "efficiency": efficiency,
+               "efficiency_spread": [efficiency, efficiency], "same_forecasts": same}
+        serial = {"engine": "serial", "workers": 1, "median_s": 2 * efficiency, "seconds": [2 * efficiency]}
+        report = {"mode": mode, "sections": {"prophet": {"series": 200, "repeats": 3, "runs": [serial, run]}}}
+        (judged,) = targets(report)
+        return judged["met"]
+
+    assert row(0.91) is True
+    assert row(0.89) is False
+    assert row(0.95, same=False) is False
+    assert row(0.5, mode="quick") is None and row(0.95, same=False, mode="quick") is False  # size judged in full
+
+
 def test_api_section_drives_the_served_api_open_loop_without_errors(smoke):
     _, report = smoke
     api = report["sections"]["api"]

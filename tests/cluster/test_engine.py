@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cluster.engine import engine_kind, open_engine, ray_temp_dir
+from cluster.engine import engine_kind, open_engine, ray_temp_dir, task_bounds
 from khlang.catalog import Catalog
 from khlang.config import ClusterConfig
 from khlang.runtime import configure_runtime
@@ -63,6 +63,19 @@ def test_dask_local_cluster_map() -> None:
         assert engine.map(scaled, []) == []
         assert [v for v, _ in engine.map(scaled, [5, 5, 5])] == [5, 5, 5]  # equal items are separate tasks
         assert "2 workers" in engine.describe()
+
+
+def test_task_bounds_share_rows_evenly_in_a_multiple_of_the_workers() -> None:
+    # 200 rows, 12 a task at most (200 // (8 tasks x 2 workers)): 18 tasks of 11 or 12, 9 for each worker
+    bounds = task_bounds(200, 16, workers=2)
+    sizes = [stop - start for start, stop in bounds]
+    assert len(bounds) == 18 and set(sizes) == {11, 12} and sum(sizes) == 200
+    assert [start for start, _ in bounds[1:]] == [stop for _, stop in bounds[:-1]]  # contiguous, in order
+    assert bounds[0][0] == 0 and bounds[-1][1] == 200
+    assert [b - a for a, b in task_bounds(100, 32, None)] == [25] * 4  # no engine: batch_size at most, even
+    assert [b - a for a, b in task_bounds(5, 16, 2)] == [1] * 5  # fewer rows than a multiple of workers
+    assert task_bounds(3, 16, 4) == [(0, 1), (1, 2), (2, 3)] and task_bounds(0, 16, 2) == []
+    assert all(b - a <= 7 for a, b in task_bounds(1_000, 7, 3)) and len(task_bounds(1_000, 7, 3)) % 3 == 0
 
 
 def test_dask_map_ships_shared_kwargs_once() -> None:
