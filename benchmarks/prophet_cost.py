@@ -52,9 +52,49 @@ def _timed(block: np.ndarray, batch_size: int, engine: Engine | None = None) -> 
     return result, time.perf_counter() - start
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds, user + system, of this process and every process under it (Dask's nannies and workers,
+    Ray's raylet and workers), each with its finished children (Prophet's cmdstan runs)."""
+    import psutil
+
+    total = 0.0
+    me = psutil.Process()
+    for process in [me, *me.children(recursive=True)]:
+        try:
+            total += sum(process.cpu_times()[:4])
+        except psutil.Error:  # gone since listed: its time is lost to both readings alike
+            pass
+    return total
+
+
 def _repeated(block: np.ndarray, size: ProphetSize, engine: Engine | None = None) -> tuple[ProphetForecast, list[float]]:
     runs = [_timed(block, size.batch_size, engine) for _ in range(size.repeats)]
     return runs[0][0], [seconds for _, seconds in runs]
+
+
+def _serial_beside_others(barrier, results, size: ProphetSize) -> None:
+    """One serial run of a spawned process, started with the others' (the barrier) after its own warm-up."""
+    block = synthetic_block(size.series, size.months).astype(np.float64)
+    _timed(block[:1], 1)
+    barrier.wait()
+    results.put(_repeated(block, size)[1])
+
+
+def _machine_ceiling(size: ProphetSize, workers: int) -> list[float]:
+    """Seconds of `workers` serial runs at once in separate processes, no engine: what this machine's cores
+    give to as many independent Prophet runs (shared caches, memory, the hypervisor), the most any engine
+    can reach here."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(workers), context.Queue()
+    processes = [context.Process(target=_serial_beside_others, args=(barrier, results, size)) for _ in range(workers)]
+    for process in processes:
+        process.start()
+    seconds = [s for _ in processes for s in results.get(timeout=3_600)]
+    for process in processes:
+        process.join()
+    return seconds
 
 
 def _same(a: ProphetForecast, b: ProphetForecast) -> bool:
@@ -72,17 +112,30 @@ def run_prophet(size: ProphetSize, workers: int = 2, engines: tuple[str, ...] = 
     warm_block = block[:2 * workers]
     serial_warm = _timed(warm_block[:1], 1)[1]
     echo(f"prophet: {size.series} series serially, {size.repeats} run(s) …")
+    cpu_before = _cpu_seconds()
     reference, serial = _repeated(block, size)
+    serial_cpu = _cpu_seconds() - cpu_before
+    # Where the efficiency goes: serial s / (workers x engine s) = (serial CPU / engine CPU)
+    # x (engine CPU / (workers x engine s)) / (serial CPU / serial s), i.e. extra CPU per fit on the
+    # engine (contention, task handling), its idle share, and cores the serial run kept busy (above 1 where
+    # cmdstan and the kernel overlapped Python on the idle second core), all measured on the same runs
+    cores_used = serial_cpu / sum(serial)
     serial_median = float(np.median(serial))
     rows = [{"engine": "serial", "workers": 1, "warmup_s": serial_warm, "seconds": serial,
-             "median_s": serial_median, "s_per_series": serial_median / size.series, "same_forecasts": True}]
+             "median_s": serial_median, "s_per_series": serial_median / size.series, "same_forecasts": True,
+             "cores_used": cores_used}]
+    echo(f"prophet: {workers} serial runs at once, separate processes, no engine …")
+    alongside = _machine_ceiling(size, workers)
+    ceiling = serial_median / float(np.median(alongside))
     for address in engines:
         with open_engine(ClusterConfig(address=address, n_workers=workers)) as engine:
             label = engine.kind
             echo(f"prophet: {size.series} series on {label} with {engine.n_workers()} workers …")
             # one series per task, two tasks a worker: each worker imports Prophet before the clock starts
             warm = _timed(warm_block, 1, engine)[1]
+            cpu_before = _cpu_seconds()
             result, seconds = _repeated(block, size, engine)
+            cpu = _cpu_seconds() - cpu_before
             n_workers = engine.n_workers()
         median = float(np.median(seconds))
         rows.append({"engine": label, "workers": n_workers, "warmup_s": warm, "seconds": seconds,
@@ -90,9 +143,12 @@ def run_prophet(size: ProphetSize, workers: int = 2, engines: tuple[str, ...] = 
                      "efficiency": serial_median / (n_workers * median),
                      "efficiency_spread": [serial_median / (n_workers * max(seconds)),
                                            serial_median / (n_workers * min(seconds))],
+                     "cpu_vs_serial": cpu / serial_cpu, "busy_share": cpu / (n_workers * sum(seconds)),
                      "same_forecasts": _same(result, reference)})
     return {"series": size.series, "months": size.months, "horizon": HORIZON, "batch_size": size.batch_size,
-            "repeats": size.repeats, "fallbacks": reference.n_fallbacks,
+            "repeats": size.repeats, "serial_cores_used": cores_used,
+            "machine_ceiling": {"workers": workers, "seconds": alongside, "efficiency": ceiling},
+            "fallbacks": reference.n_fallbacks,
             "same_forecasts": all(row["same_forecasts"] for row in rows), "runs": rows}
 
 
@@ -130,7 +186,13 @@ def main() -> None:
                       f"{min(row['seconds']):.2f}–{max(row['seconds']):.2f}", f"{row['s_per_series']:.4f}",
                       efficiency)
     console.print(table)
-    console.print(f"fallbacks: {figures['fallbacks']}; same forecasts on every engine: {figures['same_forecasts']}")
+    console.print(f"fallbacks: {figures['fallbacks']}; same forecasts on every engine: {figures['same_forecasts']}; "
+                  f"the serial run kept {figures['serial_cores_used']:.2f} cores busy (cmdstan included); "
+                  f"{args.workers} serial runs at once, no engine: {figures['machine_ceiling']['efficiency']:.1%} "
+                  f"efficient (this machine's ceiling)")
+    for row in figures["runs"][1:]:
+        console.print(f"{row['engine']}: CPU {row['cpu_vs_serial']:.2f}x the serial run's, its {row['workers']} cores "
+                      f"{row['busy_share']:.1%} busy")
     console.print(f"written {out}")
 
 

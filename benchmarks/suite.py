@@ -155,7 +155,10 @@ def _prophet_rows(prophet: dict, mode: str) -> list[dict]:
                              f"efficiency (serial s / (workers x engine s))",
                      "figure": f"{run['efficiency']:.1%} ({low:.1%}–{high:.1%}; serial {serial['median_s']:.2f} s, "
                                f"{run['engine']} {run['median_s']:.2f} s, median of {prophet['repeats']}); same "
-                               f"forecasts: {'yes' if run['same_forecasts'] else 'NO'}",
+                               f"forecasts: {'yes' if run['same_forecasts'] else 'NO'}"
+                               + (f"; this machine's ceiling (2 serial runs at once, no engine) "
+                                  f"{prophet['machine_ceiling']['efficiency']:.1%}" if "machine_ceiling" in prophet
+                                  else ""),
                      "target": f">= {prophet_cost.EFFICIENCY_TARGET:.0%}, same forecasts (judged at 200 series, "
                                f"full mode)",
                      "met": None if mode == "smoke" else False if not run["same_forecasts"] else
@@ -197,6 +200,14 @@ def markdown(report: dict) -> str:
             lines.append(f"| {r['engine']} | {r['workers']} | {r['warmup_s']:.2f} | {r['median_s']:.2f} | "
                          f"{min(r['seconds']):.2f}–{max(r['seconds']):.2f} | {r['s_per_series']:.4f} | {efficiency} | "
                          f"{'yes' if r['same_forecasts'] else '**no**'} |")
+        ceiling = prophet["machine_ceiling"]
+        lines += ["", f"Where the efficiency goes (CPU of every process of the run, cmdstan included): "
+                      f"{ceiling['workers']} serial runs at once in separate processes, no engine, took "
+                      f"{np.median(ceiling['seconds']):.2f} s each (median), {ceiling['efficiency']:.1%} efficient: "
+                      f"the ceiling of this machine; the serial run kept {prophet['serial_cores_used']:.2f} cores busy; "
+                      + "; ".join(f"{r['engine']} used {r['cpu_vs_serial']:.2f}x its CPU and kept its "
+                                  f"{r['workers']} cores {r['busy_share']:.1%} busy" for r in prophet["runs"]
+                                  if "busy_share" in r) + "."]
     for name, section in report["sections"].items():
         if "skipped" in section:
             lines += ["", f"Section {name} skipped: {section['skipped']}."]

@@ -24,6 +24,12 @@ def runtime_environment(catalog: Catalog) -> dict[str, str]:
         "PYTHAINLP_DATA": str(cache / "pythainlp"),  # else ~/pythainlp-data (its bundled dictionary is used)
         "DASK_TEMPORARY_DIRECTORY": str(tmp / "dask"),
         "DASK_DISTRIBUTED__WORKER__DAEMON": "False",
+        # A Dask worker's statistical profiler (the dashboard's profile page) samples the running task's
+        # stack every 10 ms. Off unless the user turned it on: on Prophet's many-model fits it cost the
+        # workers 5 % more CPU (benchmarks.prophet_cost, two paired runs: 1.08x -> 1.03x and 1.17x -> 1.12x
+        # the serial run's CPU).
+        "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": os.environ.get("DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED",
+                                                                     "False"),
         "RAY_TMPDIR": str(tmp / "ray"),
         "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0",
         "MLFLOW_TRACKING_DIR": str(catalog.mlflow),

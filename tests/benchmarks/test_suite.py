@@ -2,6 +2,7 @@
 same code as the full suite at tiny sizes, over the served world's published forecasts."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -53,9 +54,17 @@ def test_prophet_section_times_serial_dask_and_ray_on_the_same_forecasts(smoke):
         assert run["efficiency"] == pytest.approx(serial["median_s"] / (2 * float(np.median(run["seconds"]))))
         low, high = run["efficiency_spread"]
         assert low <= run["efficiency"] <= high
+        # where the efficiency goes: extra CPU on the engine, its idle share and the serial run's cores
+        decomposed = run["busy_share"] / run["cpu_vs_serial"] / serial["cores_used"]
+        assert decomposed == pytest.approx(sum(serial["seconds"]) / (2 * sum(run["seconds"])))
+        assert 0 < run["busy_share"] <= (os.cpu_count() or 2) / 2 + 0.05 and run["cpu_vs_serial"] > 0
+    ceiling = prophet["machine_ceiling"]  # two serial runs at once in separate processes, no engine
+    assert len(ceiling["seconds"]) == 2 * prophet["repeats"]
+    assert ceiling["efficiency"] == pytest.approx(serial["median_s"] / float(np.median(ceiling["seconds"])))
     rows = [r for r in report["targets"] if r["what"].startswith("Prophet,")]
     assert len(rows) == 2 and all(r["met"] is None for r in rows)  # smoke: measured, not judged
-    assert "## Prophet" in (out / "bench.md").read_text()
+    table = (out / "bench.md").read_text()
+    assert "## Prophet" in table and "Where the efficiency goes" in table
 
 
 def test_prophet_efficiency_is_judged_against_ninety_percent_and_the_same_forecasts():

@@ -78,6 +78,20 @@ def test_task_bounds_share_rows_evenly_in_a_multiple_of_the_workers() -> None:
     assert all(b - a <= 7 for a, b in task_bounds(1_000, 7, 3)) and len(task_bounds(1_000, 7, 3)) % 3 == 0
 
 
+def _profiling() -> bool:
+    import dask
+
+    return bool(dask.config.get("distributed.worker.profile.enabled"))
+
+
+def test_local_dask_workers_take_the_profiler_setting_of_the_runtime() -> None:
+    # khlang.runtime turns the worker's statistical profiler off (it costs the tasks CPU) unless the user
+    # set it (tests.khlang.test_config); the workers the engine starts follow that setting
+    wanted = os.environ["DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED"] == "True"
+    with open_engine(ClusterConfig(address="local", n_workers=2)) as engine:
+        assert set(engine.client.run(_profiling).values()) == {wanted}
+
+
 def test_dask_map_ships_shared_kwargs_once() -> None:
     """A 16 MiB kwarg read by 8 tasks: scattered once, so no task graph carries it (Dask warns of a graph
     over 10 MB; embedded in every task it would be 128 MiB), and a dict kwarg arrives whole."""

@@ -30,6 +30,14 @@ def test_every_cache_and_temp_folder_is_inside_the_work_folder(tmp_path):
     assert env["RAY_USAGE_STATS_ENABLED"] == "0"
 
 
+def test_dask_workers_profiler_is_off_unless_the_user_turned_it_on(tmp_path, monkeypatch):
+    key = "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED"
+    monkeypatch.delenv(key, raising=False)
+    assert runtime_environment(Catalog(tmp_path))[key] == "False"
+    monkeypatch.setenv(key, "True")  # a data scientist who wants the dashboard's profile page keeps it
+    assert runtime_environment(Catalog(tmp_path))[key] == "True"
+
+
 def test_a_family_sets_its_own_train_keys(tmp_path, monkeypatch):
     for key in ("N_ORIGINS", "STEP", "XGB_ESTIMATORS", "PROPHET_LEVELS"):
         monkeypatch.delenv(f"KHLANG_TRAIN_{key}", raising=False)
