@@ -84,6 +84,22 @@ def test_prophet_efficiency_is_judged_against_ninety_percent_and_the_same_foreca
     assert row(0.5, mode="quick") is None and row(0.95, same=False, mode="quick") is False  # size judged in full
 
 
+def test_a_quick_prophet_section_without_the_machines_ceiling_still_reads():
+    from benchmarks.suite import machine, markdown, targets
+
+    serial = {"engine": "serial", "workers": 1, "warmup_s": 1.0, "median_s": 2.0, "seconds": [2.0],
+              "s_per_series": 0.04, "same_forecasts": True, "cores_used": 1.0}
+    dask = {"engine": "dask", "workers": 2, "warmup_s": 1.0, "median_s": 1.25, "seconds": [1.25], "s_per_series": 0.03,
+            "efficiency": 0.8, "efficiency_spread": [0.8, 0.8], "cpu_vs_serial": 1.1, "busy_share": 0.88,
+            "same_forecasts": True}
+    prophet = {"series": 48, "months": 144, "horizon": 12, "batch_size": 16, "repeats": 1, "serial_cores_used": 1.0,
+               "runs": [serial, dask]}  # --quick leaves the ceiling out
+    report = {"mode": "quick", "started": "now", "machine": machine(), "sections": {"prophet": prophet}}
+    report["targets"] = targets(report)
+    table = markdown(report)
+    assert "dask used 1.10x its CPU and kept its 2 cores 88.0% busy" in table and "ceiling" not in table
+
+
 def test_api_section_drives_the_served_api_open_loop_without_errors(smoke):
     _, report = smoke
     api = report["sections"]["api"]
