@@ -83,17 +83,29 @@ def _serial_beside_others(barrier, results, size: ProphetSize) -> None:
 def _machine_ceiling(size: ProphetSize, workers: int) -> list[float]:
     """Seconds of `workers` serial runs at once in separate processes, no engine: what this machine's cores
     give to as many independent Prophet runs (shared caches, memory, the hypervisor), the most any engine
-    can reach here."""
+    can reach here. A process that dies is an error, not a wait: the others leave the barrier on timeout."""
     import multiprocessing
+    import queue
 
     context = multiprocessing.get_context("spawn")
-    barrier, results = context.Barrier(workers), context.Queue()
+    barrier, results = context.Barrier(workers, timeout=600), context.Queue()
     processes = [context.Process(target=_serial_beside_others, args=(barrier, results, size)) for _ in range(workers)]
     for process in processes:
         process.start()
-    seconds = [s for _ in processes for s in results.get(timeout=3_600)]
-    for process in processes:
-        process.join()
+    seconds: list[float] = []
+    try:
+        while len(seconds) < workers * size.repeats:
+            try:
+                seconds += results.get(timeout=5)
+            except queue.Empty:
+                if any(p.exitcode not in (None, 0) for p in processes):
+                    raise RuntimeError("a serial Prophet run beside the others failed (its process exited "
+                                       f"with {[p.exitcode for p in processes]})") from None
+    finally:
+        for process in processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
     return seconds
 
 

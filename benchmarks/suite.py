@@ -5,8 +5,8 @@ description and the libraries' versions.
 Sections: features (benchmarks.features_peers), Prophet many-model on 2 workers, Dask and Ray, against
 serial (benchmarks.prophet_cost), the API under open-loop load (benchmarks.api_load, over a work folder
 with published forecasts), the API against its schema (benchmarks.api_fuzz, Schemathesis, every check),
-and the refresh (the stage timings of the last `khlang pipeline` in that work folder). Modes: full (the issue's sizes), quick (under 3 minutes), smoke (seconds; what
-`make test` runs so the suite cannot silently break: the same code, small sizes, no targets judged)."""
+and the refresh (the stage timings of the last `khlang pipeline` in that work folder). Modes: full (the
+issue's sizes), quick (under 3 minutes), smoke (seconds; what `make test` runs so the suite cannot silently break: the same code, small sizes, no targets judged)."""
 
 from __future__ import annotations
 
@@ -159,8 +159,8 @@ def _prophet_rows(prophet: dict, mode: str) -> list[dict]:
                                + (f"; this machine's ceiling (2 serial runs at once, no engine) "
                                   f"{prophet['machine_ceiling']['efficiency']:.1%}" if "machine_ceiling" in prophet
                                   else ""),
-                     "target": f">= {prophet_cost.EFFICIENCY_TARGET:.0%}, same forecasts (judged at 200 series, "
-                               f"full mode)",
+                     "target": f">= {prophet_cost.EFFICIENCY_TARGET:.0%}, same forecasts (judged at "
+                               f"{prophet_cost.SIZES['full'].series} series, full mode)",
                      "met": None if mode == "smoke" else False if not run["same_forecasts"] else
                      run["efficiency"] >= prophet_cost.EFFICIENCY_TARGET if mode == "full" else None})
     return rows
