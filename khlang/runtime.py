@@ -9,7 +9,23 @@ import tempfile
 from khlang.catalog import Catalog
 from khlang.telemetry import TELEMETRY_OFF
 
-__all__ = ["runtime_environment", "configure_runtime"]
+__all__ = ["DASK_QUIETER", "runtime_environment", "configure_runtime"]
+
+# Dask's housekeeping, set for long CPU-bound tasks on a few cores; a value the user set is kept.
+# - The worker's statistical profiler (the dashboard's profile page) samples the running task's stack every
+#   10 ms: on Prophet's many-model fits it cost the workers 5 % more CPU (benchmarks.prophet_cost, two paired
+#   runs: 1.08x -> 1.03x and 1.17x -> 1.12x the serial run's CPU).
+# - Every scheduler, nanny and worker checks its event loop every 20 ms (tick), samples the machine every
+#   500 ms (system monitor: the dashboard's graphs) and its memory every 100 ms (spill, pause and restart
+#   thresholds). A LocalCluster of 2 workers, idle, used 7.7-8.8 % of a core with Dask's intervals and
+#   3.7-4.7 % with these (1 s, 5 s, 500 ms; two 15-s measurements each): CPU the tasks get back. Memory
+#   limits are still enforced, within half a second.
+DASK_QUIETER = {
+    "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+    "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s",
+    "DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL": "5s",
+    "DASK_DISTRIBUTED__WORKER__MEMORY__MONITOR_INTERVAL": "500ms",
+}
 
 
 def runtime_environment(catalog: Catalog) -> dict[str, str]:
@@ -24,12 +40,7 @@ def runtime_environment(catalog: Catalog) -> dict[str, str]:
         "PYTHAINLP_DATA": str(cache / "pythainlp"),  # else ~/pythainlp-data (its bundled dictionary is used)
         "DASK_TEMPORARY_DIRECTORY": str(tmp / "dask"),
         "DASK_DISTRIBUTED__WORKER__DAEMON": "False",
-        # A Dask worker's statistical profiler (the dashboard's profile page) samples the running task's
-        # stack every 10 ms. Off unless the user turned it on: on Prophet's many-model fits it cost the
-        # workers 5 % more CPU (benchmarks.prophet_cost, two paired runs: 1.08x -> 1.03x and 1.17x -> 1.12x
-        # the serial run's CPU).
-        "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": os.environ.get("DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED",
-                                                                     "False"),
+        **{key: os.environ.get(key, value) for key, value in DASK_QUIETER.items()},
         "RAY_TMPDIR": str(tmp / "ray"),
         "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0",
         "MLFLOW_TRACKING_DIR": str(catalog.mlflow),

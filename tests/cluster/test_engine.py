@@ -13,7 +13,7 @@ import pytest
 from cluster.engine import engine_kind, open_engine, ray_temp_dir, task_bounds
 from khlang.catalog import Catalog
 from khlang.config import ClusterConfig
-from khlang.runtime import configure_runtime
+from khlang.runtime import DASK_QUIETER, configure_runtime
 
 
 def _make_scaled():
@@ -78,18 +78,23 @@ def test_task_bounds_share_rows_evenly_in_a_multiple_of_the_workers() -> None:
     assert all(b - a <= 7 for a, b in task_bounds(1_000, 7, 3)) and len(task_bounds(1_000, 7, 3)) % 3 == 0
 
 
-def _profiling() -> bool:
+def _housekeeping() -> tuple:
     import dask
 
-    return bool(dask.config.get("distributed.worker.profile.enabled"))
+    return tuple(str(dask.config.get(key)) for key in ("distributed.worker.profile.enabled",
+                                                        "distributed.admin.tick.interval",
+                                                        "distributed.admin.system-monitor.interval",
+                                                        "distributed.worker.memory.monitor-interval"))
 
 
-def test_local_dask_workers_take_the_profiler_setting_of_the_runtime() -> None:
-    # khlang.runtime turns the worker's statistical profiler off (it costs the tasks CPU) unless the user
-    # set it (tests.khlang.test_config); the workers the engine starts follow that setting
-    wanted = os.environ["DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED"] == "True"
+def test_local_dask_workers_take_the_housekeeping_of_the_runtime() -> None:
+    # khlang.runtime turns the worker's statistical profiler off and slows Dask's periodic checks (they cost
+    # the tasks CPU) unless the user set them (tests.khlang.test_config); the workers the engine starts
+    # follow those settings, not Dask's defaults (True, 20ms, 500ms, 100ms)
+    wanted = tuple(os.environ[key] for key in DASK_QUIETER)
+    assert wanted != ("True", "20ms", "500ms", "100ms")
     with open_engine(ClusterConfig(address="local", n_workers=2)) as engine:
-        assert set(engine.client.run(_profiling).values()) == {wanted}
+        assert set(engine.client.run(_housekeeping).values()) == {wanted}
 
 
 def test_dask_map_ships_shared_kwargs_once() -> None:

@@ -4,7 +4,7 @@ import pytest
 
 from khlang.catalog import Catalog
 from khlang.config import load_settings
-from khlang.runtime import runtime_environment
+from khlang.runtime import DASK_QUIETER, runtime_environment
 
 
 def test_toml_and_environment_overrides(tmp_path, monkeypatch):
@@ -30,12 +30,20 @@ def test_every_cache_and_temp_folder_is_inside_the_work_folder(tmp_path):
     assert env["RAY_USAGE_STATS_ENABLED"] == "0"
 
 
-def test_dask_workers_profiler_is_off_unless_the_user_turned_it_on(tmp_path, monkeypatch):
-    key = "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED"
-    monkeypatch.delenv(key, raising=False)
-    assert runtime_environment(Catalog(tmp_path))[key] == "False"
-    monkeypatch.setenv(key, "True")  # a data scientist who wants the dashboard's profile page keeps it
-    assert runtime_environment(Catalog(tmp_path))[key] == "True"
+def test_dask_housekeeping_is_quieter_unless_the_user_set_it(tmp_path, monkeypatch):
+    for key in DASK_QUIETER:
+        monkeypatch.delenv(key, raising=False)
+    env = runtime_environment(Catalog(tmp_path))
+    assert {key: env[key] for key in DASK_QUIETER} == DASK_QUIETER
+    assert env["DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED"] == "False"
+    assert env["DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL"] == "1s"
+    # a data scientist who wants the dashboard's profile page, or finer graphs, keeps their setting
+    monkeypatch.setenv("DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED", "True")
+    monkeypatch.setenv("DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL", "500ms")
+    env = runtime_environment(Catalog(tmp_path))
+    assert env["DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED"] == "True"
+    assert env["DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL"] == "500ms"
+    assert env["DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL"] == "1s"
 
 
 def test_a_family_sets_its_own_train_keys(tmp_path, monkeypatch):
