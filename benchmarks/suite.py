@@ -141,7 +141,7 @@ def targets(report: dict) -> list[dict]:
 
 
 def _prophet_rows(prophet: dict, mode: str) -> list[dict]:
-    """The efficiency is judged at the issue's size only (the full mode's 200 series, 3 runs): on fewer
+    """The efficiency is judged at the issue's size only (the full mode's 200 series, 5 pairs): on fewer
     series the engines' fixed cost per map is a larger share and one run's noise decides. Forecasts that
     differ from the serial run's fail in quick mode too."""
     runs = prophet.get("runs", [])
@@ -153,8 +153,9 @@ def _prophet_rows(prophet: dict, mode: str) -> list[dict]:
         low, high = run["efficiency_spread"]
         rows.append({"what": f"Prophet, {prophet['series']} series, {run['workers']} {run['engine']} workers: parallel "
                              f"efficiency (serial s / (workers x engine s))",
-                     "figure": f"{run['efficiency']:.1%} ({low:.1%}–{high:.1%}; serial {serial['median_s']:.2f} s, "
-                               f"{run['engine']} {run['median_s']:.2f} s, median of {prophet['repeats']}); same "
+                     "figure": f"{run['efficiency']:.1%} ({low:.1%}–{high:.1%}; serial "
+                               f"{float(np.median(run.get('serial_seconds', serial['seconds']))):.2f} s, "
+                               f"{run['engine']} {run['median_s']:.2f} s, median of {prophet['repeats']} pairs); same "
                                f"forecasts: {'yes' if run['same_forecasts'] else 'NO'}"
                                + (f"; this machine's ceiling (2 serial runs at once, no engine) "
                                   f"{prophet['machine_ceiling']['efficiency']:.1%}" if "machine_ceiling" in prophet
@@ -191,8 +192,9 @@ def markdown(report: dict) -> str:
     prophet = report["sections"].get("prophet", {})
     if prophet.get("runs"):
         lines += ["", f"## Prophet: {prophet['series']} series x {prophet['months']} months, horizon "
-                      f"{prophet['horizon']}, at most {prophet['batch_size']} series a task, median of "
-                      f"{prophet['repeats']} after a warm-up", "",
+                      f"{prophet['horizon']}, at most {prophet['batch_size']} series a task; per engine, after a "
+                      f"warm-up, {prophet['repeats']} pairs of a serial run and an engine run, alternated; efficiency: "
+                      "the median of the pairs' serial s / (workers x engine s)", "",
                   "| engine | workers | warm-up s | seconds (median) | spread | s / series | efficiency | same forecasts |",
                   "|---|---|---|---|---|---|---|---|"]
         for r in prophet["runs"]:
@@ -201,14 +203,18 @@ def markdown(report: dict) -> str:
                          f"{min(r['seconds']):.2f}–{max(r['seconds']):.2f} | {r['s_per_series']:.4f} | {efficiency} | "
                          f"{'yes' if r['same_forecasts'] else '**no**'} |")
         ceiling = prophet.get("machine_ceiling")
-        lines += ["", "Where the efficiency goes (CPU of every process of the run, cmdstan included): "
+        lines += ["", "Where the efficiency goes (CPU of every process of the run, cmdstan included; sums over an "
+                  "engine's pairs, which multiply to its pooled efficiency): "
                   + (f"{ceiling['workers']} serial runs at once in separate processes, no engine, took "
-                     f"{np.median(ceiling['seconds']):.2f} s each (median), {ceiling['efficiency']:.1%} efficient: "
-                     f"the ceiling of this machine; " if ceiling else "")
-                  + f"the serial run kept {prophet['serial_cores_used']:.2f} cores busy; "
-                  + "; ".join(f"{r['engine']} used {r['cpu_vs_serial']:.2f}x its CPU and kept its "
-                              f"{r['workers']} cores {r['busy_share']:.1%} busy" for r in prophet["runs"]
-                              if "busy_share" in r) + "."]
+                     f"{np.median(ceiling['seconds']):.2f} s each (median), {ceiling['efficiency']:.1%} efficient "
+                     f"({ceiling['efficiency_spread'][0]:.1%}–{ceiling['efficiency_spread'][1]:.1%}, paired with "
+                     f"serial runs like the engines): the ceiling of this machine; " if ceiling else "")
+                  + f"the serial runs kept {prophet['serial_cores_used']:.2f} cores busy; "
+                  + "; ".join(f"{r['engine']} used {r['cpu_vs_serial']:.2f}x the CPU of its serial runs and kept its "
+                              f"{r['workers']} cores {r['busy_share']:.1%} busy"
+                              + (f" (pooled {r['pooled_efficiency']:.1%}); idle beside its serial runs, it used "
+                                 f"{r['idle_engine_cores']:.1%} of a core" if "pooled_efficiency" in r else "")
+                              for r in prophet["runs"] if "busy_share" in r) + "."]
     for name, section in report["sections"].items():
         if "skipped" in section:
             lines += ["", f"Section {name} skipped: {section['skipped']}."]
