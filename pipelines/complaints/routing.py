@@ -194,6 +194,11 @@ def _match(name: str, choices: dict[str, str]) -> str | None:
     return choices[best[0]] if best else None
 
 
+def _blank(value: object) -> object:
+    """A missing value (None, NaN) as "", which clean_name makes of it too; anything else as it is."""
+    return "" if value is None or value != value else value
+
+
 def _by_address(province: str, district: str, gaz: Gazetteer) -> str | None:
     """The district code a written address names, or None."""
     province, district = clean_name(province), clean_name(district)
@@ -216,19 +221,27 @@ def place(tickets: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
     out = pd.DataFrame(index=tickets.index)
     district = _by_coordinates(tickets["lon"], tickets["lat"], gaz)
     method = pd.Series(np.where(district.notna(), "coords", "unplaced"), index=tickets.index, dtype=object)
+    # each written address is looked up once, however many tickets give it (a blank is "" for the lookup)
+    addresses: dict[tuple, str | None] = {}
     for i in tickets.index[district.isna()]:
-        found = _by_address(tickets.at[i, "province"], tickets.at[i, "district"], gaz)
-        if found is not None:
+        key = (_blank(tickets.at[i, "province"]), _blank(tickets.at[i, "district"]))
+        if key not in addresses:
+            addresses[key] = _by_address(*key, gaz)
+        if (found := addresses[key]) is not None:
             district.at[i], method.at[i] = found, "address"
     out["district_code"] = district
     out["province_code"] = district.str[:2]
     points = pd.DataFrame({"lon": tickets["lon"], "lat": tickets["lat"], "district_code": district})
     by_point = points[method == "coords"]
     sub = _nearest(by_point, gaz.subdistricts, "subdistrict_code").reindex(tickets.index)
+    named: dict[tuple, str | None] = {}
     for i in tickets.index[method == "address"]:
-        inside = gaz.subdistricts[gaz.subdistricts["district_code"] == district.at[i]]
-        sub.at[i] = _match(clean_name(tickets.at[i, "subdistrict"]),
-                           dict(zip(inside["name_th"].map(clean_name), inside["subdistrict_code"], strict=True)))
+        key = (district.at[i], _blank(tickets.at[i, "subdistrict"]))
+        if key not in named:
+            inside = gaz.subdistricts[gaz.subdistricts["district_code"] == key[0]]
+            named[key] = _match(clean_name(key[1]), dict(zip(inside["name_th"].map(clean_name),
+                                                             inside["subdistrict_code"], strict=True)))
+        sub.at[i] = named[key]
     out["subdistrict_code"] = sub
     lao = _by_subdistrict_name(sub, tickets["lon"].where(method == "coords"), tickets["lat"].where(method == "coords"),
                                gaz)
