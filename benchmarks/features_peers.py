@@ -5,7 +5,9 @@ and without skipping NaN), polars (.over windows) and pandas (groupby), beside t
 least do). The features are the issue's: lags 1/7/14/28, rolling mean and std over 7 and 28 days.
 
 Rates are M rows/s (series x days / seconds, all 8 features); each is the median of the repeats after a
-warm-up, with the spread. Every output is compared with Khlang's: NaN in the same places and the largest
+warm-up, with the spread. Each implementation is timed to its own output (Khlang: one [feature, series,
+day] array; coreforecast: a flat array per feature; polars: a DataFrame); turning a peer's output into
+Khlang's shape for the comparison is not timed. Every output is compared with Khlang's: NaN in the same places and the largest
 relative difference (Khlang's kernels are held to rtol 1e-5 of pandas by the tests; a peer agrees
 within 1e-3, and its difference is reported)."""
 
@@ -84,7 +86,7 @@ def _coreforecast(block: np.ndarray, threads: int, skipna: bool) -> Callable[[],
                            num_threads=threads)
     transforms = [lt.Lag(1), lt.Lag(7), lt.Lag(14), lt.Lag(28)] + [
         kind(0, window, skipna=skipna) for window in (7, 28) for kind in (lt.RollingMean, lt.RollingStd)]
-    return lambda: np.stack([t.transform(grouped).reshape(n_series, n_days) for t in transforms])
+    return lambda: [t.transform(grouped) for t in transforms]  # its own output: a flat array per feature
 
 
 def _polars(block: np.ndarray) -> Callable[[], np.ndarray] | None:
@@ -98,8 +100,7 @@ def _polars(block: np.ndarray) -> Callable[[], np.ndarray] | None:
     value = pl.col("value")
     exprs = [value.shift(k).over("series") for k in (1, 7, 14, 28)] + [
         e.over("series") for w in (7, 28) for e in (value.rolling_mean(w), value.rolling_std(w))]
-    return lambda: np.stack([s.to_numpy().reshape(n_series, n_days)
-                             for s in frame.select([e.alias(str(i)) for i, e in enumerate(exprs)])])
+    return lambda: frame.select([e.alias(str(i)) for i, e in enumerate(exprs)])  # its own output: a DataFrame
 
 
 def _floor(block: np.ndarray, threads: int) -> Callable[[], np.ndarray]:
@@ -137,6 +138,14 @@ def run_features(size: FeatureSize, thread_counts: tuple[int, ...] = (1, 2), blo
     expected, _ = compute_features(block, FEATURES)
     results = []
 
+    def as_block(out: object) -> np.ndarray:
+        """A peer's own output (a list of flat arrays, a DataFrame of columns) as [feature, series, day], for
+        the comparison only: the conversion is not timed."""
+        if isinstance(out, np.ndarray):
+            return out
+        columns = out if isinstance(out, list) else [column.to_numpy() for column in out]
+        return np.stack([np.asarray(column).reshape(block.shape) for column in columns])
+
     def measure(name: str, threads: int, work: Callable[[], object] | None, repeats: int, check: bool = True,
                 note: str = "") -> None:
         if work is None:
@@ -144,7 +153,7 @@ def run_features(size: FeatureSize, thread_counts: tuple[int, ...] = (1, 2), blo
             return
         times, out = _timed(work, repeats)
         median = float(np.median(times))
-        difference = _difference(out, expected) if check else None
+        difference = _difference(as_block(out), expected) if check else None
         results.append({"name": name, "threads": threads, "status": "ok", "seconds": times,
                         "median_s": median, "m_rows_per_s": rows / median / 1e6,
                         "spread_m_rows_per_s": [rows / max(times) / 1e6, rows / min(times) / 1e6],
