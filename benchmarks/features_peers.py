@@ -7,9 +7,9 @@ least do). The features are the issue's: lags 1/7/14/28, rolling mean and std ov
 Rates are M rows/s (series x days / seconds, all 8 features); each is the median of the repeats after a
 warm-up, with the spread. Each implementation is timed to its own output (Khlang: one [feature, series,
 day] array; coreforecast: a flat array per feature; polars: a DataFrame); turning a peer's output into
-Khlang's shape for the comparison is not timed. Every output is compared with Khlang's: NaN in the same places and the largest
-relative difference (Khlang's kernels are held to rtol 1e-5 of pandas by the tests; a peer agrees
-within 1e-3, and its difference is reported)."""
+Khlang's shape for the comparison is not timed. Every output is compared with Khlang's: NaN in the same
+places and the largest relative difference (Khlang's kernels are held to rtol 1e-5 of pandas by the tests;
+a peer agrees within 1e-3, and its difference is reported)."""
 
 from __future__ import annotations
 

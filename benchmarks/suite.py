@@ -193,8 +193,8 @@ def markdown(report: dict) -> str:
     if prophet.get("runs"):
         lines += ["", f"## Prophet: {prophet['series']} series x {prophet['months']} months, horizon "
                       f"{prophet['horizon']}, at most {prophet['batch_size']} series a task; per engine, after a "
-                      f"warm-up, {prophet['repeats']} pairs of a serial run and an engine run, alternated; efficiency: "
-                      "the median of the pairs' serial s / (workers x engine s)", "",
+                      f"warm-up, {prophet['repeats']} pairs of a serial run and an engine run, alternated; "
+                      "efficiency: the median of the pairs' serial s / (workers x engine s)", "",
                   "| engine | workers | warm-up s | seconds (median) | spread | s / series | efficiency | same forecasts |",
                   "|---|---|---|---|---|---|---|---|"]
         for r in prophet["runs"]:
