@@ -55,3 +55,34 @@ def test_the_dask_engine_fits_the_same_model_as_this_process(split) -> None:
     assert np.array_equal(here.thresholds, there.thresholds)
     np.testing.assert_allclose(here.scores(test[:300]), there.scores(test[:300]), rtol=1e-6)
     assert set(np.round(here.thresholds, 2)) <= set(np.round(np.arange(0.10, 0.65, 0.05), 2))
+
+
+def test_the_dual_solver_reaches_the_primal_optimum(split) -> None:
+    """Khlang's classifier solves each type's regression in the dual (faster where features outnumber
+    tickets); it must land where the primal solver does, types with few and with many tickets alike."""
+    from scipy import sparse
+
+    from models.complaints.classifier import _fit_type, _vectorisers
+
+    train, Y_train, _, _, _ = split
+    X = sparse.hstack([v.fit_transform(train) for v in _vectorisers(True, 300_000)]).tocsr()
+    assert X.shape[1] > X.shape[0]
+    counts = Y_train.sum(axis=0)
+    for j in (int(counts.argmin()), int(counts.argmax())):
+        primal, dual = _fit_type(j, X, Y_train, 2.0), _fit_type(j, X, Y_train, 2.0, dual=True)
+        p, d = X @ primal[0] + primal[1], X @ dual[0] + dual[1]
+        assert np.abs(p - d).max() < 0.05, (j, np.abs(p - d).max())
+        assert ((p > 0) == (d > 0)).mean() > 0.999
+
+
+def test_word_features_are_memoised_without_sharing_a_list() -> None:
+    from models.complaints.text import _word_features, word_features, words
+
+    text = "ฝาท่อ ชำรุด ไฟ ดับ หน้า บ้าน"
+    expected = words(text) + [f"{a} {b}" for a, b in zip(words(text), words(text)[1:], strict=False)]
+    first = word_features(text)
+    assert first == expected
+    first.append("changed by the caller")
+    hits = _word_features.cache_info().hits
+    assert word_features(text) == expected
+    assert _word_features.cache_info().hits == hits + 1
