@@ -128,6 +128,7 @@ class StatisticalBatch:
     rows: np.ndarray  # float64 [series, period]
     horizon: int
     non_negative: bool = False
+    own_spread: bool = True  # False: the caller calibrates its own intervals; the model's are not computed
 
 
 def _prepared(row: np.ndarray) -> tuple[np.ndarray, int]:
@@ -178,7 +179,7 @@ def fit_predict_batch(batch: StatisticalBatch) -> StatisticalForecast:
     fallback = np.zeros(n_series, dtype=bool)
     nonseasonal = np.zeros(n_series, dtype=bool)
     spread = np.full((n_series, horizon), np.nan)
-    own = batch.model in OWN_INTERVAL_MODELS
+    own = batch.own_spread and batch.model in OWN_INTERVAL_MODELS
     models: dict[tuple[tuple[int, ...], bool], object] = {}  # (seasons used, approximation) -> model object
 
     def model_for(seasons: list[int], n_observations: int) -> object:
@@ -225,6 +226,7 @@ class StatisticalForecaster:
     batch_size: int = 32
     non_negative: bool = False  # clip forecasts at 0 (counts, tonnes, baht that cannot go below)
     alias: str | None = None
+    own_spread: bool = True  # False: no model's own interval (spread NaN), for a caller with its own intervals
 
     def __post_init__(self) -> None:
         if self.model not in _MODELS:
@@ -246,7 +248,8 @@ class StatisticalForecaster:
         tasks each (one slow batch of a few hard series, seasonal ARIMA's, must not leave the other
         workers idle at the end of the map)."""
         block = check_history(history, horizon)
-        return [StatisticalBatch(self.model, self.seasons, block[start:stop], int(horizon), self.non_negative)
+        return [StatisticalBatch(self.model, self.seasons, block[start:stop], int(horizon), self.non_negative,
+                                 self.own_spread)
                 for start, stop in task_bounds(block.shape[0], self.batch_size, workers)]
 
     def forecast(self, history: np.ndarray, horizon: int, engine: Engine = IN_PROCESS) -> StatisticalForecast:

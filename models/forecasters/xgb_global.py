@@ -4,7 +4,7 @@ The design matrix (models.forecasters.design) is cut from the history at its mos
 level-type features are divided by each series' scale as of the origin and multiplied back after
 predicting. Strategies: 'direct' (one model with the step h as a feature, every h from one origin)
 and 'recursive' (a one-step model fed its own forecasts). Training runs where the engine says: in
-process with xgboost's sklearn API (the in-process engine, the reference), on a Dask cluster with
+process with `xgboost.train` (the in-process engine, the reference), on a Dask cluster with
 xgboost.dask (the design matrix spread over the workers), or in one Ray task: cluster.boosting's
 per-engine adapters, behind `Engine.train_booster`.
 

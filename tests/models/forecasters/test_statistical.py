@@ -78,6 +78,10 @@ def test_own_spread_is_the_models_interval_and_naives_for_a_fallback() -> None:
     # models that state no interval of their own (the intermittent ones, CES) leave it NaN
     counts = np.tile([0.0, 0.0, 3.0, 0.0, 5.0], (2, 8))
     assert np.isnan(fit_predict_batch(StatisticalBatch("croston", (1,), counts, 4)).spread).all()
+    # a caller with intervals of its own (the complaint volumes) skips the model's: same means, no spread
+    quiet = fit_predict_batch(StatisticalBatch("auto_ets", (1,), walk, 6, own_spread=False))
+    np.testing.assert_array_equal(quiet.forecast, result.forecast)
+    assert np.isnan(quiet.spread).all()
 
 
 def test_unknown_model_and_bad_season_are_refused() -> None:

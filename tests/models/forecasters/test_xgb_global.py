@@ -125,6 +125,28 @@ def test_same_seed_same_forecast_and_importance_by_name() -> None:
         "month_of_year", "fiscal_month", "months_to_fiscal_year_end", "same_month_last_season", "lag_12"}
 
 
+def test_the_in_process_reference_grows_the_trees_of_xgboosts_sklearn_api() -> None:
+    """cluster.boosting.train_in_process calls xgboost.train on a DMatrix (cheaper); the booster must be the
+    one XGBRegressor grows from the same rows, parameters and seed, byte for byte."""
+    import xgboost
+
+    from cluster.boosting import BoosterJob, train_in_process
+    from models.forecasters.xgb_global import _training_origins
+
+    block = seasonal_panel(80, 60)
+    model = XGBGlobalForecaster(seed=5, **FAST)
+    rows = design_matrix(block, np.arange(1, HORIZON + 1), _training_origins(60, 24), max_rows=5000,
+                         target="seasonal_delta", seed=5)
+    params = model.booster_params()
+    mine = train_in_process(BoosterJob(rows.X, rows.y, tuple(rows.names), params, model.n_estimators))
+    rest = {k: v for k, v in params.items() if k not in ("seed", "nthread")}
+    sklearn = xgboost.XGBRegressor(n_estimators=model.n_estimators, random_state=params["seed"],
+                                   n_jobs=params["nthread"], **rest).fit(rows.X, rows.y).get_booster()
+    sklearn.feature_names = list(rows.names)
+    assert mine.feature_names == list(rows.names)
+    assert bytes(mine.save_raw("json")) == bytes(sklearn.save_raw("json"))
+
+
 def test_an_empty_series_is_forecast_nan() -> None:
     block = seasonal_panel(20, 40)
     block[4] = np.nan
