@@ -168,7 +168,7 @@ def assemble_metric(fits: MetricFits, progress: Callable[[str], None] | None = N
     started = time.perf_counter()
     published = fitted.forecast_frame()
     final_seconds = time.perf_counter() - started
-    _check_final(fitted, finals, champions)
+    _check_final(fitted, published, finals, champions)
     return MetricTraining(metric=history.metric, horizon=horizon, cuts=cuts, backtests=backtests, champions=champions,
                           reconciliation=method, reconciliation_methods=methods, reconciled=reconciled, coverage=coverage, fitted=fitted, forecasts=published,
                           importance=importance,
@@ -300,11 +300,13 @@ def _pooled_backtest(used: list[Backtest], scales: list[np.ndarray]) -> tuple[np
     return actual, forecast, np.concatenate(scales, axis=1)
 
 
-def _check_final(fitted: FittedMetric, finals: dict[str, dict[str, np.ndarray]], champions: dict[str, str]) -> None:
-    """The fitted model's base forecasts are the ones the training computed (a guard against drift
-    between the two code paths)."""
+def _check_final(fitted: FittedMetric, published: pd.DataFrame, finals: dict[str, dict[str, np.ndarray]],
+                 champions: dict[str, str]) -> None:
+    """The fitted model's base forecasts (the `base_forecast` column of what it publishes) are the ones the
+    training computed (a guard against drift between the two code paths)."""
+    by_level = dict(tuple(published.groupby("level", sort=False)))
     for level, champion in champions.items():
-        mine = fitted.base_forecast(level)
+        mine = by_level[level]["base_forecast"].to_numpy().reshape(len(fitted.hierarchy.keys(level)), fitted.horizon)
         theirs = finals[level][champion]
         if not np.allclose(mine, theirs, equal_nan=True, rtol=1e-9, atol=1e-6):
             raise RuntimeError(f"{fitted.metric}/{level}: fitted model's {champion} forecast differs from training's")

@@ -218,6 +218,19 @@ def test_mlflow_holds_the_cycle_and_the_registered_model_reproduces_it(trained, 
     assert "xgboost-cpu==" in pins and "pandas==" in pins
 
 
+def test_the_guard_refuses_a_fitted_model_that_drifts_from_the_training(trained) -> None:
+    from models.training.train import _check_final
+
+    training = trained.trainings[METRIC]
+    published = training.forecasts
+    finals = {level: {champion: published.loc[published["level"] == level, "base_forecast"].to_numpy().reshape(
+        len(training.fitted.hierarchy.keys(level)), training.horizon)} for level, champion in training.champions.items()}
+    _check_final(training.fitted, published, finals, training.champions)  # what the training computed: accepted
+    finals["province"][training.champions["province"]] = finals["province"][training.champions["province"]] + 1.0
+    with pytest.raises(RuntimeError, match="province"):
+        _check_final(training.fitted, published, finals, training.champions)
+
+
 def test_retraining_on_the_same_backtest_is_a_challenger(trained, world, reference) -> None:
     again = train_family("waste", world.catalog, reference, FAST, world.engine)
     assert again.registration.alias == CHALLENGER
