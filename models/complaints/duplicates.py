@@ -30,19 +30,23 @@ class DuplicateRule:
 
 def _pairs_near(lat: np.ndarray, lon: np.ndarray, radius_m: float, seconds: np.ndarray | None = None,
                 window_s: float = np.inf, chunk: int = PAIRS_CHUNK) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i < j) within radius_m of each other and, where `seconds` are given, within window_s in time.
-    The points are looked up `chunk` at a time and each chunk's pairs are cut to the close-in-time ones
-    before the next: where tickets crowd (a city's centre, a busy week) the pairs within the radius alone
-    run to hundreds of millions, which all at once held gigabytes."""
-    from sklearn.neighbors import BallTree
+    """Pairs (i < j) within radius_m of each other (great-circle) and, where `seconds` are given, within
+    window_s in time. The points are put on the unit sphere, where the great-circle radius is a chord of
+    2 sin(radius / 2R) (the one grows with the other, so the same pairs), and looked up in a k-d tree
+    (scipy's, compiled) `chunk` at a time; each chunk's pairs are cut to the close-in-time ones before the
+    next: where tickets crowd (a city's centre, a busy week) the pairs within the radius alone run to
+    hundreds of millions, which all at once held gigabytes."""
+    from scipy.spatial import cKDTree
 
-    points = np.radians(np.column_stack([lat, lon]))
-    tree = BallTree(points, metric="haversine")
+    phi, lam = np.radians(lat), np.radians(lon)
+    points = np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+    tree = cKDTree(points)
+    chord = 2.0 * np.sin(radius_m / _EARTH_M / 2.0)
     found_i, found_j = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     for start in range(0, len(points), chunk):
-        neighbours = tree.query_radius(points[start:start + chunk], r=radius_m / _EARTH_M)
+        neighbours = tree.query_ball_point(points[start:start + chunk], r=chord, return_sorted=False)
         i = np.repeat(np.arange(start, start + len(neighbours)), [len(n) for n in neighbours])
-        j = np.concatenate(neighbours).astype(np.int64, copy=False)
+        j = np.fromiter((k for n in neighbours for k in n), dtype=np.int64, count=len(i))
         keep = i < j
         if seconds is not None:
             keep &= np.abs(seconds[i] - seconds[j]) <= window_s
