@@ -24,7 +24,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from cluster.engine import IN_PROCESS, Engine
-from models.complaints.text import word_features
+from models.complaints.text import segmenting_once, word_features
 
 __all__ = ["TypeClassifier", "CharTfidf", "KeywordRules", "MostFrequent", "at_least_one", "CLASSIFIERS",
            "KEYWORDS"]
@@ -108,10 +108,11 @@ class TypeClassifier:
         rng = np.random.default_rng(self.seed)
         held = rng.random(len(texts)) < self.validation_share
         fit_texts = [t for t, h in zip(texts, held, strict=True) if not h]
-        first = _fit_linear(fit_texts, Y[~held], self.C, True, self.max_char_features, engine, dual=True)
-        self.thresholds = self._choose_thresholds(first.scores([t for t, h in zip(texts, held, strict=True) if h]),
-                                                  Y[held])
-        self.model = _fit_linear(texts, Y, self.C, True, self.max_char_features, engine, dual=True)
+        with segmenting_once():  # the three passes below segment each text once
+            first = _fit_linear(fit_texts, Y[~held], self.C, True, self.max_char_features, engine, dual=True)
+            self.thresholds = self._choose_thresholds(
+                first.scores([t for t, h in zip(texts, held, strict=True) if h]), Y[held])
+            self.model = _fit_linear(texts, Y, self.C, True, self.max_char_features, engine, dual=True)
         return self
 
     @staticmethod

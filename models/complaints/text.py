@@ -7,13 +7,15 @@ dictionary (nothing is downloaded; its data folder is kept in the work folder by
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import unicodedata
+from collections.abc import Iterator
 
 from pipelines.complaints.privacy import mask
 
-__all__ = ["normalise", "words", "word_features", "clean_texts", "WORD_CACHE"]
+__all__ = ["normalise", "words", "word_features", "clean_texts", "segmenting_once"]
 
 _SPACE = re.compile(r"\s+")
 _NOISE = re.compile(r"^[\W_]+$")
@@ -42,16 +44,35 @@ def words(text: str) -> list[str]:
 
 
 def word_features(text: str) -> list[str]:
-    """Words and adjacent word pairs: the analyzer of the word TF-IDF. Memoised (the last WORD_CACHE texts):
-    training segments each text up to four times (threshold fit, its validation slice, refit, held-out
-    scores), and segmenting is most of the word TF-IDF's cost."""
-    return list(_word_features(text))
+    """Words and adjacent word pairs: the analyzer of the word TF-IDF. Inside `segmenting_once` each text
+    is segmented once and remembered until the block ends."""
+    memo = _memo
+    if memo is None:
+        return _word_features(text)
+    found = memo.get(text)
+    if found is None:
+        found = memo[text] = tuple(_word_features(text))
+    return list(found)
 
 
-WORD_CACHE = 1 << 17  # texts; normalised texts are masked (PDPA) before they get here
-
-
-@functools.lru_cache(maxsize=WORD_CACHE)
-def _word_features(text: str) -> tuple[str, ...]:
+def _word_features(text: str) -> list[str]:
     ws = words(text)
-    return (*ws, *(f"{a} {b}" for a, b in zip(ws, ws[1:], strict=False)))
+    return ws + [f"{a} {b}" for a, b in zip(ws, ws[1:], strict=False)]
+
+
+_memo: dict[str, tuple[str, ...]] | None = None
+
+
+@contextlib.contextmanager
+def segmenting_once() -> Iterator[None]:
+    """Within the block, `word_features` segments each text once: training passes over the same texts up
+    to three times (threshold fit, its validation slice, refit), and segmenting is most of the word
+    TF-IDF's cost. The memo (masked, normalised texts only) is dropped when the block ends, so a long-lived
+    process (the API, `khlang complaints classify`) keeps nothing."""
+    global _memo
+    outer = _memo
+    _memo = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _memo = outer

@@ -75,14 +75,18 @@ def test_the_dual_solver_reaches_the_primal_optimum(split) -> None:
         assert ((p > 0) == (d > 0)).mean() > 0.999
 
 
-def test_word_features_are_memoised_without_sharing_a_list() -> None:
-    from models.complaints.text import _word_features, word_features, words
+def test_word_features_are_segmented_once_inside_the_block_and_forgotten_after() -> None:
+    from models.complaints import text as module
+    from models.complaints.text import segmenting_once, word_features, words
 
     text = "ฝาท่อ ชำรุด ไฟ ดับ หน้า บ้าน"
     expected = words(text) + [f"{a} {b}" for a, b in zip(words(text), words(text)[1:], strict=False)]
-    first = word_features(text)
-    assert first == expected
-    first.append("changed by the caller")
-    hits = _word_features.cache_info().hits
-    assert word_features(text) == expected
-    assert _word_features.cache_info().hits == hits + 1
+    assert word_features(text) == expected and module._memo is None  # outside: nothing kept
+    with segmenting_once():
+        first = word_features(text)
+        first.append("changed by the caller")
+        assert word_features(text) == expected  # a fresh list from the memo, not the caller's
+        assert list(module._memo) == [text]
+        with segmenting_once():  # nested: the same memo
+            assert list(module._memo) == [text]
+    assert module._memo is None
