@@ -1,8 +1,10 @@
 """The alternative an ML engineer would try for serving: `mlflow models serve` of the same registered
 model (models:/khlang-<family>@champion, the pyfunc the training run published), answering the same
-query as /v1/forecasts: one unit's forecast. The pyfunc's request is (metric, level) and it recomputes
-that level's reconciled forecasts from the fitted models, so the client keeps the unit's rows; driven by
-the same open-loop load at the same rate, each request given `timeout` seconds from its due time."""
+query as /v1/forecasts: one unit's forecast, the pyfunc's request (metric, level, key). The model computes
+a metric's reconciled forecasts from its fitted state on the first request for that metric and looks
+units up after that (models.training.family_model), so the load is driven after one warm-up request per
+metric, as Khlang's API is after its own warm-up: the same open-loop load at the same rate, each
+request given `timeout` seconds from its due time."""
 
 from __future__ import annotations
 
@@ -62,7 +64,7 @@ def served_mlflow_model(work_dir: Path, family: str, log: Path, timeout_s: float
 
 
 def invocation_plan(forecast_plan: list[dict], family: str) -> list[dict]:
-    """The /invocations requests of the forecast plan's units of `family`: the pyfunc's (metric, level)."""
+    """The /invocations requests of the forecast plan's units of `family`: the pyfunc's (metric, level, key)."""
     from urllib.parse import parse_qs, urlsplit
 
     plan = []
@@ -70,5 +72,6 @@ def invocation_plan(forecast_plan: list[dict], family: str) -> list[dict]:
         query = {k: v[0] for k, v in parse_qs(urlsplit(item["path"]).query).items()}
         if METRICS[query["metric"]].family == family:
             plan.append({"method": "POST", "path": "/invocations", "body": {
-                "dataframe_split": {"columns": ["metric", "level"], "data": [[query["metric"], query["level"]]]}}})
+                "dataframe_split": {"columns": ["metric", "level", "key"],
+                                    "data": [[query["metric"], query["level"], int(query["code"])]]}}})
     return plan

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from mlflow.models import ModelSignature
 
 from cluster.engine import IN_PROCESS, Engine
 from khlang.catalog import Catalog
@@ -34,7 +35,7 @@ from models.tracking.pyfunc import own_code_by_value, pinned_requirements
 from models.tracking.registry import Registration, backtest_key, register_winner
 from models.tracking.runs import data_snapshot, metric_key, model_signature, training_cycle
 from models.training.ahead import ahead
-from models.training.family_model import FamilyForecastModel, family_request
+from models.training.family_model import FamilyForecastModel, family_request, request_schema
 from models.training.fits import MetricFits, fit_metric
 from models.training.history import load_history
 from models.training.train import MetricTraining, assemble_metric, check_config
@@ -225,15 +226,17 @@ def _log_family(family: str, cycle: str, trainings: dict[str, MetricTraining], c
         say(f"{family}: logging the family model")
         with parent.model("champion", params={"score_mase_lao_reconciled": score}) as child:
             wrapper = FamilyForecastModel(family, {m: t.fitted for m, t in trainings.items()})
-            request = family_request(names)
             # what wrapper.forecast(names) returns, computed once already by each metric's training
             published = pd.concat([trainings[name].forecasts for name in names], ignore_index=True)
+            bottom = trainings[names[0]].fitted.hierarchy
+            example = family_request(names[:1], [bottom.levels[-1]], [int(bottom.keys(bottom.levels[-1])[0])])
+            signature = ModelSignature(inputs=request_schema(),
+                                       outputs=model_signature(family_request(names), published).outputs)
             import mlflow.pyfunc
 
-            with own_code_by_value():
+            with own_code_by_value():  # MLflow serves the example once: one unit of one metric
                 info = mlflow.pyfunc.log_model(
-                    name=f"khlang-{family}", python_model=wrapper,
-                    signature=model_signature(request, published), input_example=request.head(2),
+                    name=f"khlang-{family}", python_model=wrapper, signature=signature, input_example=example,
                     pip_requirements=pinned_requirements(wrapper, ["xgboost-cpu", "scipy", "mlflow"]),
                     tags={"khlang.model": "champion"})
             child.log_frame(published, "forecasts.parquet")

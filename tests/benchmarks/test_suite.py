@@ -123,7 +123,7 @@ def test_api_section_drives_the_served_api_open_loop_without_errors(smoke):
     # the peer: `mlflow models serve` of the same registered model, the same units, the same load
     peer = api["mlflow_serve"]
     assert peer["model"].startswith("models:/khlang-") and peer["requests"] == int(peer["rate"] * peer["seconds"])
-    assert peer["requests"] - peer["errors"] > 0  # it answers, however slowly
+    assert peer["errors"] == 0  # every unit answered: after one request per metric, a lookup in the model
     # and it is gone afterwards, with the uvicorn it started (still busy with queued requests otherwise)
     import psutil
 

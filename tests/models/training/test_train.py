@@ -218,6 +218,42 @@ def test_mlflow_holds_the_cycle_and_the_registered_model_reproduces_it(trained, 
     assert "xgboost-cpu==" in pins and "pandas==" in pins
 
 
+def test_the_registered_model_answers_units_from_the_forecasts_it_computed_once(trained, world) -> None:
+    import pickle
+
+    published = trained.trainings[METRIC].forecasts
+    model = load_alias("waste", world.catalog)
+    wrapper = model.unwrap_python_model()
+    # the example MLflow serves and the schema: metric required, level and key optional
+    inputs = {c.name: (c.type.name, c.required) for c in model.metadata.get_input_schema().inputs}
+    assert inputs == {"metric": ("string", True), "level": ("string", False), "key": ("long", False)}
+    lao, district = published[published["level"] == "lao"], published[published["level"] == "district"]
+    wanted = [("lao", int(lao["key"].iloc[-1])), ("district", int(district["key"].iloc[0])),
+              ("lao", int(lao["key"].iloc[0]))]
+    request = pd.DataFrame({"metric": METRIC, "level": [w[0] for w in wanted],
+                            "key": np.array([w[1] for w in wanted], dtype=np.int64)})
+    answer = model.predict(request)
+    expected = pd.concat([published[(published["level"] == level) & (published["key"] == key)]
+                          for level, key in wanted], ignore_index=True)
+    pd.testing.assert_frame_equal(answer, expected, check_exact=True)
+    assert set(wrapper._published) == {METRIC}  # computed once, then looked up
+    frame = wrapper._published[METRIC].frame
+    model.predict(request.head(1))
+    assert wrapper._published[METRIC].frame is frame
+    pd.testing.assert_frame_equal(model.predict(family_request([METRIC], ["lao"], [wanted[0][1]])),
+                                  expected.head(len(answer) // 3), check_exact=True)
+    # what is pickled is the fitted state, never the kept forecasts
+    assert pickle.loads(pickle.dumps(wrapper))._published == {}
+    with pytest.raises(KeyError, match="no forecast for unit 1 at level 'lao'"):
+        model.predict(family_request([METRIC], ["lao"], [1]))
+    with pytest.raises(ValueError, match="names their level"):
+        family_request([METRIC], keys=[wanted[0][1]])
+    mixed = request.astype({"key": "float64"})
+    mixed.loc[0, "key"] = np.nan
+    with pytest.raises(ValueError, match="every row"):
+        wrapper.predict(None, mixed)
+
+
 def test_the_guard_refuses_a_fitted_model_that_drifts_from_the_training(trained) -> None:
     from models.training.train import _check_final
 
