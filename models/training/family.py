@@ -228,8 +228,9 @@ def _log_family(family: str, cycle: str, trainings: dict[str, MetricTraining], c
             wrapper = FamilyForecastModel(family, {m: t.fitted for m, t in trainings.items()})
             # what wrapper.forecast(names) returns, computed once already by each metric's training
             published = pd.concat([trainings[name].forecasts for name in names], ignore_index=True)
-            bottom = trainings[names[0]].fitted.hierarchy
-            example = family_request(names[:1], [bottom.levels[-1]], [int(bottom.keys(bottom.levels[-1])[0])])
+            hierarchy = trainings[names[0]].fitted.hierarchy
+            lowest = hierarchy.levels[-1]
+            example = family_request(names[:1], [lowest], [int(hierarchy.keys(lowest)[0])])
             signature = ModelSignature(inputs=request_schema(),
                                        outputs=model_signature(family_request(names), published).outputs)
             import mlflow.pyfunc
