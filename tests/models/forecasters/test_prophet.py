@@ -171,3 +171,30 @@ def test_batches_leave_each_worker_enough_tasks() -> None:
     assert len(two) == 16 >= TASKS_PER_WORKER * 2 and {len(b.history) for b in two} == {3}
     assert np.array_equal(np.concatenate([b.history for b in two]), block, equal_nan=True)
     assert [len(b.history) for b in model.batches(block[:5], 12, workers=2)] == [1] * 5
+
+
+@pytest.mark.parametrize(("growth", "mode"), [("linear", "additive"), ("flat", "additive"),
+                                               ("linear", "multiplicative")])
+def test_the_path_is_predicts_yhat_exactly(growth: str, mode: str, tmp_path: Path) -> None:
+    """prophet_path (a fit's forecast, with the dates' seasonal features made once a batch) gives the very
+    numbers Prophet.predict gives, for each growth and seasonality mode the forecaster offers, with gaps in
+    the history and the cache shared across series."""
+    import pandas as pd
+    from prophet import Prophet
+
+    from khlang.domain.calendar import month_from_index
+    from models.forecasters.prophet import prophet_path
+
+    block = trend_panel(3, 60, seed=5)
+    block[1, [4, 20, 21]] = NAN
+    dates = pd.DatetimeIndex([month_from_index(START + m) for m in range(60 + 14)])
+    features: dict = {}
+    for series in block:
+        observed = ~np.isnan(series)
+        model = Prophet(growth=growth, yearly_seasonality=5, weekly_seasonality=False, daily_seasonality=False,
+                        seasonality_mode=mode, uncertainty_samples=0)
+        model.fit(pd.DataFrame({"ds": dates[:60][observed], "y": series[observed]}), seed=3,
+                  output_dir=str(tmp_path))
+        expected = model.predict(pd.DataFrame({"ds": dates}))["yhat"].to_numpy(dtype=np.float64)
+        np.testing.assert_array_equal(prophet_path(model, dates, features), expected)
+    assert len(features) == 1  # one set of seasonal features served the three series
