@@ -84,8 +84,10 @@ def test_a_citizen_reports_through_the_page_and_the_case_is_on_the_map(servers, 
     x, y = browser.evaluate(_MAP_POINT)
     for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
         browser.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
-    browser.wait_for("(() => { const i = document.querySelector('input[aria-label=\"ละติจูด\"]');"
-                     " return !!i && i.value !== ''; })()", 60, "the clicked point in the coordinates")
+    # Streamlit fills the two inputs in turn: wait for both, or the second may still be empty when read
+    browser.wait_for("['ละติจูด', 'ลองจิจูด'].every(label => {"
+                     " const i = document.querySelector(`input[aria-label=\"${label}\"]`);"
+                     " return !!i && i.value !== ''; })", 60, "the clicked point in both coordinates")
     lat = float(browser.evaluate("document.querySelector('input[aria-label=\"ละติจูด\"]').value"))
     lon = float(browser.evaluate("document.querySelector('input[aria-label=\"ลองจิจูด\"]').value"))
     assert 13.4 < lat < 14.1 and 100.2 < lon < 101.0  # inside Bangkok, the first province of the list
