@@ -199,7 +199,9 @@ def run_prophet(size: ProphetSize, workers: int = 2, engines: tuple[str, ...] = 
             tree = _cpu_seconds()
             ((result, seconds, cpu),) = processes.run(1)
             serial_runs.append((result, seconds, cpu))
-            return seconds, cpu, _cpu_seconds() - tree - cpu  # the last: what ran beside it, idle
+            # the last: what ran beside it, idle; CPU times count whole clock ticks, so a difference of
+            # sums is rounded to the microsecond (an idle engine gave -2e-14 s, float noise, not time)
+            return seconds, cpu, round(_cpu_seconds() - tree - cpu, 6)
 
         if ceiling:
             echo(f"prophet: serial runs and {workers} serial runs at once (separate processes, no engine), "

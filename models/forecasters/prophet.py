@@ -24,7 +24,8 @@ from cluster.engine import IN_PROCESS, Engine, task_bounds
 from khlang.domain.calendar import month_from_index
 from models.forecasters.baselines import SeasonalNaive, check_history
 
-__all__ = ["MIN_OBSERVED", "ProphetForecast", "ProphetBatch", "ProphetForecaster", "fit_predict_batch"]
+__all__ = ["MIN_OBSERVED", "ProphetForecast", "ProphetBatch", "ProphetForecaster", "fit_predict_batch",
+           "prophet_path"]
 
 MIN_OBSERVED = 24  # months: two full seasons, the least a yearly seasonality is worth fitting on
 _GROWTHS = ("linear", "flat")  # logistic growth needs a capacity per series, which the panels do not carry
@@ -191,7 +192,7 @@ def prophet_path(model, dates: pd.DatetimeIndex, features: dict[str, tuple[np.nd
     predict's own arithmetic: the trend (Prophet.piecewise_linear or flat_trend, times y_scale) and the
     seasonal terms (features times beta, additive ones times y_scale). The dates' seasonal features depend
     on the dates and the seasonalities only, so `features` keeps them for the next series of a batch
-    (predict makes them again with pandas for each series, about a third of a fit's time). The same
+    (predict made them again with pandas for each series: about 7 of a fit's 54 ms here). The same
     numbers as predict: tests/models/forecasters/test_prophet.py compares them exactly."""
     key = repr(sorted((name, sorted(props.items())) for name, props in model.seasonalities.items()))
     if key not in features:
