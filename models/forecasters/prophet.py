@@ -165,7 +165,7 @@ def fit_predict_batch(batch: ProphetBatch) -> ProphetForecast:
 
 
 def _fit_one(prophet_class: type, spec: ProphetForecaster, dates: pd.DatetimeIndex, series: np.ndarray,
-             folder: str, features: dict[str, tuple[np.ndarray, pd.DataFrame]] | None = None) -> tuple[np.ndarray, float]:
+             folder: str, features: dict[str, tuple[np.ndarray, pd.DataFrame]]) -> tuple[np.ndarray, float]:
     """(forecast [horizon], in-sample mean squared residual) of one series; gaps left out of the fit.
     `features`: the batch's cache of the dates' seasonal features (prophet_path)."""
     n_months = series.size
@@ -179,7 +179,7 @@ def _fit_one(prophet_class: type, spec: ProphetForecaster, dates: pd.DatetimeInd
                           uncertainty_samples=spec.uncertainty_samples)
     # keyword arguments of fit go to cmdstanpy's optimize: a fixed seed, and output files in our folder
     model.fit(frame, seed=spec.seed, output_dir=folder)
-    yhat = prophet_path(model, dates, {} if features is None else features)
+    yhat = prophet_path(model, dates, features)
     if not np.isfinite(yhat).all():
         raise RuntimeError("Prophet forecast is not finite")
     residual = series[observed] - yhat[:n_months][observed]
@@ -205,7 +205,7 @@ def prophet_path(model, dates: pd.DatetimeIndex, features: dict[str, tuple[np.nd
         trend = model.piecewise_linear(t, np.nanmean(model.params["delta"], axis=0), k, m, model.changepoints_t)
     else:
         trend = model.flat_trend(t, m)
-    trend = trend * model.y_scale + 0  # predict_trend adds the floor, 0 without logistic growth
+    trend = trend * model.y_scale  # predict_trend adds the floor too: 0 without logistic growth
     terms = {}
     for component in ("additive_terms", "multiplicative_terms"):
         term = np.matmul(X, (model.params["beta"] * columns[component].to_numpy()).transpose())
